@@ -74,7 +74,11 @@ mod tests {
     #[test]
     fn parses_prefixed_and_bare_forms() {
         for (input, want) in [("INC-12", 12), ("inc-12", 12), ("12", 12), (" INC-3 ", 3)] {
-            assert_eq!(input.parse::<IncidentId>().unwrap(), IncidentId(want), "{input}");
+            assert_eq!(
+                input.parse::<IncidentId>().unwrap(),
+                IncidentId(want),
+                "{input}"
+            );
         }
         assert_eq!("a-7".parse::<ActionId>().unwrap(), ActionId(7));
         assert_eq!(IncidentId(4).to_string(), "INC-4");
@@ -83,9 +87,14 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_id() {
-        for input in ["", "INC-", "INC-0", "INC--1", "-1", "INC-1x", "A-3", "INC-+4"] {
+        for input in [
+            "", "INC-", "INC-0", "INC--1", "-1", "INC-1x", "A-3", "INC-+4",
+        ] {
             let err = input.parse::<IncidentId>().unwrap_err();
-            assert!(err.message.contains("invalid incident id"), "{input}: {err}");
+            assert!(
+                err.message.contains("invalid incident id"),
+                "{input}: {err}"
+            );
         }
     }
 }

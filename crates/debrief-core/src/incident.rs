@@ -163,7 +163,10 @@ impl Incident {
             return Err(InvalidValue::new("title is longer than 300 characters"));
         }
         for (i, s) in self.services.iter().enumerate() {
-            if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c == ',' || c.is_control()) {
+            if s.is_empty()
+                || s.chars()
+                    .any(|c| c.is_whitespace() || c == ',' || c.is_control())
+            {
                 return Err(InvalidValue::new(format!(
                     "service {s:?} is not a service name (one word: letters, digits, - _ . /; no spaces or commas)"
                 )));
@@ -189,12 +192,19 @@ impl Incident {
                 }
             }
         }
-        for t in [&self.started, &self.detected, &self.mitigated, &self.resolved]
-            .into_iter()
-            .flatten()
+        for t in [
+            &self.started,
+            &self.detected,
+            &self.mitigated,
+            &self.resolved,
+        ]
+        .into_iter()
+        .flatten()
         {
             if t.subsec_nanosecond() != 0 {
-                return Err(InvalidValue::new(format!("time {t} has fractions of a second")));
+                return Err(InvalidValue::new(format!(
+                    "time {t} has fractions of a second"
+                )));
             }
         }
         free_text("summary", &self.summary, 2)?;
@@ -221,7 +231,9 @@ impl Incident {
             single_line(&what, &e.text, true)?;
             single_line(&format!("{what} (known then)"), &e.known, false)?;
             if e.at.subsec_nanosecond() != 0 {
-                return Err(InvalidValue::new(format!("{what}: time has fractions of a second")));
+                return Err(InvalidValue::new(format!(
+                    "{what}: time has fractions of a second"
+                )));
             }
         }
         for (i, f) in self.factors.iter().enumerate() {
@@ -308,7 +320,9 @@ fn single_line(what: &str, s: &str, required: bool) -> Result<(), InvalidValue> 
         return Err(InvalidValue::new(format!("{what} must be a single line")));
     }
     if s.chars().any(|c| c.is_control() && c != '\t') {
-        return Err(InvalidValue::new(format!("{what} holds a control character")));
+        return Err(InvalidValue::new(format!(
+            "{what} holds a control character"
+        )));
     }
     if s != line(s) {
         return Err(InvalidValue::new(format!(
@@ -323,7 +337,9 @@ fn single_line(what: &str, s: &str, required: bool) -> Result<(), InvalidValue> 
 /// feed. Fenced code blocks are left alone.
 fn free_text(what: &str, s: &str, min_depth: usize) -> Result<(), InvalidValue> {
     if s.chars().any(|c| c.is_control() && c != '\t' && c != '\n') {
-        return Err(InvalidValue::new(format!("{what} holds a control character")));
+        return Err(InvalidValue::new(format!(
+            "{what} holds a control character"
+        )));
     }
     if s != block(s) {
         return Err(InvalidValue::new(format!(
@@ -358,6 +374,11 @@ fn free_text(what: &str, s: &str, min_depth: usize) -> Result<(), InvalidValue> 
                 "{what} starts with ---, which reads as front matter"
             )));
         }
+    }
+    if let Some(open) = fence {
+        return Err(InvalidValue::new(format!(
+            "{what} opens a code block with {open} that is never closed"
+        )));
     }
     Ok(())
 }
@@ -414,15 +435,40 @@ mod tests {
     fn invalid_states_are_rejected_with_a_reason() {
         type Breaker = fn(&mut Incident);
         let cases: &[(Breaker, &str)] = &[
-            (|i| i.resolved = Some(ts("2024-03-01T13:00:00Z")), "resolved (2024-03-01T13:00:00Z) is before started"),
-            (|i| i.detected = Some(ts("2024-03-01T13:59:59Z")), "detected (2024-03-01T13:59:59Z) is before started"),
+            (
+                |i| i.resolved = Some(ts("2024-03-01T13:00:00Z")),
+                "resolved (2024-03-01T13:00:00Z) is before started",
+            ),
+            (
+                |i| i.detected = Some(ts("2024-03-01T13:59:59Z")),
+                "detected (2024-03-01T13:59:59Z) is before started",
+            ),
             (|i| i.title = String::new(), "title is empty"),
-            (|i| i.title = "two\nlines".into(), "title must be a single line"),
+            (
+                |i| i.title = "two\nlines".into(),
+                "title must be a single line",
+            ),
             (|i| i.services.push("checkout".into()), "listed twice"),
-            (|i| i.services.push("two words".into()), "is not a service name"),
-            (|i| i.summary = "text\n## Heading".into(), "summary, line 2: a level-2 heading"),
-            (|i| { i.impact_metrics.insert("users affected".into(), 3.0); }, "impact metric name"),
-            (|i| { i.impact_metrics.insert("users".into(), f64::NAN); }, "not a finite number"),
+            (
+                |i| i.services.push("two words".into()),
+                "is not a service name",
+            ),
+            (
+                |i| i.summary = "text\n## Heading".into(),
+                "summary, line 2: a level-2 heading",
+            ),
+            (
+                |i| {
+                    i.impact_metrics.insert("users affected".into(), 3.0);
+                },
+                "impact metric name",
+            ),
+            (
+                |i| {
+                    i.impact_metrics.insert("users".into(), f64::NAN);
+                },
+                "not a finite number",
+            ),
         ];
         for (breaker, want) in cases {
             let mut i = sample();

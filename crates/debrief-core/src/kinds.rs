@@ -247,7 +247,10 @@ mod tests {
             r#"unknown severity "SEV9" (expected one of: SEV1, SEV2, SEV3, SEV4, SEV5)"#
         );
         let err = "fixed".parse::<Status>().unwrap_err();
-        assert!(err.message.contains("open, mitigated, resolved, reviewed, closed"));
+        assert!(
+            err.message
+                .contains("open, mitigated, resolved, reviewed, closed")
+        );
     }
 
     #[test]

@@ -45,7 +45,10 @@ fn parse_absolute(s: &str) -> Option<Timestamp> {
     }
     if s.len() > 10 {
         if let Ok(dt) = s.parse::<DateTime>() {
-            return dt.to_zoned_datetime(TimeZone::UTC).ok().map(|z| to_seconds(z.timestamp()));
+            return dt
+                .to_zoned_datetime(TimeZone::UTC)
+                .ok()
+                .map(|z| to_seconds(z.timestamp()));
         }
     }
     None
@@ -80,7 +83,10 @@ pub fn parse_span(s: &str) -> Option<SignedDuration> {
 pub fn parse_since(input: &str, now: Timestamp) -> Result<Timestamp, InvalidValue> {
     let s = input.trim();
     if let Some(d) = parse_span(s) {
-        return now.checked_sub(d).map(to_seconds).map_err(|_| bad_since(input));
+        return now
+            .checked_sub(d)
+            .map(to_seconds)
+            .map_err(|_| bad_since(input));
     }
     if let Ok(date) = s.parse::<Date>() {
         if s.len() == 10 {
@@ -159,7 +165,13 @@ mod tests {
 
     #[test]
     fn bad_times_say_what_is_expected() {
-        for input in ["yesterday-ish", "2024-13-01T00:00:00Z", "2024-03-01", "", "5 parsecs ago"] {
+        for input in [
+            "yesterday-ish",
+            "2024-13-01T00:00:00Z",
+            "2024-03-01",
+            "",
+            "5 parsecs ago",
+        ] {
             let err = parse_time(input, now()).unwrap_err();
             assert!(err.message.starts_with("invalid time"), "{input}: {err}");
         }
@@ -167,15 +179,24 @@ mod tests {
 
     #[test]
     fn since_takes_spans_and_dates() {
-        assert_eq!(format_time(parse_since("7d", now()).unwrap()), "2026-11-16T12:00:00Z");
-        assert_eq!(format_time(parse_since("2024-03-01", now()).unwrap()), "2024-03-01T00:00:00Z");
+        assert_eq!(
+            format_time(parse_since("7d", now()).unwrap()),
+            "2026-11-16T12:00:00Z"
+        );
+        assert_eq!(
+            format_time(parse_since("2024-03-01", now()).unwrap()),
+            "2024-03-01T00:00:00Z"
+        );
         assert!(parse_since("last tuesday", now()).is_err());
     }
 
     #[test]
     fn dates_parse_strictly() {
         let today = utc_date(now());
-        assert_eq!(parse_date("2024-03-31", today).unwrap().to_string(), "2024-03-31");
+        assert_eq!(
+            parse_date("2024-03-31", today).unwrap().to_string(),
+            "2024-03-31"
+        );
         assert_eq!(parse_date("+7d", today).unwrap().to_string(), "2026-11-30");
         assert_eq!(parse_date("+2w", today).unwrap().to_string(), "2026-12-07");
         assert_eq!(parse_date("today", today).unwrap(), today);
