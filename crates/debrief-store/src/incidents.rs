@@ -1,0 +1,686 @@
+//! Incidents with their whole reviews: read, list, create, change, import.
+//!
+//! An incident is written as a whole: its row, then its child rows replaced. Action items keep
+//! their global numbers across writes; one that belongs to another incident is a conflict.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use debrief_core::{
+    ActionId, ActionItem, ActionStatus, Factor, Incident, IncidentId, Lesson, ReviewState,
+    Severity, Status, TimelineEntry,
+};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::{Result, Store, StoreError};
+
+/// Which incidents `list_incidents` returns. Empty fields do not filter.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    pub statuses: Vec<Status>,
+    pub severities: Vec<Severity>,
+    pub service: Option<String>,
+    /// Incidents that started (or, with no start time, were detected) at or after this.
+    pub since: Option<Timestamp>,
+    pub limit: Option<i64>,
+}
+
+/// One line of an incident list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IncidentSummary {
+    pub id: IncidentId,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub review: ReviewState,
+    #[serde(rename = "type")]
+    pub kind: debrief_core::IncidentType,
+    pub near_miss: bool,
+    pub services: Vec<String>,
+    pub started: Option<Timestamp>,
+    pub actions_open: i64,
+    pub actions_total: i64,
+}
+
+/// Which action items `list_actions` returns.
+#[derive(Debug, Clone, Default)]
+pub struct ActionFilter {
+    pub statuses: Vec<ActionStatus>,
+    pub owner: Option<String>,
+    pub incident: Option<IncidentId>,
+    /// Only items not closed whose due date is before this day.
+    pub overdue_on: Option<Date>,
+}
+
+/// An action item with the incident it came from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ActionRow {
+    pub incident: IncidentId,
+    pub incident_title: String,
+    #[serde(flatten)]
+    pub action: ActionItem,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub created: Vec<IncidentId>,
+    pub updated: Vec<IncidentId>,
+    pub unchanged: Vec<IncidentId>,
+}
+
+fn corrupt(table: &'static str, message: impl ToString) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        message: message.to_string(),
+    }
+}
+
+fn parse_col<T: FromStr>(row: &AnyRow, table: &'static str, col: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    let s: String = row.try_get(col)?;
+    s.parse()
+        .map_err(|e: T::Err| corrupt(table, format!("{col}: {e}")))
+}
+
+fn parse_opt<T: FromStr>(row: &AnyRow, table: &'static str, col: &str) -> Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    let s: Option<String> = row.try_get(col)?;
+    s.map(|s| {
+        s.parse()
+            .map_err(|e: T::Err| corrupt(table, format!("{col}: {e}")))
+    })
+    .transpose()
+}
+
+fn time_text(t: Option<Timestamp>) -> Option<String> {
+    t.map(debrief_core::time::format_time)
+}
+
+impl Store {
+    /// Stores a new incident and returns its number. Its action items get numbers too.
+    pub async fn create_incident(&self, incident: &Incident) -> Result<IncidentId> {
+        let mut incident = incident.clone();
+        incident.id = None;
+        incident.normalize();
+        incident.validate()?;
+        let mut tx = self.begin_write().await?;
+        let id = write_incident(&mut tx, &mut incident).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Reads an incident with its whole review.
+    pub async fn get_incident(&self, id: IncidentId) -> Result<Incident> {
+        let mut tx = self.begin_read().await?;
+        let incident = read_incident(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// Changes an incident in one transaction: reads it, lets `change` edit it, checks the
+    /// result and writes it back. Nothing is written if `change` or the check fails.
+    pub async fn update_incident<F>(&self, id: IncidentId, change: F) -> Result<Incident>
+    where
+        F: FnOnce(&mut Incident) -> Result<(), debrief_core::InvalidValue>,
+    {
+        let mut tx = self.begin_write().await?;
+        let mut incident = read_incident(&mut tx, id).await?;
+        change(&mut incident)?;
+        incident.id = Some(id);
+        incident.normalize();
+        incident.validate()?;
+        write_incident(&mut tx, &mut incident).await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// Changes the incident that holds action item `action`, as [`Store::update_incident`].
+    pub async fn update_action<F>(&self, action: ActionId, change: F) -> Result<Incident>
+    where
+        F: FnOnce(&mut ActionItem) -> Result<(), debrief_core::InvalidValue>,
+    {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT incident_id FROM action_items WHERE id = $1")
+            .bind(action.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("action item {action}")))?;
+        let id = IncidentId(row.try_get("incident_id")?);
+        let mut incident = read_incident(&mut tx, id).await?;
+        let item = incident
+            .actions
+            .iter_mut()
+            .find(|a| a.id == Some(action))
+            .ok_or_else(|| corrupt("action_items", format!("{action} not in {id}")))?;
+        change(item)?;
+        incident.normalize();
+        incident.validate()?;
+        write_incident(&mut tx, &mut incident).await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// Lists incidents, newest first.
+    pub async fn list_incidents(&self, filter: &IncidentFilter) -> Result<Vec<IncidentSummary>> {
+        let mut sql = String::from(
+            "SELECT i.id, i.title, i.severity, i.status, i.review_state, i.type, i.near_miss,
+                    i.started_at,
+                    (SELECT COUNT(*) FROM action_items a WHERE a.incident_id = i.id
+                        AND a.status NOT IN ('done', 'wont-do')) AS actions_open,
+                    (SELECT COUNT(*) FROM action_items a WHERE a.incident_id = i.id) AS actions_total
+             FROM incidents i WHERE 1 = 1",
+        );
+        let mut args: Vec<String> = Vec::new();
+        let mut arg = |sql: &mut String, value: String| {
+            args.push(value);
+            sql.push_str(&format!("${}", args.len()));
+        };
+        in_list(
+            &mut sql,
+            &mut arg,
+            "i.status",
+            filter.statuses.iter().map(|s| s.as_str()),
+        );
+        in_list(
+            &mut sql,
+            &mut arg,
+            "i.severity",
+            filter.severities.iter().map(|s| s.as_str()),
+        );
+        if let Some(service) = &filter.service {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = i.id AND s.service = ",
+            );
+            arg(&mut sql, service.clone());
+            sql.push(')');
+        }
+        if let Some(since) = filter.since {
+            sql.push_str(" AND COALESCE(i.started_at, i.detected_at) >= ");
+            arg(&mut sql, debrief_core::time::format_time(since));
+        }
+        sql.push_str(" ORDER BY COALESCE(i.started_at, i.detected_at) DESC, i.id DESC");
+        if let Some(limit) = filter.limit {
+            sql.push_str(&format!(" LIMIT {}", limit.max(0)));
+        }
+
+        let mut tx = self.begin_read().await?;
+        let mut q = sqlx::query(&sql);
+        for a in &args {
+            q = q.bind(a.as_str());
+        }
+        let rows = q.fetch_all(&mut *tx).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let near_miss: i64 = row.try_get("near_miss")?;
+            out.push(IncidentSummary {
+                id: IncidentId(row.try_get("id")?),
+                title: row.try_get("title")?,
+                severity: parse_col(&row, "incidents", "severity")?,
+                status: parse_col(&row, "incidents", "status")?,
+                review: parse_col(&row, "incidents", "review_state")?,
+                kind: parse_col(&row, "incidents", "type")?,
+                near_miss: near_miss != 0,
+                services: Vec::new(),
+                started: parse_opt(&row, "incidents", "started_at")?,
+                actions_open: row.try_get("actions_open")?,
+                actions_total: row.try_get("actions_total")?,
+            });
+        }
+        // Services in one more query rather than one per incident.
+        let mut by_id: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        let rows = sqlx::query(
+            "SELECT incident_id, service FROM incident_services ORDER BY incident_id, position",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        for row in rows {
+            by_id
+                .entry(row.try_get("incident_id")?)
+                .or_default()
+                .push(row.try_get("service")?);
+        }
+        for s in &mut out {
+            s.services = by_id.remove(&s.id.0).unwrap_or_default();
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Lists action items: open ones by due date first, then the rest.
+    pub async fn list_actions(&self, filter: &ActionFilter) -> Result<Vec<ActionRow>> {
+        let mut sql = String::from(
+            "SELECT a.*, i.title AS incident_title FROM action_items a
+             JOIN incidents i ON i.id = a.incident_id WHERE 1 = 1",
+        );
+        let mut args: Vec<String> = Vec::new();
+        let mut arg = |sql: &mut String, value: String| {
+            args.push(value);
+            sql.push_str(&format!("${}", args.len()));
+        };
+        in_list(
+            &mut sql,
+            &mut arg,
+            "a.status",
+            filter.statuses.iter().map(|s| s.as_str()),
+        );
+        if let Some(owner) = &filter.owner {
+            sql.push_str(" AND a.owner_team = ");
+            arg(&mut sql, owner.clone());
+        }
+        if let Some(id) = filter.incident {
+            sql.push_str(&format!(" AND a.incident_id = {}", id.0));
+        }
+        if let Some(day) = filter.overdue_on {
+            sql.push_str(" AND a.status NOT IN ('done', 'wont-do') AND a.due < ");
+            arg(&mut sql, day.to_string());
+        }
+        sql.push_str(
+            " ORDER BY CASE WHEN a.status IN ('done', 'wont-do') THEN 1 ELSE 0 END,
+                       CASE WHEN a.due IS NULL THEN 1 ELSE 0 END, a.due, a.id",
+        );
+        let mut tx = self.begin_read().await?;
+        let mut q = sqlx::query(&sql);
+        for a in &args {
+            q = q.bind(a.as_str());
+        }
+        let rows = q.fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ActionRow {
+                    incident: IncidentId(row.try_get("incident_id")?),
+                    incident_title: row.try_get("incident_title")?,
+                    action: action_from_row(row)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every incident's number, in order.
+    pub async fn incident_ids(&self) -> Result<Vec<IncidentId>> {
+        let rows = sqlx::query("SELECT id FROM incidents ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(IncidentId(r.try_get("id")?)))
+            .collect()
+    }
+
+    /// Imports whole reviews in one transaction: each with a number replaces the stored
+    /// incident of that number (or is created with it), each without one is created. A
+    /// review equal to what is stored is left alone. If any fails, nothing is written.
+    pub async fn import(&self, incidents: &[Incident]) -> Result<ImportReport> {
+        let mut report = ImportReport::default();
+        let mut tx = self.begin_write().await?;
+        for original in incidents {
+            let mut incident = original.clone();
+            incident.normalize();
+            incident.validate()?;
+            match incident.id {
+                Some(id) => match read_incident(&mut tx, id).await {
+                    Ok(stored) if stored == incident => report.unchanged.push(id),
+                    Ok(_) => {
+                        write_incident(&mut tx, &mut incident).await?;
+                        report.updated.push(id);
+                    }
+                    Err(StoreError::NotFound(_)) => {
+                        write_incident(&mut tx, &mut incident).await?;
+                        report.created.push(id);
+                    }
+                    Err(e) => return Err(e),
+                },
+                None => {
+                    let id = write_incident(&mut tx, &mut incident).await?;
+                    report.created.push(id);
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+}
+
+/// Appends `AND col IN ($n, …)` for a non-empty list.
+fn in_list<'a>(
+    sql: &mut String,
+    arg: &mut impl FnMut(&mut String, String),
+    col: &str,
+    values: impl Iterator<Item = &'a str>,
+) {
+    let values: Vec<&str> = values.collect();
+    if values.is_empty() {
+        return;
+    }
+    sql.push_str(&format!(" AND {col} IN ("));
+    for (k, v) in values.iter().enumerate() {
+        if k > 0 {
+            sql.push_str(", ");
+        }
+        arg(sql, v.to_string());
+    }
+    sql.push(')');
+}
+
+fn action_from_row(row: &AnyRow) -> Result<ActionItem> {
+    const T: &str = "action_items";
+    Ok(ActionItem {
+        id: Some(ActionId(row.try_get("id")?)),
+        title: row.try_get("title")?,
+        kind: parse_col(row, T, "kind")?,
+        owner: row.try_get("owner_team")?,
+        due: parse_opt(row, T, "due")?,
+        status: parse_col(row, T, "status")?,
+        link: row.try_get("link")?,
+        opened: parse_opt(row, T, "opened")?,
+        closed: parse_opt(row, T, "closed")?,
+    })
+}
+
+async fn read_incident(conn: &mut AnyConnection, id: IncidentId) -> Result<Incident> {
+    const T: &str = "incidents";
+    let row = sqlx::query("SELECT * FROM incidents WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("incident {id}")))?;
+    let mut i = Incident::new(
+        row.try_get::<String, _>("title")?,
+        parse_col(&row, T, "severity")?,
+    );
+    i.id = Some(id);
+    i.kind = parse_col(&row, T, "type")?;
+    i.near_miss = row.try_get::<i64, _>("near_miss")? != 0;
+    i.status = parse_col(&row, T, "status")?;
+    i.review = parse_col(&row, T, "review_state")?;
+    i.started = parse_opt(&row, T, "started_at")?;
+    i.detected = parse_opt(&row, T, "detected_at")?;
+    i.mitigated = parse_opt(&row, T, "mitigated_at")?;
+    i.resolved = parse_opt(&row, T, "resolved_at")?;
+    i.detection = parse_opt(&row, T, "detection")?;
+    i.summary = row.try_get("summary")?;
+    i.impact = row.try_get("impact")?;
+    i.notes = row.try_get("notes")?;
+
+    for row in sqlx::query(
+        "SELECT service FROM incident_services WHERE incident_id = $1 ORDER BY position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        i.services.push(row.try_get("service")?);
+    }
+    for row in sqlx::query("SELECT name, value FROM impact_metrics WHERE incident_id = $1")
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        i.impact_metrics
+            .insert(row.try_get("name")?, row.try_get("value")?);
+    }
+    for row in sqlx::query(
+        "SELECT at, text, known FROM timeline_entries WHERE incident_id = $1 ORDER BY position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        i.timeline.push(TimelineEntry {
+            at: parse_col(&row, "timeline_entries", "at")?,
+            text: row.try_get("text")?,
+            known: row.try_get("known")?,
+        });
+    }
+    for row in sqlx::query(
+        "SELECT title, level, category, description FROM factors WHERE incident_id = $1 ORDER BY position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        i.factors.push(Factor {
+            title: row.try_get("title")?,
+            level: parse_col(&row, "factors", "level")?,
+            category: parse_col(&row, "factors", "category")?,
+            description: row.try_get("description")?,
+            whys: Vec::new(),
+        });
+    }
+    for row in sqlx::query(
+        "SELECT factor_position, text FROM whys WHERE incident_id = $1 ORDER BY factor_position, position",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let f: i64 = row.try_get("factor_position")?;
+        let factor = usize::try_from(f)
+            .ok()
+            .and_then(|f| i.factors.get_mut(f))
+            .ok_or_else(|| corrupt("whys", format!("why under missing factor {f} of {id}")))?;
+        factor.whys.push(row.try_get("text")?);
+    }
+    for row in
+        sqlx::query("SELECT kind, text FROM lessons WHERE incident_id = $1 ORDER BY position")
+            .bind(id.0)
+            .fetch_all(&mut *conn)
+            .await?
+    {
+        i.lessons.push(Lesson {
+            kind: parse_col(&row, "lessons", "kind")?,
+            text: row.try_get("text")?,
+        });
+    }
+    for row in sqlx::query("SELECT * FROM action_items WHERE incident_id = $1 ORDER BY position")
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        i.actions.push(action_from_row(&row)?);
+    }
+    Ok(i)
+}
+
+/// Writes a whole incident inside the caller's writer transaction, giving numbers to the
+/// incident (if new) and to new action items, and returns its number.
+async fn write_incident(conn: &mut AnyConnection, i: &mut Incident) -> Result<IncidentId> {
+    let id = match i.id {
+        Some(id) => id,
+        None => {
+            let next: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM incidents")
+                .fetch_one(&mut *conn)
+                .await?
+                .try_get("next")?;
+            IncidentId(next)
+        }
+    };
+    i.id = Some(id);
+    sqlx::query(
+        "INSERT INTO incidents (id, title, type, near_miss, severity, status, review_state,
+             started_at, detected_at, mitigated_at, resolved_at, detection, summary, impact, notes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+         ON CONFLICT (id) DO UPDATE SET title = excluded.title, type = excluded.type,
+             near_miss = excluded.near_miss, severity = excluded.severity,
+             status = excluded.status, review_state = excluded.review_state,
+             started_at = excluded.started_at, detected_at = excluded.detected_at,
+             mitigated_at = excluded.mitigated_at, resolved_at = excluded.resolved_at,
+             detection = excluded.detection, summary = excluded.summary,
+             impact = excluded.impact, notes = excluded.notes",
+    )
+    .bind(id.0)
+    .bind(&i.title)
+    .bind(i.kind.as_str())
+    .bind(i64::from(i.near_miss))
+    .bind(i.severity.as_str())
+    .bind(i.status.as_str())
+    .bind(i.review.as_str())
+    .bind(time_text(i.started))
+    .bind(time_text(i.detected))
+    .bind(time_text(i.mitigated))
+    .bind(time_text(i.resolved))
+    .bind(i.detection.map(|d| d.as_str()))
+    .bind(&i.summary)
+    .bind(&i.impact)
+    .bind(&i.notes)
+    .execute(&mut *conn)
+    .await?;
+
+    for table in [
+        "incident_services",
+        "impact_metrics",
+        "timeline_entries",
+        "whys",
+        "factors",
+        "lessons",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE incident_id = $1"))
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (pos, s) in i.services.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO incident_services (incident_id, position, service) VALUES ($1, $2, $3)",
+        )
+        .bind(id.0)
+        .bind(pos as i64)
+        .bind(s)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (name, value) in &i.impact_metrics {
+        sqlx::query("INSERT INTO impact_metrics (incident_id, name, value) VALUES ($1, $2, $3)")
+            .bind(id.0)
+            .bind(name)
+            .bind(*value)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (pos, e) in i.timeline.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO timeline_entries (incident_id, position, at, text, known) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.0)
+        .bind(pos as i64)
+        .bind(debrief_core::time::format_time(e.at))
+        .bind(&e.text)
+        .bind(&e.known)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for (pos, f) in i.factors.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO factors (incident_id, position, title, level, category, description)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.0)
+        .bind(pos as i64)
+        .bind(&f.title)
+        .bind(f.level.as_str())
+        .bind(f.category.as_str())
+        .bind(&f.description)
+        .execute(&mut *conn)
+        .await?;
+        for (wpos, w) in f.whys.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO whys (incident_id, factor_position, position, text) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(id.0)
+            .bind(pos as i64)
+            .bind(wpos as i64)
+            .bind(w)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    for (pos, l) in i.lessons.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO lessons (incident_id, position, kind, text) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.0)
+        .bind(pos as i64)
+        .bind(l.kind.as_str())
+        .bind(&l.text)
+        .execute(&mut *conn)
+        .await?;
+    }
+
+    // Action items keep their numbers; one numbered for another incident is a conflict.
+    let mut keep: Vec<i64> = Vec::new();
+    for a in &i.actions {
+        if let Some(aid) = a.id {
+            let owner = sqlx::query("SELECT incident_id FROM action_items WHERE id = $1")
+                .bind(aid.0)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if let Some(row) = owner {
+                let other: i64 = row.try_get("incident_id")?;
+                if other != id.0 {
+                    return Err(StoreError::Conflict(format!(
+                        "action item {aid} belongs to {}, not {id}; remove its number ({aid}: ) to add it as a new item",
+                        IncidentId(other)
+                    )));
+                }
+            }
+            keep.push(aid.0);
+        }
+    }
+    let stored = sqlx::query("SELECT id FROM action_items WHERE incident_id = $1")
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    for row in stored {
+        let aid: i64 = row.try_get("id")?;
+        if !keep.contains(&aid) {
+            sqlx::query("DELETE FROM action_items WHERE id = $1")
+                .bind(aid)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    for (pos, a) in i.actions.iter_mut().enumerate() {
+        let aid = match a.id {
+            Some(aid) => aid,
+            None => {
+                let next: i64 =
+                    sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM action_items")
+                        .fetch_one(&mut *conn)
+                        .await?
+                        .try_get("next")?;
+                ActionId(next)
+            }
+        };
+        a.id = Some(aid);
+        sqlx::query(
+            "INSERT INTO action_items (id, incident_id, position, title, kind, owner_team, due,
+                 status, link, opened, closed)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (id) DO UPDATE SET position = excluded.position, title = excluded.title,
+                 kind = excluded.kind, owner_team = excluded.owner_team, due = excluded.due,
+                 status = excluded.status, link = excluded.link, opened = excluded.opened,
+                 closed = excluded.closed",
+        )
+        .bind(aid.0)
+        .bind(id.0)
+        .bind(pos as i64)
+        .bind(&a.title)
+        .bind(a.kind.as_str())
+        .bind(a.owner.as_deref())
+        .bind(a.due.map(|d| d.to_string()))
+        .bind(a.status.as_str())
+        .bind(a.link.as_deref())
+        .bind(a.opened.map(|d| d.to_string()))
+        .bind(a.closed.map(|d| d.to_string()))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
+}

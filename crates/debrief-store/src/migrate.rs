@@ -1,0 +1,69 @@
+//! Versioned schema migrations, embedded in the binary, one directory per backend with the
+//! same version numbers in both (a test checks).
+//!
+//! This runner is small on purpose: it applies the missing versions inside the store's writer
+//! transaction, so two processes opening a new store at once cannot both migrate it (sqlx's
+//! own migrator takes no lock on SQLite).
+
+use sqlx::Row;
+
+use crate::{Backend, Result, Store, StoreError};
+
+/// One schema version.
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS_SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial",
+    sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+}];
+
+pub const MIGRATIONS_POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial",
+    sql: include_str!("../migrations/postgres/0001_initial.sql"),
+}];
+
+pub(crate) async fn run(store: &Store) -> Result<()> {
+    let migrations = match store.backend() {
+        Backend::Sqlite => MIGRATIONS_SQLITE,
+        Backend::Postgres => MIGRATIONS_POSTGRES,
+    };
+    let known = migrations.last().map_or(0, |m| m.version);
+    let mut tx = store.begin_write().await?;
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS debrief_schema (
+             version    BIGINT PRIMARY KEY,
+             name       TEXT   NOT NULL,
+             applied_at TEXT   NOT NULL
+         )",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let current: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM debrief_schema")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("v")?;
+    if current > known {
+        return Err(StoreError::TooNew {
+            found: current,
+            known,
+        });
+    }
+    for m in migrations.iter().filter(|m| m.version > current) {
+        sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
+        sqlx::query("INSERT INTO debrief_schema (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(m.version)
+            .bind(m.name)
+            .bind(debrief_core::time::format_time(jiff::Timestamp::now()))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,512 @@
+//! The store's test story. Every story runs on a fresh SQLite file, and on a fresh PostgreSQL
+//! database when `DEBRIEF_TEST_POSTGRES_URL` points at a server (CI sets it).
+
+use std::future::Future;
+
+use debrief_core::*;
+use debrief_store::*;
+
+/// A store of one backend, dropped with its database.
+struct Fixture {
+    store: Option<Store>,
+    location: String,
+    _dir: Option<tempfile::TempDir>,
+    pg_drop: Option<(String, String)>,
+}
+
+impl Fixture {
+    async fn sqlite() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let location = dir.path().join("debrief.db").display().to_string();
+        let store = Store::open(&location).await.unwrap();
+        Fixture {
+            store: Some(store),
+            location,
+            _dir: Some(dir),
+            pg_drop: None,
+        }
+    }
+
+    async fn postgres() -> Option<Fixture> {
+        let Ok(admin) = std::env::var("DEBRIEF_TEST_POSTGRES_URL") else {
+            eprintln!("DEBRIEF_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half");
+            return None;
+        };
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "debrief_test_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&admin)
+            .await
+            .expect("PostgreSQL admin URL");
+        sqlx::raw_sql(&format!("CREATE DATABASE {name}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        let location = format!("{base}/{name}");
+        let store = Store::open(&location).await.unwrap();
+        Some(Fixture {
+            store: Some(store),
+            location,
+            _dir: None,
+            pg_drop: Some((admin, name)),
+        })
+    }
+
+    fn store(&self) -> &Store {
+        self.store.as_ref().unwrap()
+    }
+
+    async fn finish(mut self) {
+        if let Some(s) = self.store.take() {
+            s.close().await;
+        }
+        if let Some((admin, name)) = self.pg_drop.take() {
+            let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
+            sqlx::raw_sql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+/// Declares a story that runs on both backends: `story!(name, |fixture| async move { … })`.
+macro_rules! story {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let f = Fixture::sqlite().await;
+                run(&f, $body).await;
+                f.finish().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(f) = Fixture::postgres().await {
+                    run(&f, $body).await;
+                    f.finish().await;
+                }
+            }
+        }
+    };
+}
+
+async fn run<'a, F, Fut>(f: &'a Fixture, body: F)
+where
+    F: FnOnce(&'a Fixture) -> Fut,
+    Fut: Future<Output = ()> + 'a,
+{
+    body(f).await
+}
+
+fn ts(s: &str) -> jiff::Timestamp {
+    s.parse().unwrap()
+}
+
+fn date(s: &str) -> jiff::civil::Date {
+    s.parse().unwrap()
+}
+
+fn sample(title: &str, severity: Severity, service: &str, started: &str) -> Incident {
+    let mut i = Incident::new(title, severity);
+    i.services = vec![service.into()];
+    i.started = Some(ts(started));
+    i.summary = "Something **broke**.".into();
+    i.impact_metrics.insert("users_affected".into(), 1200.0);
+    i.impact_metrics.insert("ratio".into(), 0.1 + 0.2);
+    i.timeline.push(TimelineEntry {
+        at: ts(started),
+        text: "Alert fires".into(),
+        known: "nothing yet".into(),
+    });
+    i.factors.push(Factor {
+        title: "No schema check".into(),
+        level: FactorLevel::Process,
+        category: FactorCategory::Tooling,
+        description: String::new(),
+        whys: vec!["Why? Config is not code.".into()],
+    });
+    i.lessons.push(Lesson {
+        kind: LessonKind::Lucky,
+        text: "Low traffic".into(),
+    });
+    i.actions.push(ActionItem {
+        id: None,
+        title: "Add a schema check".into(),
+        kind: ActionKind::Prevent,
+        owner: Some("platform".into()),
+        due: Some(date("2024-04-01")),
+        status: ActionStatus::Open,
+        link: None,
+        opened: Some(date("2024-03-02")),
+        closed: None,
+    });
+    i
+}
+
+story!(create_then_read_gives_the_same_incident, |f| async move {
+    let store = f.store();
+    let mut i = sample(
+        "Checkout down",
+        Severity::Sev2,
+        "checkout",
+        "2024-03-01T14:00:00Z",
+    );
+    let id = store.create_incident(&i).await.unwrap();
+    assert_eq!(id, IncidentId(1));
+    let back = store.get_incident(id).await.unwrap();
+    i.id = Some(id);
+    i.actions[0].id = Some(ActionId(1));
+    assert_eq!(back, i, "every field survives the store, floats exactly");
+    let second = store
+        .create_incident(&sample(
+            "Second",
+            Severity::Sev3,
+            "api",
+            "2024-03-02T00:00:00Z",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(second, IncidentId(2));
+    assert_eq!(
+        store.get_incident(second).await.unwrap().actions[0].id,
+        Some(ActionId(2))
+    );
+    match store.get_incident(IncidentId(99)).await {
+        Err(StoreError::NotFound(what)) => assert_eq!(what, "incident INC-99"),
+        other => panic!("expected NotFound, got {other:?}"),
+    }
+});
+
+story!(a_failed_change_writes_nothing, |f| async move {
+    let store = f.store();
+    let id = store
+        .create_incident(&sample(
+            "Checkout down",
+            Severity::Sev2,
+            "checkout",
+            "2024-03-01T14:00:00Z",
+        ))
+        .await
+        .unwrap();
+    let before = store.get_incident(id).await.unwrap();
+    // The closure changes the title, then the change breaks a rule: nothing is kept.
+    let err = store
+        .update_incident(id, |i| {
+            i.title = "Renamed".into();
+            i.resolved = Some(ts("2020-01-01T00:00:00Z"));
+            Ok(())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("resolved (2020-01-01T00:00:00Z) is before started"),
+        "{err}"
+    );
+    assert_eq!(store.get_incident(id).await.unwrap(), before);
+
+    let after = store
+        .update_incident(id, |i| {
+            i.timeline.push(TimelineEntry {
+                at: ts("2024-03-01T14:30:00Z"),
+                text: "Rolled back".into(),
+                known: String::new(),
+            });
+            i.factors[0].whys.push("Why? Nobody owns config.".into());
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.get_incident(id).await.unwrap(), after);
+    assert_eq!(after.timeline.len(), 2);
+    assert_eq!(after.factors[0].whys.len(), 2);
+});
+
+story!(lists_filter_and_sort, |f| async move {
+    let store = f.store();
+    let a = store
+        .create_incident(&sample(
+            "Old checkout",
+            Severity::Sev2,
+            "checkout",
+            "2024-01-01T00:00:00Z",
+        ))
+        .await
+        .unwrap();
+    let b = store
+        .create_incident(&sample(
+            "New api",
+            Severity::Sev3,
+            "api",
+            "2024-06-01T00:00:00Z",
+        ))
+        .await
+        .unwrap();
+    store
+        .update_incident(a, |i| {
+            i.status = Status::Resolved;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let ids = |v: Vec<IncidentSummary>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    let all = store
+        .list_incidents(&IncidentFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(all[0].services, vec!["api".to_string()]);
+    assert_eq!((all[0].actions_open, all[0].actions_total), (1, 1));
+    assert_eq!(ids(all), vec![b, a], "newest first");
+    let by = |f: IncidentFilter| async move { ids(store.list_incidents(&f).await.unwrap()) };
+    assert_eq!(
+        by(IncidentFilter {
+            statuses: vec![Status::Resolved],
+            ..Default::default()
+        })
+        .await,
+        vec![a]
+    );
+    assert_eq!(
+        by(IncidentFilter {
+            severities: vec![Severity::Sev3],
+            ..Default::default()
+        })
+        .await,
+        vec![b]
+    );
+    assert_eq!(
+        by(IncidentFilter {
+            service: Some("checkout".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![a]
+    );
+    assert_eq!(
+        by(IncidentFilter {
+            since: Some(ts("2024-03-01T00:00:00Z")),
+            ..Default::default()
+        })
+        .await,
+        vec![b]
+    );
+    assert_eq!(
+        by(IncidentFilter {
+            service: Some("nope".into()),
+            ..Default::default()
+        })
+        .await,
+        vec![]
+    );
+});
+
+story!(actions_are_listed_and_closed, |f| async move {
+    let store = f.store();
+    let a = store
+        .create_incident(&sample(
+            "One",
+            Severity::Sev2,
+            "checkout",
+            "2024-01-01T00:00:00Z",
+        ))
+        .await
+        .unwrap();
+    let _b = store
+        .create_incident(&sample(
+            "Two",
+            Severity::Sev3,
+            "api",
+            "2024-02-01T00:00:00Z",
+        ))
+        .await
+        .unwrap();
+    let overdue = store
+        .list_actions(&ActionFilter {
+            overdue_on: Some(date("2024-05-01")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(overdue.len(), 2);
+    let incident = store
+        .update_action(ActionId(1), |item| {
+            item.status = ActionStatus::Done;
+            item.closed = Some(date("2024-04-15"));
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(incident.id, Some(a));
+    let overdue = store
+        .list_actions(&ActionFilter {
+            overdue_on: Some(date("2024-05-01")),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        overdue.iter().map(|r| r.action.id).collect::<Vec<_>>(),
+        vec![Some(ActionId(2))]
+    );
+    let mine = store
+        .list_actions(&ActionFilter {
+            incident: Some(a),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(mine[0].action.status, ActionStatus::Done);
+    assert_eq!(mine[0].incident_title, "One");
+    assert!(matches!(
+        store.update_action(ActionId(42), |_| Ok(())).await,
+        Err(StoreError::NotFound(_))
+    ));
+});
+
+story!(import_is_atomic_and_idempotent, |f| async move {
+    let store = f.store();
+    let mut one = sample("One", Severity::Sev2, "checkout", "2024-01-01T00:00:00Z");
+    one.id = Some(IncidentId(7));
+    one.actions[0].id = Some(ActionId(30));
+    let mut two = sample("Two", Severity::Sev3, "api", "2024-02-01T00:00:00Z");
+    two.id = Some(IncidentId(8));
+    two.actions[0].id = Some(ActionId(31));
+    let report = store.import(&[one.clone(), two.clone()]).await.unwrap();
+    assert_eq!(report.created, vec![IncidentId(7), IncidentId(8)]);
+    let again = store.import(&[one.clone(), two.clone()]).await.unwrap();
+    assert_eq!(again.unchanged, vec![IncidentId(7), IncidentId(8)]);
+    assert!(again.created.is_empty() && again.updated.is_empty());
+
+    // New numbers continue after imported ones.
+    let next = store
+        .create_incident(&sample("Next", Severity::Sev4, "x", "2024-03-01T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(next, IncidentId(9));
+    assert_eq!(
+        store.get_incident(next).await.unwrap().actions[0].id,
+        Some(ActionId(32))
+    );
+
+    // A batch whose second review steals the first's action item fails whole.
+    let mut changed = one.clone();
+    changed.title = "One, renamed".into();
+    let mut thief = sample("Thief", Severity::Sev3, "api", "2024-02-01T00:00:00Z");
+    thief.id = Some(IncidentId(20));
+    thief.actions[0].id = Some(ActionId(30));
+    let before: Vec<Incident> =
+        futures_all(store, &[IncidentId(7), IncidentId(8), IncidentId(9)]).await;
+    let err = store.import(&[changed, thief]).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("action item A-30 belongs to INC-7, not INC-20"),
+        "{err}"
+    );
+    assert_eq!(
+        futures_all(store, &[IncidentId(7), IncidentId(8), IncidentId(9)]).await,
+        before
+    );
+    assert!(matches!(
+        store.get_incident(IncidentId(20)).await,
+        Err(StoreError::NotFound(_))
+    ));
+});
+
+async fn futures_all(store: &Store, ids: &[IncidentId]) -> Vec<Incident> {
+    let mut out = Vec::new();
+    for id in ids {
+        out.push(store.get_incident(*id).await.unwrap());
+    }
+    out
+}
+
+story!(two_stores_writing_at_once_both_succeed, |f| async move {
+    let other = Store::open(&f.location).await.unwrap();
+    let store = f.store();
+    let (r1, r2) = tokio::join!(
+        async {
+            for n in 0..15 {
+                store
+                    .create_incident(&sample(
+                        &format!("a {n}"),
+                        Severity::Sev3,
+                        "svc",
+                        "2024-01-01T00:00:00Z",
+                    ))
+                    .await?;
+            }
+            Ok::<_, StoreError>(())
+        },
+        async {
+            for n in 0..15 {
+                other
+                    .create_incident(&sample(
+                        &format!("b {n}"),
+                        Severity::Sev3,
+                        "svc",
+                        "2024-01-01T00:00:00Z",
+                    ))
+                    .await?;
+            }
+            Ok::<_, StoreError>(())
+        }
+    );
+    r1.unwrap();
+    r2.unwrap();
+    let ids = store.incident_ids().await.unwrap();
+    assert_eq!(ids, (1..=30).map(IncidentId).collect::<Vec<_>>());
+    other.close().await;
+});
+
+story!(a_store_from_a_newer_debrief_is_refused, |f| async move {
+    sqlx::any::install_default_drivers();
+    let url = if f.location.starts_with("postgres") {
+        f.location.clone()
+    } else {
+        format!("sqlite://{}", f.location)
+    };
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO debrief_schema (version, name, applied_at) VALUES (99, 'future', 'x')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    match Store::open(&f.location).await {
+        Err(StoreError::TooNew { found: 99, .. }) => {}
+        Err(e) => panic!("expected TooNew, got {e}"),
+        Ok(_) => panic!("expected TooNew, got a store"),
+    }
+});
+
+#[test]
+fn both_backends_have_the_same_migration_versions() {
+    let v = |m: &[Migration]| m.iter().map(|m| (m.version, m.name)).collect::<Vec<_>>();
+    assert_eq!(v(MIGRATIONS_SQLITE), v(MIGRATIONS_POSTGRES));
+    // And the files on disk are exactly those embedded.
+    for dir in ["sqlite", "postgres"] {
+        let mut files: Vec<String> =
+            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+        files.sort();
+        let want: Vec<String> = MIGRATIONS_SQLITE
+            .iter()
+            .map(|m| format!("{:04}_{}.sql", m.version, m.name))
+            .collect();
+        assert_eq!(files, want, "migrations/{dir}");
+    }
+}
