@@ -67,6 +67,8 @@ pub struct ActionRow {
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportReport {
+    /// The number of each imported review, in the order given.
+    pub ids: Vec<IncidentId>,
     pub created: Vec<IncidentId>,
     pub updated: Vec<IncidentId>,
     pub unchanged: Vec<IncidentId>,
@@ -317,7 +319,11 @@ impl Store {
     /// Imports whole reviews in one transaction: each with a number replaces the stored
     /// incident of that number (or is created with it), each without one is created. A
     /// review equal to what is stored is left alone. If any fails, nothing is written.
-    pub async fn import(&self, incidents: &[Incident]) -> Result<ImportReport> {
+    ///
+    /// A stored incident whose title differs from the review of the same number is taken
+    /// for a different incident and refused (a conflict), unless `replace` is set: numbers
+    /// are per store, and importing someone else's INC-1 must not overwrite yours.
+    pub async fn import(&self, incidents: &[Incident], replace: bool) -> Result<ImportReport> {
         let mut report = ImportReport::default();
         let mut tx = self.begin_write().await?;
         for original in incidents {
@@ -327,6 +333,14 @@ impl Store {
             match incident.id {
                 Some(id) => match read_incident(&mut tx, id).await {
                     Ok(stored) if stored == incident => report.unchanged.push(id),
+                    Ok(stored) if stored.title != incident.title && !replace => {
+                        return Err(StoreError::Conflict(format!(
+                            "{id} in this store is {:?}, not {:?}; if it is the same incident \
+                             renamed, import with --replace; to add it as a new incident, remove \
+                             `id: {id}` from its front matter",
+                            stored.title, incident.title
+                        )));
+                    }
                     Ok(_) => {
                         write_incident(&mut tx, &mut incident).await?;
                         report.updated.push(id);
@@ -342,6 +356,7 @@ impl Store {
                     report.created.push(id);
                 }
             }
+            report.ids.push(incident.id.expect("numbered by now"));
         }
         tx.commit().await?;
         Ok(report)

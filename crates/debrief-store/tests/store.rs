@@ -381,9 +381,9 @@ story!(import_is_atomic_and_idempotent, |f| async move {
     let mut two = sample("Two", Severity::Sev3, "api", "2024-02-01T00:00:00Z");
     two.id = Some(IncidentId(8));
     two.actions[0].id = Some(ActionId(31));
-    let report = store.import(&[one.clone(), two.clone()]).await.unwrap();
+    let report = store.import(&[one.clone(), two.clone()], false).await.unwrap();
     assert_eq!(report.created, vec![IncidentId(7), IncidentId(8)]);
-    let again = store.import(&[one.clone(), two.clone()]).await.unwrap();
+    let again = store.import(&[one.clone(), two.clone()], false).await.unwrap();
     assert_eq!(again.unchanged, vec![IncidentId(7), IncidentId(8)]);
     assert!(again.created.is_empty() && again.updated.is_empty());
 
@@ -406,7 +406,7 @@ story!(import_is_atomic_and_idempotent, |f| async move {
     thief.actions[0].id = Some(ActionId(30));
     let before: Vec<Incident> =
         futures_all(store, &[IncidentId(7), IncidentId(8), IncidentId(9)]).await;
-    let err = store.import(&[changed, thief]).await.unwrap_err();
+    let err = store.import(&[changed.clone(), thief.clone()], true).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     assert!(
         err.to_string()
@@ -421,6 +421,22 @@ story!(import_is_atomic_and_idempotent, |f| async move {
         store.get_incident(IncidentId(20)).await,
         Err(StoreError::NotFound(_))
     ));
+
+    // A review whose number is taken by an incident of another title is refused unless
+    // --replace; with it, the stored incident is replaced.
+    let err = store.import(&[changed.clone()], false).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("INC-7 in this store is \"One\", not \"One, renamed\""),
+        "{err}"
+    );
+    assert_eq!(futures_all(store, &[IncidentId(7)]).await, before[..1]);
+    let report = store.import(&[changed.clone()], true).await.unwrap();
+    assert_eq!(report.updated, vec![IncidentId(7)]);
+    assert_eq!(
+        store.get_incident(IncidentId(7)).await.unwrap().title,
+        "One, renamed"
+    );
 });
 
 async fn futures_all(store: &Store, ids: &[IncidentId]) -> Vec<Incident> {

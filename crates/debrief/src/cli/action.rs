@@ -1,0 +1,189 @@
+//! `debrief action …`: the follow-through of a review.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use debrief_core::time::parse_date;
+use debrief_core::{ActionId, ActionItem, ActionKind, ActionStatus, IncidentId};
+use debrief_store::{ActionFilter, Store};
+
+use super::output::{clip, emit, emit_json, table};
+use super::today;
+
+#[derive(Subcommand)]
+pub enum ActionCommand {
+    /// Add an action item to an incident.
+    #[command(after_help = "Examples:\n  \
+        debrief action add INC-3 \"Validate config against its schema in CI\" --kind prevent --owner platform --due 2024-04-01\n  \
+        debrief action add INC-3 \"Page on checkout error rate\" --kind detect --owner sre --due +14d\n\n\
+        Kinds: prevent, mitigate, detect, process, documentation. The owner is a team: the work\n\
+        outlives whoever picks it up.")]
+    Add {
+        /// The incident: INC-3 or 3.
+        id: IncidentId,
+        /// What will change.
+        title: String,
+        #[arg(long)]
+        kind: ActionKind,
+        /// The team that owns it.
+        #[arg(long, value_name = "TEAM")]
+        owner: Option<String>,
+        /// Due date: YYYY-MM-DD, or +7d / +2w from today.
+        #[arg(long, value_name = "DATE")]
+        due: Option<String>,
+        /// Where the work is tracked.
+        #[arg(long, value_name = "URL")]
+        link: Option<String>,
+    },
+    /// List action items: open ones first, by due date.
+    #[command(after_help = "Examples:\n  \
+        debrief action list                   # open and in-progress items\n  \
+        debrief action list --overdue\n  \
+        debrief action list --owner platform --all --json")]
+    List {
+        /// Only this status; repeat for several [default: open and in-progress].
+        #[arg(long = "status", value_name = "STATUS")]
+        statuses: Vec<ActionStatus>,
+        /// Every status, closed ones included.
+        #[arg(long, conflicts_with = "statuses")]
+        all: bool,
+        /// Only items owned by this team.
+        #[arg(long, value_name = "TEAM")]
+        owner: Option<String>,
+        /// Only items of this incident.
+        #[arg(long)]
+        incident: Option<IncidentId>,
+        /// Only open items past their due date.
+        #[arg(long)]
+        overdue: bool,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark an action item done (or won't do).
+    #[command(after_help = "Examples:\n  debrief action done A-7\n  debrief action done 7 --wont-do")]
+    Done {
+        /// The action item: A-7 or 7.
+        id: ActionId,
+        /// Close it as won't do instead of done.
+        #[arg(long)]
+        wont_do: bool,
+    },
+}
+
+pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ActionCommand::Add {
+            id,
+            title,
+            kind,
+            owner,
+            due,
+            link,
+        } => {
+            let due = due
+                .as_deref()
+                .map(|d| parse_date(d, today()))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--due: {e}"))?;
+            let i = store
+                .update_incident(id, |i| {
+                    i.actions.push(ActionItem {
+                        id: None,
+                        title,
+                        kind,
+                        owner,
+                        due,
+                        status: ActionStatus::Open,
+                        link,
+                        opened: Some(today()),
+                        closed: None,
+                    });
+                    Ok(())
+                })
+                .await?;
+            let new = i.actions.last().and_then(|a| a.id);
+            emit(&format!(
+                "{id}: added {}\n",
+                new.map(|a| a.to_string()).unwrap_or_default()
+            ))?;
+        }
+        ActionCommand::List {
+            statuses,
+            all,
+            owner,
+            incident,
+            overdue,
+            json,
+        } => {
+            let statuses = if all {
+                Vec::new()
+            } else if statuses.is_empty() {
+                vec![ActionStatus::Open, ActionStatus::InProgress]
+            } else {
+                statuses
+            };
+            let filter = ActionFilter {
+                statuses,
+                owner,
+                incident,
+                overdue_on: overdue.then(today),
+            };
+            let rows = store.list_actions(&filter).await?;
+            if json {
+                emit_json(&rows)?;
+            } else if rows.is_empty() {
+                eprintln!("no action items match");
+            } else {
+                let today = today();
+                let table_rows = rows
+                    .iter()
+                    .map(|r| {
+                        let a = &r.action;
+                        let late = a.due.is_some_and(|d| d < today) && !a.status.is_closed();
+                        vec![
+                            a.id.map(|i| i.to_string()).unwrap_or_default(),
+                            r.incident.to_string(),
+                            a.status.to_string(),
+                            a.kind.to_string(),
+                            a.owner.clone().unwrap_or_else(|| "-".into()),
+                            match a.due {
+                                Some(d) if late => format!("{d} (late)"),
+                                Some(d) => d.to_string(),
+                                None => "-".into(),
+                            },
+                            clip(&a.title, 60),
+                        ]
+                    })
+                    .collect();
+                emit(&table(
+                    &["id", "incident", "status", "kind", "owner", "due", "title"],
+                    table_rows,
+                ))?;
+            }
+        }
+        ActionCommand::Done { id, wont_do } => {
+            let status = if wont_do {
+                ActionStatus::WontDo
+            } else {
+                ActionStatus::Done
+            };
+            let incident = store
+                .update_action(id, |a| {
+                    a.status = status;
+                    if a.closed.is_none() {
+                        a.closed = Some(today());
+                    }
+                    Ok(())
+                })
+                .await?;
+            let open = incident.open_actions().count();
+            emit(&format!(
+                "{id} is {status}; {} has {open} open action item{}\n",
+                incident.id.map(|i| i.to_string()).unwrap_or_default(),
+                if open == 1 { "" } else { "s" }
+            ))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

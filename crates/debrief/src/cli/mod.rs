@@ -1,0 +1,136 @@
+//! The command line: clap definitions and the dispatch to each command's module.
+
+mod action;
+mod incident;
+mod output;
+mod review;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use debrief_store::Store;
+
+const ABOUT: &str = "Learn from every failure: record incidents and blameless reviews, follow \
+their action items through, and move reviews in and out as Markdown.";
+
+const AFTER: &str = "\
+Examples:
+  debrief incident new --title \"Checkout fails after config push\" --severity SEV2 --service checkout
+  debrief timeline add INC-1 --at \"2024-03-01 14:02\" \"Error-rate alert fires\"
+  debrief factor add INC-1 \"No schema check on config\" --level process --category tooling
+  debrief action add INC-1 \"Validate config in CI\" --kind prevent --owner platform --due +14d
+  debrief review export INC-1 -o reviews/INC-1.md
+  debrief incident list --status open --json
+
+The store is an SQLite file (default below) or a PostgreSQL server: pass --database or set
+DEBRIEF_DATABASE to a file path, sqlite://PATH or postgres://USER@HOST/DB.";
+
+#[derive(Parser)]
+#[command(name = "debrief", version, about = ABOUT, after_help = AFTER)]
+pub struct Args {
+    /// Where the store is: a file path, sqlite://PATH, or postgres://USER:PASS@HOST/DB.
+    /// [default: the per-user data directory, e.g. ~/.local/share/debrief/debrief.db]
+    #[arg(long, global = true, env = "DEBRIEF_DATABASE", value_name = "LOCATION")]
+    database: Option<String>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Record, list, show and change incidents.
+    #[command(subcommand)]
+    Incident(incident::IncidentCommand),
+    /// Add to an incident's timeline.
+    #[command(subcommand)]
+    Timeline(incident::TimelineCommand),
+    /// Add contributing factors to an incident.
+    #[command(subcommand)]
+    Factor(incident::FactorCommand),
+    /// Add to a contributing factor's why-chain ("5 whys").
+    #[command(subcommand)]
+    Why(incident::WhyCommand),
+    /// Add lessons: what went well, what went wrong, where we got lucky.
+    #[command(subcommand)]
+    Lesson(incident::LessonCommand),
+    /// Add, list and close action items.
+    #[command(subcommand)]
+    Action(action::ActionCommand),
+    /// Reviews as Markdown documents: export, import, template.
+    #[command(subcommand)]
+    Review(review::ReviewCommand),
+    /// Write every review in the store to a directory, as Markdown.
+    #[command(after_help = "Example:\n  debrief export ./debrief-backup\n\n\
+        Writes DIR/reviews/INC-N.md for every incident and DIR/debrief-export.json, the list of\n\
+        files. `debrief import DIR` reads it back; exporting again gives the same bytes.")]
+    Export {
+        /// The directory to write (created if missing; files of the same names are replaced).
+        dir: PathBuf,
+    },
+    /// Read a directory written by `debrief export` into the store, in one transaction.
+    #[command(after_help = "Example:\n  debrief --database postgres://debrief@db/debrief import ./debrief-backup\n\n\
+        Every document is read and checked before anything is written; if one is bad, nothing\n\
+        is imported. Importing the same directory twice changes nothing the second time.")]
+    Import {
+        /// A directory written by `debrief export` (or any directory of review documents).
+        dir: PathBuf,
+        /// Replace stored incidents whose number matches but whose title differs.
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
+/// Runs a parsed command line.
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // The template needs no store; don't create one just to print it.
+    if let Command::Review(review::ReviewCommand::Template) = args.command {
+        output::emit(&debrief_review::template())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let location = match args.database {
+        Some(l) => l,
+        None => default_location()?,
+    };
+    let store = Store::open(&location)
+        .await
+        .with_context(|| format!("cannot open the store at {}", describe(&location)))?;
+    let result = match args.command {
+        Command::Incident(c) => incident::run(&store, c).await,
+        Command::Timeline(c) => incident::run_timeline(&store, c).await,
+        Command::Factor(c) => incident::run_factor(&store, c).await,
+        Command::Why(c) => incident::run_why(&store, c).await,
+        Command::Lesson(c) => incident::run_lesson(&store, c).await,
+        Command::Action(c) => action::run(&store, c).await,
+        Command::Review(c) => review::run(&store, c).await,
+        Command::Export { dir } => review::export_dir(&store, &dir).await,
+        Command::Import { dir, replace } => review::import_dir(&store, &dir, replace).await,
+    };
+    store.close().await;
+    result
+}
+
+fn default_location() -> anyhow::Result<String> {
+    let dir = dirs::data_dir().context(
+        "cannot find a per-user data directory (is HOME set?); pass --database or set DEBRIEF_DATABASE",
+    )?;
+    Ok(dir.join("debrief").join("debrief.db").display().to_string())
+}
+
+/// A location for messages, with any password hidden.
+fn describe(location: &str) -> String {
+    debrief_store::Location::parse(location)
+        .map(|l| l.to_string())
+        .unwrap_or_else(|_| location.to_string())
+}
+
+/// The current instant and UTC date. Read once per command.
+fn now() -> jiff::Timestamp {
+    debrief_core::time::to_seconds(jiff::Timestamp::now())
+}
+
+fn today() -> jiff::civil::Date {
+    debrief_core::time::utc_date(now())
+}

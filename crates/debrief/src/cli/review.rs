@@ -1,0 +1,266 @@
+//! `debrief review …`, `debrief export` and `debrief import`: reviews as Markdown files.
+//!
+//! Imports read and check every document before the store is touched, and write them all in
+//! one transaction: a bad file anywhere means nothing is imported.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use debrief_core::{Incident, IncidentId};
+use debrief_review::{read_document, render};
+use debrief_store::{ImportReport, Store};
+use serde::{Deserialize, Serialize};
+
+use super::output::emit;
+
+#[derive(Subcommand)]
+pub enum ReviewCommand {
+    /// Write an incident's whole review as a Markdown document.
+    #[command(after_help = "Examples:\n  \
+        debrief review export INC-3                 # to stdout\n  \
+        debrief review export INC-3 -o docs/postmortems/INC-3.md\n\n\
+        Front matter holds the structured fields; the sections (summary, impact, timeline,\n\
+        contributing factors with their why-chains, lessons, action items, notes) are plain\n\
+        Markdown to edit in a text editor or a pull request, then bring back with `review import`.")]
+    Export {
+        /// The incident: INC-3 or 3.
+        id: IncidentId,
+        /// Write to this file instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Create or update incidents from review documents, all or nothing.
+    #[command(after_help = "Examples:\n  \
+        debrief review import docs/postmortems/INC-3.md\n  \
+        debrief review import examples/reviews/*.md\n\n\
+        A document with `id: INC-N` in its front matter updates that incident (or creates it\n\
+        with that number); one without an id creates a new incident. If any file is malformed,\n\
+        every problem is listed with its file and line, and nothing is imported.")]
+    Import {
+        /// Review documents (Markdown with front matter).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Replace stored incidents whose number matches but whose title differs.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Print an empty review document to start from.
+    #[command(after_help = "Example:\n  debrief review template > INC-new.md && $EDITOR INC-new.md && debrief review import INC-new.md")]
+    Template,
+}
+
+/// What `debrief export` writes beside the documents, so `debrief import` reads exactly them.
+#[derive(Serialize, Deserialize)]
+struct Manifest {
+    format: String,
+    version: u32,
+    reviews: Vec<String>,
+}
+
+const MANIFEST: &str = "debrief-export.json";
+const FORMAT: &str = "debrief-export";
+
+pub async fn run(store: &Store, cmd: ReviewCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ReviewCommand::Export { id, output } => {
+            let doc = render(&store.get_incident(id).await?);
+            match output {
+                Some(path) => {
+                    write_atomically(&path, &doc)?;
+                    eprintln!("wrote {}", path.display());
+                }
+                None => emit(&doc)?,
+            }
+        }
+        ReviewCommand::Import { files, replace } => {
+            import_files(store, &files, replace).await?;
+        }
+        ReviewCommand::Template => emit(&debrief_review::template())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads every file, then imports them in one transaction and says what happened to each.
+async fn import_files(store: &Store, files: &[PathBuf], replace: bool) -> anyhow::Result<ImportReport> {
+    let mut docs: Vec<Incident> = Vec::with_capacity(files.len());
+    let mut errors = Vec::new();
+    for path in files {
+        match read_document(path) {
+            Ok(doc) => docs.push(doc),
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        bail!(
+            "{} of {} file{} could not be read; nothing was imported",
+            errors.len(),
+            files.len(),
+            if files.len() == 1 { "" } else { "s" }
+        );
+    }
+    let report = store
+        .import(&docs, replace)
+        .await
+        .context("nothing was imported")?;
+    let mut out = String::new();
+    for (path, id) in files.iter().zip(&report.ids) {
+        let what = if report.created.contains(id) {
+            "created"
+        } else if report.updated.contains(id) {
+            "updated"
+        } else {
+            "unchanged"
+        };
+        out.push_str(&format!("{what} {id} from {}\n", path.display()));
+    }
+    out.push_str(&format!(
+        "{} created, {} updated, {} unchanged\n",
+        report.created.len(),
+        report.updated.len(),
+        report.unchanged.len()
+    ));
+    emit(&out)?;
+    Ok(report)
+}
+
+/// Writes every review to `dir/reviews/INC-N.md` and the manifest.
+pub async fn export_dir(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
+    let reviews = dir.join("reviews");
+    std::fs::create_dir_all(&reviews)
+        .with_context(|| format!("cannot create {}", reviews.display()))?;
+    let mut names = Vec::new();
+    for id in store.incident_ids().await? {
+        let doc = render(&store.get_incident(id).await?);
+        let name = format!("reviews/{id}.md");
+        write_atomically(&dir.join(&name), &doc)?;
+        names.push(name);
+    }
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        version: 1,
+        reviews: names,
+    };
+    let mut json = serde_json::to_string_pretty(&manifest)?;
+    json.push('\n');
+    write_atomically(&dir.join(MANIFEST), &json)?;
+    emit(&format!(
+        "exported {} review{} to {}\n",
+        manifest.reviews.len(),
+        if manifest.reviews.len() == 1 { "" } else { "s" },
+        dir.display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Imports a directory written by `export_dir` (or any directory of review documents).
+pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Result<ExitCode> {
+    if !dir.is_dir() {
+        bail!("{}: not a directory (expected one written by `debrief export`)", dir.display());
+    }
+    let manifest_path = dir.join(MANIFEST);
+    let files: Vec<PathBuf> = if manifest_path.exists() {
+        let text = std::fs::read_to_string(&manifest_path)
+            .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+        let m: Manifest = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a debrief export manifest", manifest_path.display()))?;
+        if m.format != FORMAT || m.version != 1 {
+            bail!(
+                "{}: format {:?} version {} is not one this debrief reads ({FORMAT:?} version 1)",
+                manifest_path.display(),
+                m.format,
+                m.version
+            );
+        }
+        for name in &m.reviews {
+            let p = Path::new(name);
+            if p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+                bail!("{}: {name:?} points outside the export directory", manifest_path.display());
+            }
+        }
+        m.reviews.iter().map(|n| dir.join(n)).collect()
+    } else {
+        let sub = dir.join("reviews");
+        let from = if sub.is_dir() { sub } else { dir.to_path_buf() };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&from)
+            .with_context(|| format!("cannot read {}", from.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "md") && p.is_file())
+            .collect();
+        files.sort();
+        files
+    };
+    if files.is_empty() {
+        bail!("{}: no review documents found", dir.display());
+    }
+    import_files(store, &files, replace).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the review in the user's editor and imports it when the editor exits.
+pub async fn edit_in_editor(store: &Store, id: IncidentId) -> anyhow::Result<ExitCode> {
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .context("no editor: set $VISUAL or $EDITOR, or pass field flags (see `debrief incident edit --help`)")?;
+    let before = store.get_incident(id).await?;
+    let doc = render(&before);
+    let file = tempfile::Builder::new()
+        .prefix(&format!("debrief-{id}-"))
+        .suffix(".md")
+        .tempfile()?;
+    std::fs::write(file.path(), &doc)?;
+    // The editor command may carry arguments ("code --wait"); the shell splits them.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(file.path())
+        .status()
+        .with_context(|| format!("cannot run the editor {editor:?}"))?;
+    if !status.success() {
+        bail!("the editor exited with {status}; nothing changed");
+    }
+    let edited = std::fs::read_to_string(file.path()).unwrap_or_default();
+    if edited == doc {
+        emit(&format!("{id}: no change\n"))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let parsed = read_document(file.path()).map(|mut i| {
+        i.id = Some(id);
+        i
+    });
+    match parsed {
+        Ok(incident) => {
+            store.import(&[incident], true).await?;
+            emit(&format!("updated {id}\n"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let (_, kept) = file.keep()?;
+            bail!(
+                "{e}\nnothing changed; your edit is kept in {} — fix it and run `debrief review import {}`",
+                kept.display(),
+                kept.display()
+            );
+        }
+    }
+}
+
+/// Writes a file whole or not at all: a temporary file beside it, renamed into place.
+fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,491 @@
+//! The `debrief` binary as a user runs it: real processes, a real SQLite file, and a real
+//! PostgreSQL database when `DEBRIEF_TEST_POSTGRES_URL` is set (CI sets it).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_debrief");
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reviews")
+}
+
+fn example_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(examples_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// One store for one test: a fresh SQLite file or a fresh PostgreSQL database.
+struct Env {
+    dir: tempfile::TempDir,
+    database: String,
+    pg: Option<(String, String)>,
+}
+
+impl Env {
+    fn sqlite() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let database = dir.path().join("store.db").display().to_string();
+        Env {
+            dir,
+            database,
+            pg: None,
+        }
+    }
+
+    fn postgres() -> Option<Env> {
+        let admin = match std::env::var("DEBRIEF_TEST_POSTGRES_URL") {
+            Ok(url) => url,
+            Err(_) => {
+                eprintln!("DEBRIEF_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half");
+                return None;
+            }
+        };
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "debrief_cli_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        admin_sql(&admin, &format!("CREATE DATABASE {name}"));
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+        Some(Env {
+            dir: tempfile::tempdir().unwrap(),
+            database: format!("{base}/{name}"),
+            pg: Some((admin, name)),
+        })
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_with(args, &[])
+    }
+
+    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env("DEBRIEF_DATABASE", &self.database)
+            .env_remove("VISUAL")
+            .env_remove("EDITOR")
+            .current_dir(self.dir.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    }
+
+    /// Runs and insists on success; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "debrief {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs and insists on failure; returns stderr.
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "debrief {args:?} should have failed; stdout:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+
+    /// Everything in the store, as the files `debrief export` writes.
+    fn snapshot(&self) -> BTreeMap<String, String> {
+        let dir = tempfile::tempdir().unwrap();
+        self.ok(&["export", dir.path().to_str().unwrap()]);
+        read_tree(dir.path())
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg.take() {
+            admin_sql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+fn admin_sql(admin: &str, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(admin).await.expect("PostgreSQL admin URL");
+        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+        pool.close().await;
+    });
+}
+
+fn read_tree(root: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().display().to_string();
+                out.insert(rel, std::fs::read_to_string(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+/// Declares a test that runs on SQLite and, when configured, PostgreSQL.
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[test]
+            fn sqlite() {
+                ($body)(&Env::sqlite());
+            }
+            #[test]
+            fn postgres() {
+                if let Some(env) = Env::postgres() {
+                    ($body)(&env);
+                }
+            }
+        }
+    };
+}
+
+// ---- the round trip ----
+
+both!(examples_round_trip_byte_for_byte, |env: &Env| {
+    let files = example_files();
+    assert!(files.len() >= 3, "the repository ships example reviews");
+    let mut args = vec!["review", "import"];
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    args.extend(names.iter().map(String::as_str));
+    let out = env.ok(&args);
+    assert!(out.contains(&format!("{} created, 0 updated, 0 unchanged", files.len())), "{out}");
+
+    // Each example is already canonical: exporting it gives the file back.
+    for f in &files {
+        let doc = std::fs::read_to_string(f).unwrap();
+        let id = doc
+            .lines()
+            .find_map(|l| l.strip_prefix("id: "))
+            .expect("examples carry their id");
+        assert_eq!(env.ok(&["review", "export", id]), doc, "{}", f.display());
+    }
+
+    // export → import into an empty store → export gives the same bytes.
+    let first = env.path("first");
+    env.ok(&["export", first.to_str().unwrap()]);
+    let other = Env::sqlite();
+    other.ok(&["import", first.to_str().unwrap()]);
+    let second = other.path("second");
+    other.ok(&["export", second.to_str().unwrap()]);
+    assert_eq!(read_tree(&first), read_tree(&second));
+
+    // Importing the same directory again changes nothing.
+    let again = env.ok(&["import", first.to_str().unwrap()]);
+    assert!(again.contains(&format!("0 created, 0 updated, {} unchanged", files.len())), "{again}");
+    assert_eq!(read_tree(&first), env.snapshot());
+});
+
+both!(a_review_built_from_the_cli_round_trips, |env: &Env| {
+    env.ok(&[
+        "incident", "new", "--title", "Checkout fails after config push", "--severity", "SEV2",
+        "--service", "checkout", "--service", "payments", "--started", "2024-03-01T14:00:00Z",
+        "--detected", "2024-03-01 14:02", "--detection", "alert", "--summary", "A config push set a timeout to 0.",
+    ]);
+    env.ok(&["timeline", "add", "INC-1", "--at", "2024-03-01T14:30:00Z", "Rolled back"]);
+    env.ok(&["timeline", "add", "INC-1", "--at", "2024-03-01T14:02:00Z", "Alert fires", "--known", "only checkout looked affected"]);
+    env.ok(&["factor", "add", "INC-1", "No schema check on config", "--level", "process", "--category", "tooling"]);
+    env.ok(&["why", "add", "INC-1", "F1", "Why did it ship? Config is not validated like code."]);
+    env.ok(&["lesson", "add", "INC-1", "--kind", "went-well", "Alert fired in 2 minutes"]);
+    env.ok(&["action", "add", "INC-1", "Validate config in CI", "--kind", "prevent", "--owner", "platform", "--due", "2024-04-01"]);
+    env.ok(&["incident", "edit", "INC-1", "--metric", "users_affected=1200", "--resolved", "2024-03-01T15:10:00Z"]);
+    env.ok(&["incident", "status", "INC-1", "resolved"]);
+
+    let shown: serde_json::Value = serde_json::from_str(&env.ok(&["incident", "show", "INC-1", "--json"])).unwrap();
+    assert_eq!(shown["timeline"][0]["text"], "Alert fires", "timeline kept in time order");
+    assert_eq!(shown["status"], "resolved");
+    assert_eq!(shown["resolved"], "2024-03-01T15:10:00Z", "an existing time is kept");
+    assert_eq!(shown["mitigated"], serde_json::Value::Null, "no time is made up on a jump");
+    assert_eq!(shown["impact_metrics"]["users_affected"], 1200.0);
+
+    let doc = env.ok(&["review", "export", "INC-1"]);
+    let file = env.path("inc1.md");
+    std::fs::write(&file, &doc).unwrap();
+    let fresh = Env::sqlite();
+    fresh.ok(&["review", "import", file.to_str().unwrap()]);
+    assert_eq!(fresh.ok(&["review", "export", "INC-1"]), doc);
+});
+
+// ---- bad input never changes the store ----
+
+fn seeded() -> Env {
+    let env = Env::sqlite();
+    env.ok(&["incident", "new", "--title", "Existing", "--severity", "SEV3", "--started", "2024-01-01T00:00:00Z"]);
+    env.ok(&["action", "add", "1", "Keep me", "--kind", "detect", "--owner", "sre"]);
+    env
+}
+
+const GOOD: &str = "---\nseverity: SEV2\nservices: [api]\n---\n\n# Good review\n\n## Summary\n\nFine.\n";
+
+/// Each bad document, the file:line the error must name, and words it must hold.
+#[test]
+fn bad_documents_are_refused_with_file_line_and_reason_and_change_nothing() {
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("broken-front-matter.md", b"---\nseverity: SEV2\n# no closing line\n".to_vec(), ":1: the front matter opened here with '---' is never closed"),
+        ("yaml-syntax.md", b"---\nseverity: SEV2\nservices: [api, web\n---\n# T\n".to_vec(), ":4: front matter:"),
+        ("unknown-field.md", b"---\nseverity: SEV2\nowner: bob\n---\n# T\n".to_vec(), ":3: front matter: unknown field `owner`"),
+        ("bad-date.md", b"---\nseverity: SEV2\nstarted: 2024-02-31T10:00:00Z\n---\n# T\n".to_vec(), ":3: front matter: invalid time \"2024-02-31T10:00:00Z\""),
+        ("bad-due.md", b"---\nseverity: SEV2\n---\n# T\n## Action items\n- [ ] Fix\n  - kind: prevent\n  - due: soon\n".to_vec(), ":8: action \"Fix\": \"soon\" is not a date"),
+        ("not-utf8.md", b"---\nseverity: SEV2\n---\n# Caf\xe9 down\n".to_vec(), ":4: invalid UTF-8 at column 6 (byte 0xe9)"),
+        ("binary.md", vec![0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0], ":1: "),
+    ];
+    for (name, bytes, want) in cases {
+        let env = seeded();
+        let before = env.snapshot();
+        let path = env.path(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let err = env.fails(&["review", "import", path.to_str().unwrap()]);
+        assert!(err.contains(&format!("{name}{want}")), "{name}: {err}");
+        assert!(err.contains("nothing was imported"), "{name}: {err}");
+        assert_eq!(env.snapshot(), before, "{name} changed the store");
+    }
+}
+
+#[test]
+fn a_50_mb_file_is_refused_without_reading_it_all() {
+    let env = seeded();
+    let before = env.snapshot();
+    let path = env.path("huge.md");
+    let mut text = String::from(GOOD);
+    let line = "All work and no play makes a review very long indeed. ".repeat(20) + "\n";
+    while text.len() < 50 * 1024 * 1024 {
+        text.push_str(&line);
+    }
+    std::fs::write(&path, text).unwrap();
+    let err = env.fails(&["review", "import", path.to_str().unwrap()]);
+    assert!(err.contains("huge.md: file is larger than 4 MiB"), "{err}");
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn one_bad_file_in_a_batch_imports_nothing() {
+    let env = seeded();
+    let before = env.snapshot();
+    let good = env.path("good.md");
+    std::fs::write(&good, GOOD).unwrap();
+    let bad = env.path("bad.md");
+    std::fs::write(&bad, "---\nseverity: SEV9\n---\n# T\n").unwrap();
+    let also_bad = env.path("also-bad.md");
+    std::fs::write(&also_bad, "no front matter\n").unwrap();
+    let err = env.fails(&["review", "import", good.to_str().unwrap(), bad.to_str().unwrap(), also_bad.to_str().unwrap()]);
+    assert!(err.contains("bad.md:2: front matter: unknown severity \"SEV9\""), "{err}");
+    assert!(err.contains("also-bad.md:1: the document must start with front matter"), "{err}");
+    assert!(err.contains("2 of 3 files could not be read; nothing was imported"), "{err}");
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn a_conflict_found_while_writing_rolls_the_whole_import_back() {
+    let env = seeded();
+    let before = env.snapshot();
+    // Both parse, but the second claims action A-1, which belongs to INC-1.
+    let first = env.path("first.md");
+    std::fs::write(&first, GOOD).unwrap();
+    let thief = env.path("thief.md");
+    std::fs::write(&thief, "---\nid: INC-5\nseverity: SEV2\n---\n# Thief\n## Action items\n- [ ] A-1: Mine now\n  - kind: prevent\n").unwrap();
+    let err = env.fails(&["review", "import", first.to_str().unwrap(), thief.to_str().unwrap()]);
+    assert!(err.contains("action item A-1 belongs to INC-1, not INC-5"), "{err}");
+    assert_eq!(env.snapshot(), before, "the first file was not kept either");
+}
+
+#[test]
+fn importing_over_a_different_incident_needs_replace() {
+    let env = seeded();
+    let before = env.snapshot();
+    let other = env.path("other.md");
+    std::fs::write(&other, "---\nid: INC-1\nseverity: SEV1\n---\n# Someone else's INC-1\n").unwrap();
+    let err = env.fails(&["review", "import", other.to_str().unwrap()]);
+    assert!(err.contains("INC-1 in this store is \"Existing\", not \"Someone else's INC-1\""), "{err}");
+    assert_eq!(env.snapshot(), before);
+    env.ok(&["review", "import", "--replace", other.to_str().unwrap()]);
+    assert!(env.ok(&["incident", "show", "1"]).contains("Someone else's INC-1"));
+}
+
+#[test]
+fn bad_cli_values_say_what_is_expected() {
+    let env = seeded();
+    let before = env.snapshot();
+    let cases: &[(&[&str], &str)] = &[
+        (&["incident", "new", "--title", "x", "--severity", "SEV9"], "unknown severity \"SEV9\" (expected one of: SEV1, SEV2, SEV3, SEV4, SEV5)"),
+        (&["incident", "new", "--title", "x", "--severity", "SEV2", "--started", "last tuesday"], "--started: invalid time \"last tuesday\""),
+        (&["incident", "edit", "1", "--resolved", "2023-01-01T00:00:00Z"], "resolved (2023-01-01T00:00:00Z) is before started (2024-01-01T00:00:00Z)"),
+        (&["action", "add", "1", "x", "--kind", "prevent", "--due", "31/12/2024"], "--due: invalid date \"31/12/2024\""),
+        (&["why", "add", "1", "F3", "because"], "INC-1 has no factor F3"),
+        (&["incident", "show", "INC-42"], "incident INC-42 not found"),
+        (&["action", "done", "A-9"], "action item A-9 not found"),
+        (&["incident", "status", "1", "closed"], ""),
+        (&["incident", "status", "1", "open"], "status would move back from closed to open; pass --reopen"),
+        (&["incident", "show", "ticket-4"], "invalid incident id \"ticket-4\""),
+    ];
+    for (args, want) in cases {
+        let out = env.run(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        if want.is_empty() {
+            assert!(out.status.success(), "{args:?}: {err}");
+            continue;
+        }
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+    // Only the one valid status change went through.
+    let after = env.snapshot();
+    assert_ne!(after, before);
+    assert!(after["reviews/INC-1.md"].contains("status: closed"));
+}
+
+// ---- lists, filters, JSON ----
+
+both!(lists_filter_and_speak_json, |env: &Env| {
+    env.ok(&["incident", "new", "--title", "Old api", "--severity", "SEV3", "--service", "api", "--started", "2024-01-01T00:00:00Z"]);
+    env.ok(&["incident", "new", "--title", "New checkout", "--severity", "SEV1", "--service", "checkout", "--started", "2024-06-01T00:00:00Z"]);
+    env.ok(&["action", "add", "1", "Late thing", "--kind", "detect", "--owner", "sre", "--due", "2024-02-01"]);
+    env.ok(&["action", "add", "2", "Future thing", "--kind", "prevent", "--owner", "web", "--due", "+30d"]);
+    env.ok(&["incident", "status", "1", "resolved", "--at", "2024-01-01T02:00:00Z"]);
+
+    let ids = |args: &[&str]| -> Vec<String> {
+        let mut full = args.to_vec();
+        full.push("--json");
+        let v: serde_json::Value = serde_json::from_str(&env.ok(&full)).unwrap();
+        v.as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(ids(&["incident", "list"]), ["INC-2", "INC-1"]);
+    assert_eq!(ids(&["incident", "list", "--status", "resolved"]), ["INC-1"]);
+    assert_eq!(ids(&["incident", "list", "--severity", "SEV1"]), ["INC-2"]);
+    assert_eq!(ids(&["incident", "list", "--service", "api"]), ["INC-1"]);
+    assert_eq!(ids(&["incident", "list", "--since", "2024-03-01"]), ["INC-2"]);
+    assert_eq!(ids(&["action", "list", "--overdue"]), ["A-1"]);
+    assert_eq!(ids(&["action", "list", "--owner", "web"]), ["A-2"]);
+    env.ok(&["action", "done", "A-1"]);
+    assert_eq!(ids(&["action", "list"]), ["A-2"]);
+    assert_eq!(ids(&["action", "list", "--all"]), ["A-2", "A-1"]);
+
+    let table = env.ok(&["incident", "list"]);
+    let lines: Vec<&str> = table.lines().collect();
+    assert!(lines[0].starts_with("ID") && lines[0].contains("TITLE"), "{table}");
+    assert!(lines[1].starts_with("INC-2") && lines[1].contains("New checkout"), "{table}");
+});
+
+// ---- living in the CLI ----
+
+#[test]
+fn two_processes_writing_at_once_both_succeed() {
+    let env = Env::sqlite();
+    env.ok(&["incident", "new", "--title", "Shared", "--severity", "SEV3"]);
+    let spawn = |who: &str| {
+        let db = env.database.clone();
+        let who = who.to_string();
+        std::thread::spawn(move || {
+            for n in 0..10 {
+                let out = Command::new(BIN)
+                    .args(["timeline", "add", "1", "--at", "2024-01-01T00:00:00Z", &format!("{who} {n}")])
+                    .env("DEBRIEF_DATABASE", &db)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{who} {n}: {}", String::from_utf8_lossy(&out.stderr));
+            }
+        })
+    };
+    let a = spawn("a");
+    let b = spawn("b");
+    a.join().unwrap();
+    b.join().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&["incident", "show", "1", "--json"])).unwrap();
+    assert_eq!(v["timeline"].as_array().unwrap().len(), 20, "no write was lost");
+}
+
+#[test]
+fn edit_opens_the_review_in_the_editor_and_keeps_a_bad_edit() {
+    let env = seeded();
+    let script = env.path("editor.sh");
+    std::fs::write(&script, "#!/bin/sh\nsed -i 's/^# Existing$/# Renamed in the editor/' \"$1\"\n").unwrap();
+    let out = env.run_with(&["incident", "edit", "1"], &[("EDITOR", &format!("sh {}", script.display()))]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(env.ok(&["incident", "show", "1"]).contains("Renamed in the editor"));
+
+    let before = env.snapshot();
+    let broken = env.path("broken.sh");
+    std::fs::write(&broken, "#!/bin/sh\nsed -i 's/^severity: SEV3$/severity: SEV0/' \"$1\"\n").unwrap();
+    let out = env.run_with(&["incident", "edit", "1"], &[("EDITOR", &format!("sh {}", broken.display()))]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("unknown severity \"SEV0\"") && err.contains("your edit is kept in"), "{err}");
+    let kept = err.split("your edit is kept in ").nth(1).unwrap().split(' ').next().unwrap();
+    assert!(std::fs::read_to_string(kept).unwrap().contains("severity: SEV0"));
+    assert_eq!(env.snapshot(), before);
+}
+
+#[test]
+fn the_template_imports_as_a_new_incident() {
+    let env = Env::sqlite();
+    let template = env.ok(&["review", "template"]);
+    let path = env.path("new.md");
+    std::fs::write(&path, template).unwrap();
+    let out = env.ok(&["review", "import", path.to_str().unwrap()]);
+    assert!(out.contains("created INC-1 from"), "{out}");
+}
+
+#[test]
+fn every_command_explains_itself_with_an_example() {
+    let commands: &[&[&str]] = &[
+        &[],
+        &["incident", "new"], &["incident", "list"], &["incident", "show"], &["incident", "edit"], &["incident", "status"],
+        &["timeline", "add"], &["factor", "add"], &["why", "add"], &["lesson", "add"],
+        &["action", "add"], &["action", "list"], &["action", "done"],
+        &["review", "export"], &["review", "import"], &["review", "template"],
+        &["export"], &["import"],
+    ];
+    for c in commands {
+        let mut args = c.to_vec();
+        args.push("--help");
+        let out = Command::new(BIN).args(&args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{args:?}");
+        assert!(text.contains("Example"), "{args:?} has no example:\n{text}");
+    }
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let env = seeded();
+    let mut child = Command::new(BIN)
+        .args(["review", "template"])
+        .env("DEBRIEF_DATABASE", &env.database)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
