@@ -167,7 +167,7 @@ pub(crate) async fn connect(location: &Location) -> Result<AnyPool> {
 }
 
 /// PostgreSQL writers take this advisory lock, so they go one at a time as SQLite's do.
-const WRITER_LOCK: i64 = 0x6465_6272_6965_66; // "debrief"
+const WRITER_LOCK: i64 = 0x0064_6562_7269_6566; // "debrief" in ASCII
 
 pub(crate) async fn begin_write(
     pool: &AnyPool,

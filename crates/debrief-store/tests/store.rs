@@ -381,9 +381,15 @@ story!(import_is_atomic_and_idempotent, |f| async move {
     let mut two = sample("Two", Severity::Sev3, "api", "2024-02-01T00:00:00Z");
     two.id = Some(IncidentId(8));
     two.actions[0].id = Some(ActionId(31));
-    let report = store.import(&[one.clone(), two.clone()], false).await.unwrap();
+    let report = store
+        .import(&[one.clone(), two.clone()], false)
+        .await
+        .unwrap();
     assert_eq!(report.created, vec![IncidentId(7), IncidentId(8)]);
-    let again = store.import(&[one.clone(), two.clone()], false).await.unwrap();
+    let again = store
+        .import(&[one.clone(), two.clone()], false)
+        .await
+        .unwrap();
     assert_eq!(again.unchanged, vec![IncidentId(7), IncidentId(8)]);
     assert!(again.created.is_empty() && again.updated.is_empty());
 
@@ -406,7 +412,10 @@ story!(import_is_atomic_and_idempotent, |f| async move {
     thief.actions[0].id = Some(ActionId(30));
     let before: Vec<Incident> =
         futures_all(store, &[IncidentId(7), IncidentId(8), IncidentId(9)]).await;
-    let err = store.import(&[changed.clone(), thief.clone()], true).await.unwrap_err();
+    let err = store
+        .import(&[changed.clone(), thief.clone()], true)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     assert!(
         err.to_string()

@@ -117,7 +117,10 @@ impl Env {
 impl Drop for Env {
     fn drop(&mut self) {
         if let Some((admin, name)) = self.pg.take() {
-            admin_sql(&admin, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            admin_sql(
+                &admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            );
         }
     }
 }
@@ -129,7 +132,9 @@ fn admin_sql(admin: &str, sql: &str) {
         .unwrap();
     rt.block_on(async {
         sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(admin).await.expect("PostgreSQL admin URL");
+        let pool = sqlx::AnyPool::connect(admin)
+            .await
+            .expect("PostgreSQL admin URL");
         sqlx::raw_sql(sql).execute(&pool).await.unwrap();
         pool.close().await;
     });
@@ -180,7 +185,10 @@ both!(examples_round_trip_byte_for_byte, |env: &Env| {
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     args.extend(names.iter().map(String::as_str));
     let out = env.ok(&args);
-    assert!(out.contains(&format!("{} created, 0 updated, 0 unchanged", files.len())), "{out}");
+    assert!(
+        out.contains(&format!("{} created, 0 updated, 0 unchanged", files.len())),
+        "{out}"
+    );
 
     // Each example is already canonical: exporting it gives the file back.
     for f in &files {
@@ -203,30 +211,116 @@ both!(examples_round_trip_byte_for_byte, |env: &Env| {
 
     // Importing the same directory again changes nothing.
     let again = env.ok(&["import", first.to_str().unwrap()]);
-    assert!(again.contains(&format!("0 created, 0 updated, {} unchanged", files.len())), "{again}");
+    assert!(
+        again.contains(&format!("0 created, 0 updated, {} unchanged", files.len())),
+        "{again}"
+    );
     assert_eq!(read_tree(&first), env.snapshot());
 });
 
 both!(a_review_built_from_the_cli_round_trips, |env: &Env| {
     env.ok(&[
-        "incident", "new", "--title", "Checkout fails after config push", "--severity", "SEV2",
-        "--service", "checkout", "--service", "payments", "--started", "2024-03-01T14:00:00Z",
-        "--detected", "2024-03-01 14:02", "--detection", "alert", "--summary", "A config push set a timeout to 0.",
+        "incident",
+        "new",
+        "--title",
+        "Checkout fails after config push",
+        "--severity",
+        "SEV2",
+        "--service",
+        "checkout",
+        "--service",
+        "payments",
+        "--started",
+        "2024-03-01T14:00:00Z",
+        "--detected",
+        "2024-03-01 14:02",
+        "--detection",
+        "alert",
+        "--summary",
+        "A config push set a timeout to 0.",
     ]);
-    env.ok(&["timeline", "add", "INC-1", "--at", "2024-03-01T14:30:00Z", "Rolled back"]);
-    env.ok(&["timeline", "add", "INC-1", "--at", "2024-03-01T14:02:00Z", "Alert fires", "--known", "only checkout looked affected"]);
-    env.ok(&["factor", "add", "INC-1", "No schema check on config", "--level", "process", "--category", "tooling"]);
-    env.ok(&["why", "add", "INC-1", "F1", "Why did it ship? Config is not validated like code."]);
-    env.ok(&["lesson", "add", "INC-1", "--kind", "went-well", "Alert fired in 2 minutes"]);
-    env.ok(&["action", "add", "INC-1", "Validate config in CI", "--kind", "prevent", "--owner", "platform", "--due", "2024-04-01"]);
-    env.ok(&["incident", "edit", "INC-1", "--metric", "users_affected=1200", "--resolved", "2024-03-01T15:10:00Z"]);
+    env.ok(&[
+        "timeline",
+        "add",
+        "INC-1",
+        "--at",
+        "2024-03-01T14:30:00Z",
+        "Rolled back",
+    ]);
+    env.ok(&[
+        "timeline",
+        "add",
+        "INC-1",
+        "--at",
+        "2024-03-01T14:02:00Z",
+        "Alert fires",
+        "--known",
+        "only checkout looked affected",
+    ]);
+    env.ok(&[
+        "factor",
+        "add",
+        "INC-1",
+        "No schema check on config",
+        "--level",
+        "process",
+        "--category",
+        "tooling",
+    ]);
+    env.ok(&[
+        "why",
+        "add",
+        "INC-1",
+        "F1",
+        "Why did it ship? Config is not validated like code.",
+    ]);
+    env.ok(&[
+        "lesson",
+        "add",
+        "INC-1",
+        "--kind",
+        "went-well",
+        "Alert fired in 2 minutes",
+    ]);
+    env.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Validate config in CI",
+        "--kind",
+        "prevent",
+        "--owner",
+        "platform",
+        "--due",
+        "2024-04-01",
+    ]);
+    env.ok(&[
+        "incident",
+        "edit",
+        "INC-1",
+        "--metric",
+        "users_affected=1200",
+        "--resolved",
+        "2024-03-01T15:10:00Z",
+    ]);
     env.ok(&["incident", "status", "INC-1", "resolved"]);
 
-    let shown: serde_json::Value = serde_json::from_str(&env.ok(&["incident", "show", "INC-1", "--json"])).unwrap();
-    assert_eq!(shown["timeline"][0]["text"], "Alert fires", "timeline kept in time order");
+    let shown: serde_json::Value =
+        serde_json::from_str(&env.ok(&["incident", "show", "INC-1", "--json"])).unwrap();
+    assert_eq!(
+        shown["timeline"][0]["text"], "Alert fires",
+        "timeline kept in time order"
+    );
     assert_eq!(shown["status"], "resolved");
-    assert_eq!(shown["resolved"], "2024-03-01T15:10:00Z", "an existing time is kept");
-    assert_eq!(shown["mitigated"], serde_json::Value::Null, "no time is made up on a jump");
+    assert_eq!(
+        shown["resolved"], "2024-03-01T15:10:00Z",
+        "an existing time is kept"
+    );
+    assert_eq!(
+        shown["mitigated"],
+        serde_json::Value::Null,
+        "no time is made up on a jump"
+    );
     assert_eq!(shown["impact_metrics"]["users_affected"], 1200.0);
 
     let doc = env.ok(&["review", "export", "INC-1"]);
@@ -241,12 +335,24 @@ both!(a_review_built_from_the_cli_round_trips, |env: &Env| {
 
 fn seeded() -> Env {
     let env = Env::sqlite();
-    env.ok(&["incident", "new", "--title", "Existing", "--severity", "SEV3", "--started", "2024-01-01T00:00:00Z"]);
-    env.ok(&["action", "add", "1", "Keep me", "--kind", "detect", "--owner", "sre"]);
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Existing",
+        "--severity",
+        "SEV3",
+        "--started",
+        "2024-01-01T00:00:00Z",
+    ]);
+    env.ok(&[
+        "action", "add", "1", "Keep me", "--kind", "detect", "--owner", "sre",
+    ]);
     env
 }
 
-const GOOD: &str = "---\nseverity: SEV2\nservices: [api]\n---\n\n# Good review\n\n## Summary\n\nFine.\n";
+const GOOD: &str =
+    "---\nseverity: SEV2\nservices: [api]\n---\n\n# Good review\n\n## Summary\n\nFine.\n";
 
 /// Each bad document, the file:line the error must name, and words it must hold.
 #[test]
@@ -298,10 +404,25 @@ fn one_bad_file_in_a_batch_imports_nothing() {
     std::fs::write(&bad, "---\nseverity: SEV9\n---\n# T\n").unwrap();
     let also_bad = env.path("also-bad.md");
     std::fs::write(&also_bad, "no front matter\n").unwrap();
-    let err = env.fails(&["review", "import", good.to_str().unwrap(), bad.to_str().unwrap(), also_bad.to_str().unwrap()]);
-    assert!(err.contains("bad.md:2: front matter: unknown severity \"SEV9\""), "{err}");
-    assert!(err.contains("also-bad.md:1: the document must start with front matter"), "{err}");
-    assert!(err.contains("2 of 3 files could not be read; nothing was imported"), "{err}");
+    let err = env.fails(&[
+        "review",
+        "import",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        also_bad.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("bad.md:2: front matter: unknown severity \"SEV9\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("also-bad.md:1: the document must start with front matter"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 of 3 files could not be read; nothing was imported"),
+        "{err}"
+    );
     assert_eq!(env.snapshot(), before);
 }
 
@@ -314,8 +435,16 @@ fn a_conflict_found_while_writing_rolls_the_whole_import_back() {
     std::fs::write(&first, GOOD).unwrap();
     let thief = env.path("thief.md");
     std::fs::write(&thief, "---\nid: INC-5\nseverity: SEV2\n---\n# Thief\n## Action items\n- [ ] A-1: Mine now\n  - kind: prevent\n").unwrap();
-    let err = env.fails(&["review", "import", first.to_str().unwrap(), thief.to_str().unwrap()]);
-    assert!(err.contains("action item A-1 belongs to INC-1, not INC-5"), "{err}");
+    let err = env.fails(&[
+        "review",
+        "import",
+        first.to_str().unwrap(),
+        thief.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("action item A-1 belongs to INC-1, not INC-5"),
+        "{err}"
+    );
     assert_eq!(env.snapshot(), before, "the first file was not kept either");
 }
 
@@ -324,12 +453,22 @@ fn importing_over_a_different_incident_needs_replace() {
     let env = seeded();
     let before = env.snapshot();
     let other = env.path("other.md");
-    std::fs::write(&other, "---\nid: INC-1\nseverity: SEV1\n---\n# Someone else's INC-1\n").unwrap();
+    std::fs::write(
+        &other,
+        "---\nid: INC-1\nseverity: SEV1\n---\n# Someone else's INC-1\n",
+    )
+    .unwrap();
     let err = env.fails(&["review", "import", other.to_str().unwrap()]);
-    assert!(err.contains("INC-1 in this store is \"Existing\", not \"Someone else's INC-1\""), "{err}");
+    assert!(
+        err.contains("INC-1 in this store is \"Existing\", not \"Someone else's INC-1\""),
+        "{err}"
+    );
     assert_eq!(env.snapshot(), before);
     env.ok(&["review", "import", "--replace", other.to_str().unwrap()]);
-    assert!(env.ok(&["incident", "show", "1"]).contains("Someone else's INC-1"));
+    assert!(
+        env.ok(&["incident", "show", "1"])
+            .contains("Someone else's INC-1")
+    );
 }
 
 #[test]
@@ -337,16 +476,61 @@ fn bad_cli_values_say_what_is_expected() {
     let env = seeded();
     let before = env.snapshot();
     let cases: &[(&[&str], &str)] = &[
-        (&["incident", "new", "--title", "x", "--severity", "SEV9"], "unknown severity \"SEV9\" (expected one of: SEV1, SEV2, SEV3, SEV4, SEV5)"),
-        (&["incident", "new", "--title", "x", "--severity", "SEV2", "--started", "last tuesday"], "--started: invalid time \"last tuesday\""),
-        (&["incident", "edit", "1", "--resolved", "2023-01-01T00:00:00Z"], "resolved (2023-01-01T00:00:00Z) is before started (2024-01-01T00:00:00Z)"),
-        (&["action", "add", "1", "x", "--kind", "prevent", "--due", "31/12/2024"], "--due: invalid date \"31/12/2024\""),
-        (&["why", "add", "1", "F3", "because"], "INC-1 has no factor F3"),
+        (
+            &["incident", "new", "--title", "x", "--severity", "SEV9"],
+            "unknown severity \"SEV9\" (expected one of: SEV1, SEV2, SEV3, SEV4, SEV5)",
+        ),
+        (
+            &[
+                "incident",
+                "new",
+                "--title",
+                "x",
+                "--severity",
+                "SEV2",
+                "--started",
+                "last tuesday",
+            ],
+            "--started: invalid time \"last tuesday\"",
+        ),
+        (
+            &[
+                "incident",
+                "edit",
+                "1",
+                "--resolved",
+                "2023-01-01T00:00:00Z",
+            ],
+            "resolved (2023-01-01T00:00:00Z) is before started (2024-01-01T00:00:00Z)",
+        ),
+        (
+            &[
+                "action",
+                "add",
+                "1",
+                "x",
+                "--kind",
+                "prevent",
+                "--due",
+                "31/12/2024",
+            ],
+            "--due: invalid date \"31/12/2024\"",
+        ),
+        (
+            &["why", "add", "1", "F3", "because"],
+            "INC-1 has no factor F3",
+        ),
         (&["incident", "show", "INC-42"], "incident INC-42 not found"),
         (&["action", "done", "A-9"], "action item A-9 not found"),
         (&["incident", "status", "1", "closed"], ""),
-        (&["incident", "status", "1", "open"], "status would move back from closed to open; pass --reopen"),
-        (&["incident", "show", "ticket-4"], "invalid incident id \"ticket-4\""),
+        (
+            &["incident", "status", "1", "open"],
+            "status would move back from closed to open; pass --reopen",
+        ),
+        (
+            &["incident", "show", "ticket-4"],
+            "invalid incident id \"ticket-4\"",
+        ),
     ];
     for (args, want) in cases {
         let out = env.run(args);
@@ -367,23 +551,84 @@ fn bad_cli_values_say_what_is_expected() {
 // ---- lists, filters, JSON ----
 
 both!(lists_filter_and_speak_json, |env: &Env| {
-    env.ok(&["incident", "new", "--title", "Old api", "--severity", "SEV3", "--service", "api", "--started", "2024-01-01T00:00:00Z"]);
-    env.ok(&["incident", "new", "--title", "New checkout", "--severity", "SEV1", "--service", "checkout", "--started", "2024-06-01T00:00:00Z"]);
-    env.ok(&["action", "add", "1", "Late thing", "--kind", "detect", "--owner", "sre", "--due", "2024-02-01"]);
-    env.ok(&["action", "add", "2", "Future thing", "--kind", "prevent", "--owner", "web", "--due", "+30d"]);
-    env.ok(&["incident", "status", "1", "resolved", "--at", "2024-01-01T02:00:00Z"]);
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Old api",
+        "--severity",
+        "SEV3",
+        "--service",
+        "api",
+        "--started",
+        "2024-01-01T00:00:00Z",
+    ]);
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "New checkout",
+        "--severity",
+        "SEV1",
+        "--service",
+        "checkout",
+        "--started",
+        "2024-06-01T00:00:00Z",
+    ]);
+    env.ok(&[
+        "action",
+        "add",
+        "1",
+        "Late thing",
+        "--kind",
+        "detect",
+        "--owner",
+        "sre",
+        "--due",
+        "2024-02-01",
+    ]);
+    env.ok(&[
+        "action",
+        "add",
+        "2",
+        "Future thing",
+        "--kind",
+        "prevent",
+        "--owner",
+        "web",
+        "--due",
+        "+30d",
+    ]);
+    env.ok(&[
+        "incident",
+        "status",
+        "1",
+        "resolved",
+        "--at",
+        "2024-01-01T02:00:00Z",
+    ]);
 
     let ids = |args: &[&str]| -> Vec<String> {
         let mut full = args.to_vec();
         full.push("--json");
         let v: serde_json::Value = serde_json::from_str(&env.ok(&full)).unwrap();
-        v.as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap().to_string()).collect()
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(ids(&["incident", "list"]), ["INC-2", "INC-1"]);
-    assert_eq!(ids(&["incident", "list", "--status", "resolved"]), ["INC-1"]);
+    assert_eq!(
+        ids(&["incident", "list", "--status", "resolved"]),
+        ["INC-1"]
+    );
     assert_eq!(ids(&["incident", "list", "--severity", "SEV1"]), ["INC-2"]);
     assert_eq!(ids(&["incident", "list", "--service", "api"]), ["INC-1"]);
-    assert_eq!(ids(&["incident", "list", "--since", "2024-03-01"]), ["INC-2"]);
+    assert_eq!(
+        ids(&["incident", "list", "--since", "2024-03-01"]),
+        ["INC-2"]
+    );
     assert_eq!(ids(&["action", "list", "--overdue"]), ["A-1"]);
     assert_eq!(ids(&["action", "list", "--owner", "web"]), ["A-2"]);
     env.ok(&["action", "done", "A-1"]);
@@ -392,8 +637,14 @@ both!(lists_filter_and_speak_json, |env: &Env| {
 
     let table = env.ok(&["incident", "list"]);
     let lines: Vec<&str> = table.lines().collect();
-    assert!(lines[0].starts_with("ID") && lines[0].contains("TITLE"), "{table}");
-    assert!(lines[1].starts_with("INC-2") && lines[1].contains("New checkout"), "{table}");
+    assert!(
+        lines[0].starts_with("ID") && lines[0].contains("TITLE"),
+        "{table}"
+    );
+    assert!(
+        lines[1].starts_with("INC-2") && lines[1].contains("New checkout"),
+        "{table}"
+    );
 });
 
 // ---- living in the CLI ----
@@ -408,11 +659,22 @@ fn two_processes_writing_at_once_both_succeed() {
         std::thread::spawn(move || {
             for n in 0..10 {
                 let out = Command::new(BIN)
-                    .args(["timeline", "add", "1", "--at", "2024-01-01T00:00:00Z", &format!("{who} {n}")])
+                    .args([
+                        "timeline",
+                        "add",
+                        "1",
+                        "--at",
+                        "2024-01-01T00:00:00Z",
+                        &format!("{who} {n}"),
+                    ])
                     .env("DEBRIEF_DATABASE", &db)
                     .output()
                     .unwrap();
-                assert!(out.status.success(), "{who} {n}: {}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "{who} {n}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
             }
         })
     };
@@ -420,28 +682,67 @@ fn two_processes_writing_at_once_both_succeed() {
     let b = spawn("b");
     a.join().unwrap();
     b.join().unwrap();
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&["incident", "show", "1", "--json"])).unwrap();
-    assert_eq!(v["timeline"].as_array().unwrap().len(), 20, "no write was lost");
+    let v: serde_json::Value =
+        serde_json::from_str(&env.ok(&["incident", "show", "1", "--json"])).unwrap();
+    assert_eq!(
+        v["timeline"].as_array().unwrap().len(),
+        20,
+        "no write was lost"
+    );
 }
 
 #[test]
 fn edit_opens_the_review_in_the_editor_and_keeps_a_bad_edit() {
     let env = seeded();
     let script = env.path("editor.sh");
-    std::fs::write(&script, "#!/bin/sh\nsed -i 's/^# Existing$/# Renamed in the editor/' \"$1\"\n").unwrap();
-    let out = env.run_with(&["incident", "edit", "1"], &[("EDITOR", &format!("sh {}", script.display()))]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(env.ok(&["incident", "show", "1"]).contains("Renamed in the editor"));
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nsed -i 's/^# Existing$/# Renamed in the editor/' \"$1\"\n",
+    )
+    .unwrap();
+    let out = env.run_with(
+        &["incident", "edit", "1"],
+        &[("EDITOR", &format!("sh {}", script.display()))],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        env.ok(&["incident", "show", "1"])
+            .contains("Renamed in the editor")
+    );
 
     let before = env.snapshot();
     let broken = env.path("broken.sh");
-    std::fs::write(&broken, "#!/bin/sh\nsed -i 's/^severity: SEV3$/severity: SEV0/' \"$1\"\n").unwrap();
-    let out = env.run_with(&["incident", "edit", "1"], &[("EDITOR", &format!("sh {}", broken.display()))]);
+    std::fs::write(
+        &broken,
+        "#!/bin/sh\nsed -i 's/^severity: SEV3$/severity: SEV0/' \"$1\"\n",
+    )
+    .unwrap();
+    let out = env.run_with(
+        &["incident", "edit", "1"],
+        &[("EDITOR", &format!("sh {}", broken.display()))],
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("unknown severity \"SEV0\"") && err.contains("your edit is kept in"), "{err}");
-    let kept = err.split("your edit is kept in ").nth(1).unwrap().split(' ').next().unwrap();
-    assert!(std::fs::read_to_string(kept).unwrap().contains("severity: SEV0"));
+    assert!(
+        err.contains("unknown severity \"SEV0\"") && err.contains("your edit is kept in"),
+        "{err}"
+    );
+    let kept = err
+        .split("your edit is kept in ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(kept)
+            .unwrap()
+            .contains("severity: SEV0")
+    );
     assert_eq!(env.snapshot(), before);
 }
 
@@ -459,11 +760,23 @@ fn the_template_imports_as_a_new_incident() {
 fn every_command_explains_itself_with_an_example() {
     let commands: &[&[&str]] = &[
         &[],
-        &["incident", "new"], &["incident", "list"], &["incident", "show"], &["incident", "edit"], &["incident", "status"],
-        &["timeline", "add"], &["factor", "add"], &["why", "add"], &["lesson", "add"],
-        &["action", "add"], &["action", "list"], &["action", "done"],
-        &["review", "export"], &["review", "import"], &["review", "template"],
-        &["export"], &["import"],
+        &["incident", "new"],
+        &["incident", "list"],
+        &["incident", "show"],
+        &["incident", "edit"],
+        &["incident", "status"],
+        &["timeline", "add"],
+        &["factor", "add"],
+        &["why", "add"],
+        &["lesson", "add"],
+        &["action", "add"],
+        &["action", "list"],
+        &["action", "done"],
+        &["review", "export"],
+        &["review", "import"],
+        &["review", "template"],
+        &["export"],
+        &["import"],
     ];
     for c in commands {
         let mut args = c.to_vec();
@@ -487,5 +800,9 @@ fn a_closed_pipe_is_not_an_error() {
         .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -61,7 +61,9 @@ pub enum ActionCommand {
         json: bool,
     },
     /// Mark an action item done (or won't do).
-    #[command(after_help = "Examples:\n  debrief action done A-7\n  debrief action done 7 --wont-do")]
+    #[command(
+        after_help = "Examples:\n  debrief action done A-7\n  debrief action done 7 --wont-do"
+    )]
     Done {
         /// The action item: A-7 or 7.
         id: ActionId,

@@ -29,7 +29,9 @@ pub enum IncidentCommand {
         debrief incident list --service checkout --since 30d --json")]
     List(ListArgs),
     /// Show an incident and its whole review.
-    #[command(after_help = "Examples:\n  debrief incident show INC-3\n  debrief incident show 3 --json")]
+    #[command(
+        after_help = "Examples:\n  debrief incident show INC-3\n  debrief incident show 3 --json"
+    )]
     Show {
         /// The incident: INC-3 or 3.
         id: IncidentId,
@@ -283,7 +285,9 @@ pub async fn run(store: &Store, cmd: IncidentCommand) -> anyhow::Result<ExitCode
                             s.id.to_string(),
                             s.severity.to_string(),
                             s.status.to_string(),
-                            s.started.map(|t| format_time(t)[..16].replace('T', " ")).unwrap_or_default(),
+                            s.started
+                                .map(|t| format_time(t)[..16].replace('T', " "))
+                                .unwrap_or_default(),
                             s.services.join(","),
                             format!("{}/{}", s.actions_open, s.actions_total),
                             clip(&s.title, 60),
@@ -291,7 +295,15 @@ pub async fn run(store: &Store, cmd: IncidentCommand) -> anyhow::Result<ExitCode
                     })
                     .collect();
                 emit(&table(
-                    &["id", "sev", "status", "started (UTC)", "services", "open actions", "title"],
+                    &[
+                        "id",
+                        "sev",
+                        "status",
+                        "started (UTC)",
+                        "services",
+                        "open actions",
+                        "title",
+                    ],
                     rows,
                 ))?;
             }
@@ -359,9 +371,9 @@ async fn edit(store: &Store, a: EditArgs) -> anyhow::Result<ExitCode> {
     let resolved = opt_time("resolved", &a.resolved)?;
     let mut metrics = Vec::new();
     for m in &a.metrics {
-        let (name, value) = m
-            .split_once('=')
-            .with_context(|| format!("--metric {m:?}: expected NAME=VALUE, like users_affected=1200"))?;
+        let (name, value) = m.split_once('=').with_context(|| {
+            format!("--metric {m:?}: expected NAME=VALUE, like users_affected=1200")
+        })?;
         let value: f64 = value
             .trim()
             .parse()
@@ -412,7 +424,12 @@ async fn edit(store: &Store, a: EditArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn run_timeline(store: &Store, cmd: TimelineCommand) -> anyhow::Result<ExitCode> {
-    let TimelineCommand::Add { id, text, at, known } = cmd;
+    let TimelineCommand::Add {
+        id,
+        text,
+        at,
+        known,
+    } = cmd;
     let at = time("at", &at)?;
     let i = store
         .update_incident(id, |i| {
@@ -427,7 +444,10 @@ pub async fn run_timeline(store: &Store, cmd: TimelineCommand) -> anyhow::Result
             Ok(())
         })
         .await?;
-    emit(&format!("{id}: timeline has {} entries\n", i.timeline.len()))?;
+    emit(&format!(
+        "{id}: timeline has {} entries\n",
+        i.timeline.len()
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -461,7 +481,9 @@ fn factor_number(s: &str) -> anyhow::Result<usize> {
     let digits = t.strip_prefix(['F', 'f']).unwrap_or(t);
     match digits.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => bail!("invalid factor {s:?} (expected F1, F2, … as `debrief incident show` numbers them)"),
+        _ => bail!(
+            "invalid factor {s:?} (expected F1, F2, … as `debrief incident show` numbers them)"
+        ),
     }
 }
 

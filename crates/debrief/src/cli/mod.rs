@@ -71,9 +71,11 @@ enum Command {
         dir: PathBuf,
     },
     /// Read a directory written by `debrief export` into the store, in one transaction.
-    #[command(after_help = "Example:\n  debrief --database postgres://debrief@db/debrief import ./debrief-backup\n\n\
+    #[command(
+        after_help = "Example:\n  debrief --database postgres://debrief@db/debrief import ./debrief-backup\n\n\
         Every document is read and checked before anything is written; if one is bad, nothing\n\
-        is imported. Importing the same directory twice changes nothing the second time.")]
+        is imported. Importing the same directory twice changes nothing the second time."
+    )]
     Import {
         /// A directory written by `debrief export` (or any directory of review documents).
         dir: PathBuf,

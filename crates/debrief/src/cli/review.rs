@@ -47,7 +47,9 @@ pub enum ReviewCommand {
         replace: bool,
     },
     /// Print an empty review document to start from.
-    #[command(after_help = "Example:\n  debrief review template > INC-new.md && $EDITOR INC-new.md && debrief review import INC-new.md")]
+    #[command(
+        after_help = "Example:\n  debrief review template > INC-new.md && $EDITOR INC-new.md && debrief review import INC-new.md"
+    )]
     Template,
 }
 
@@ -83,7 +85,11 @@ pub async fn run(store: &Store, cmd: ReviewCommand) -> anyhow::Result<ExitCode> 
 }
 
 /// Reads every file, then imports them in one transaction and says what happened to each.
-async fn import_files(store: &Store, files: &[PathBuf], replace: bool) -> anyhow::Result<ImportReport> {
+async fn import_files(
+    store: &Store,
+    files: &[PathBuf],
+    replace: bool,
+) -> anyhow::Result<ImportReport> {
     let mut docs: Vec<Incident> = Vec::with_capacity(files.len());
     let mut errors = Vec::new();
     for path in files {
@@ -160,14 +166,18 @@ pub async fn export_dir(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
 /// Imports a directory written by `export_dir` (or any directory of review documents).
 pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Result<ExitCode> {
     if !dir.is_dir() {
-        bail!("{}: not a directory (expected one written by `debrief export`)", dir.display());
+        bail!(
+            "{}: not a directory (expected one written by `debrief export`)",
+            dir.display()
+        );
     }
     let manifest_path = dir.join(MANIFEST);
     let files: Vec<PathBuf> = if manifest_path.exists() {
         let text = std::fs::read_to_string(&manifest_path)
             .with_context(|| format!("cannot read {}", manifest_path.display()))?;
-        let m: Manifest = serde_json::from_str(&text)
-            .with_context(|| format!("{}: not a debrief export manifest", manifest_path.display()))?;
+        let m: Manifest = serde_json::from_str(&text).with_context(|| {
+            format!("{}: not a debrief export manifest", manifest_path.display())
+        })?;
         if m.format != FORMAT || m.version != 1 {
             bail!(
                 "{}: format {:?} version {} is not one this debrief reads ({FORMAT:?} version 1)",
@@ -178,8 +188,14 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         }
         for name in &m.reviews {
             let p = Path::new(name);
-            if p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
-                bail!("{}: {name:?} points outside the export directory", manifest_path.display());
+            if p.is_absolute()
+                || p.components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                bail!(
+                    "{}: {name:?} points outside the export directory",
+                    manifest_path.display()
+                );
             }
         }
         m.reviews.iter().map(|n| dir.join(n)).collect()
