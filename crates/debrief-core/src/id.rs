@@ -50,8 +50,17 @@ macro_rules! prefixed_id {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
+                // `id: INC-12` and `id: 12` both read.
+                #[derive(Deserialize)]
+                #[serde(untagged)]
+                enum Raw {
+                    Number(i64),
+                    Text(String),
+                }
+                match Raw::deserialize(d)? {
+                    Raw::Number(n) => n.to_string().parse().map_err(serde::de::Error::custom),
+                    Raw::Text(s) => s.parse().map_err(serde::de::Error::custom),
+                }
             }
         }
     };
@@ -83,6 +92,11 @@ mod tests {
         assert_eq!("a-7".parse::<ActionId>().unwrap(), ActionId(7));
         assert_eq!(IncidentId(4).to_string(), "INC-4");
         assert_eq!(ActionId(9).to_string(), "A-9");
+        let from_number: IncidentId = serde_json::from_str("12").unwrap();
+        assert_eq!(from_number, IncidentId(12));
+        let from_text: IncidentId = serde_json::from_str(r#""INC-12""#).unwrap();
+        assert_eq!(from_text, IncidentId(12));
+        assert!(serde_json::from_str::<IncidentId>("-3").is_err());
     }
 
     #[test]

@@ -444,10 +444,9 @@ pub async fn run_timeline(store: &Store, cmd: TimelineCommand) -> anyhow::Result
             Ok(())
         })
         .await?;
-    emit(&format!(
-        "{id}: timeline has {} entries\n",
-        i.timeline.len()
-    ))?;
+    let n = i.timeline.len();
+    let noun = if n == 1 { "entry" } else { "entries" };
+    emit(&format!("{id}: timeline has {n} {noun}\n"))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -503,7 +502,7 @@ pub async fn run_why(store: &Store, cmd: WhyCommand) -> anyhow::Result<ExitCode>
         })
         .await?;
     emit(&format!(
-        "{id}: F{n} has {} whys\n",
+        "{id}: added why {} under F{n}\n",
         i.factors[n - 1].whys.len()
     ))?;
     Ok(ExitCode::SUCCESS)
@@ -511,7 +510,7 @@ pub async fn run_why(store: &Store, cmd: WhyCommand) -> anyhow::Result<ExitCode>
 
 pub async fn run_lesson(store: &Store, cmd: LessonCommand) -> anyhow::Result<ExitCode> {
     let LessonCommand::Add { id, kind, text } = cmd;
-    let i = store
+    store
         .update_incident(id, |i| {
             i.lessons.push(Lesson { kind, text });
             // Lessons are kept grouped by kind, as the review document shows them.
@@ -519,7 +518,10 @@ pub async fn run_lesson(store: &Store, cmd: LessonCommand) -> anyhow::Result<Exi
             Ok(())
         })
         .await?;
-    emit(&format!("{id}: {} lessons\n", i.lessons.len()))?;
+    emit(&format!(
+        "{id}: added a lesson ({})\n",
+        kind.label().to_lowercase()
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 
