@@ -85,6 +85,25 @@ fn parse_instant(s: &str) -> Result<Timestamp, String> {
     debrief_core::time::parse_time(s, Timestamp::UNIX_EPOCH).map_err(|e| e.message)
 }
 
+/// Headings common in other post-mortem templates, read as debrief's sections.
+const SECTION_ALIASES: &[(&str, &str)] = &[
+    ("Lessons learned", "Lessons"),
+    ("Lessons learnt", "Lessons"),
+    ("Actions", "Action items"),
+    ("Follow-up actions", "Action items"),
+    ("Follow-ups", "Action items"),
+    ("Corrective actions", "Action items"),
+    ("Contributing causes", "Contributing factors"),
+    ("Causes", "Contributing factors"),
+    ("Root causes", "Contributing factors"),
+    ("Root cause analysis", "Contributing factors"),
+    ("Timeline of events", "Timeline"),
+    ("Overview", "Summary"),
+    ("Customer impact", "Impact"),
+    ("Additional notes", "Notes"),
+    ("Appendix", "Notes"),
+];
+
 /// Parses a whole review document.
 pub fn parse(text: &str) -> Result<Incident, ParseError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -177,6 +196,12 @@ pub fn parse(text: &str) -> Result<Incident, ParseError> {
         let name = SECTIONS
             .iter()
             .find(|s| fold(s) == fold(&part.title))
+            .or_else(|| {
+                SECTION_ALIASES
+                    .iter()
+                    .find(|(alias, _)| fold(alias) == fold(&part.title))
+                    .and_then(|(_, canon)| SECTIONS.iter().find(|s| *s == canon))
+            })
             .ok_or_else(|| {
                 ParseError::at(
                     part.line,

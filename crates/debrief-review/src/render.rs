@@ -32,8 +32,22 @@ struct FrontOut<'a> {
     resolved: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     detection: Option<&'a str>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", serialize_with = "numbers")]
     impact: &'a BTreeMap<String, f64>,
+}
+
+/// Impact numbers as a person writes them: `1200`, not `1200.0`, for whole values.
+fn numbers<S: serde::Serializer>(map: &&BTreeMap<String, f64>, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(map.len()))?;
+    for (k, v) in map.iter() {
+        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            m.serialize_entry(k, &(*v as i64))?;
+        } else {
+            m.serialize_entry(k, v)?;
+        }
+    }
+    m.end()
 }
 
 /// Writes the incident's whole review as Markdown with YAML front matter.

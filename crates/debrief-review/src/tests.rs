@@ -122,9 +122,9 @@ fn the_document_reads_as_a_person_would_write_it() {
 
 #[test]
 fn hand_written_variants_are_accepted() {
-    let doc = "\u{feff}---\r\nseverity: sev3\r\nservices: [api]\r\n---\r\n\r\n# Slow API\r\n\r\n## Timeline\r\n\r\n\
+    let doc = "\u{feff}---\r\nseverity: sev3\r\nservices: [api]\r\nimpact:\r\n  minutes: 29\r\n---\r\n\r\n# Slow API\r\n\r\n## Timeline\r\n\r\n\
         * 2024-03-01 14:02 - First alert\r\n  that wraps onto a second line\r\n  - Known: nothing yet\r\n\r\n\
-        ## Action Items\r\n\r\n- [X] Add an index\r\n  - kind: Prevent\r\n  - owner: db-team\r\n";
+        ## Follow-up actions\r\n\r\n- [X] Add an index\r\n  - kind: Prevent\r\n  - owner: db-team\r\n";
     let i = parse(doc).unwrap();
     assert_eq!(i.title, "Slow API");
     assert_eq!(i.severity, Severity::Sev3);
@@ -136,8 +136,11 @@ fn hand_written_variants_are_accepted() {
     assert_eq!(i.timeline[0].at, ts("2024-03-01T14:02:00Z"));
     assert_eq!(i.actions[0].status, ActionStatus::Done);
     assert_eq!(i.actions[0].id, None);
-    // And once written out, it is canonical.
+    assert_eq!(i.impact_metrics["minutes"], 29.0);
+    // And once written out, it is canonical, whole numbers written whole.
     let doc2 = render(&i);
+    assert!(doc2.contains("impact:\n  minutes: 29\n"), "{doc2}");
+    assert!(doc2.contains("\n## Action items\n"), "{doc2}");
     assert_eq!(render(&parse(&doc2).unwrap()), doc2);
 }
 
