@@ -172,7 +172,7 @@ impl Store {
 
     /// Lists incidents, newest first.
     pub async fn list_incidents(&self, filter: &IncidentFilter) -> Result<Vec<IncidentSummary>> {
-        let mut sql = String::from(
+        let sql = String::from(
             "SELECT i.id, i.title, i.severity, i.status, i.review_state, i.type, i.near_miss,
                     i.started_at,
                     (SELECT COUNT(*) FROM action_items a WHERE a.incident_id = i.id
@@ -180,45 +180,25 @@ impl Store {
                     (SELECT COUNT(*) FROM action_items a WHERE a.incident_id = i.id) AS actions_total
              FROM incidents i WHERE 1 = 1",
         );
-        let mut args: Vec<String> = Vec::new();
-        let mut arg = |sql: &mut String, value: String| {
-            args.push(value);
-            sql.push_str(&format!("${}", args.len()));
-        };
-        in_list(
-            &mut sql,
-            &mut arg,
-            "i.status",
-            filter.statuses.iter().map(|s| s.as_str()),
-        );
-        in_list(
-            &mut sql,
-            &mut arg,
-            "i.severity",
-            filter.severities.iter().map(|s| s.as_str()),
-        );
+        let mut sql = Filtered::new(sql);
+        sql.any_of("i.status", filter.statuses.iter().map(|s| s.as_str()));
+        sql.any_of("i.severity", filter.severities.iter().map(|s| s.as_str()));
         if let Some(service) = &filter.service {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = i.id AND s.service = ",
-            );
-            arg(&mut sql, service.clone());
-            sql.push(')');
+            sql.push(" AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = i.id AND s.service = ");
+            sql.arg(service);
+            sql.push(")");
         }
         if let Some(since) = filter.since {
-            sql.push_str(" AND COALESCE(i.started_at, i.detected_at) >= ");
-            arg(&mut sql, debrief_core::time::format_time(since));
+            sql.push(" AND COALESCE(i.started_at, i.detected_at) >= ");
+            sql.arg(&debrief_core::time::format_time(since));
         }
-        sql.push_str(" ORDER BY COALESCE(i.started_at, i.detected_at) DESC, i.id DESC");
+        sql.push(" ORDER BY COALESCE(i.started_at, i.detected_at) DESC, i.id DESC");
         if let Some(limit) = filter.limit {
-            sql.push_str(&format!(" LIMIT {}", limit.max(0)));
+            sql.push(&format!(" LIMIT {}", limit.max(0)));
         }
 
         let mut tx = self.begin_read().await?;
-        let mut q = sqlx::query(&sql);
-        for a in &args {
-            q = q.bind(a.as_str());
-        }
-        let rows = q.fetch_all(&mut *tx).await?;
+        let rows = sql.fetch_all(&mut tx).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let near_miss: i64 = row.try_get("near_miss")?;
@@ -258,42 +238,29 @@ impl Store {
 
     /// Lists action items: open ones by due date first, then the rest.
     pub async fn list_actions(&self, filter: &ActionFilter) -> Result<Vec<ActionRow>> {
-        let mut sql = String::from(
+        let sql = String::from(
             "SELECT a.*, i.title AS incident_title FROM action_items a
              JOIN incidents i ON i.id = a.incident_id WHERE 1 = 1",
         );
-        let mut args: Vec<String> = Vec::new();
-        let mut arg = |sql: &mut String, value: String| {
-            args.push(value);
-            sql.push_str(&format!("${}", args.len()));
-        };
-        in_list(
-            &mut sql,
-            &mut arg,
-            "a.status",
-            filter.statuses.iter().map(|s| s.as_str()),
-        );
+        let mut sql = Filtered::new(sql);
+        sql.any_of("a.status", filter.statuses.iter().map(|s| s.as_str()));
         if let Some(owner) = &filter.owner {
-            sql.push_str(" AND a.owner_team = ");
-            arg(&mut sql, owner.clone());
+            sql.push(" AND a.owner_team = ");
+            sql.arg(owner);
         }
         if let Some(id) = filter.incident {
-            sql.push_str(&format!(" AND a.incident_id = {}", id.0));
+            sql.push(&format!(" AND a.incident_id = {}", id.0));
         }
         if let Some(day) = filter.overdue_on {
-            sql.push_str(" AND a.status NOT IN ('done', 'wont-do') AND a.due < ");
-            arg(&mut sql, day.to_string());
+            sql.push(" AND a.status NOT IN ('done', 'wont-do') AND a.due < ");
+            sql.arg(&day.to_string());
         }
-        sql.push_str(
+        sql.push(
             " ORDER BY CASE WHEN a.status IN ('done', 'wont-do') THEN 1 ELSE 0 END,
                        CASE WHEN a.due IS NULL THEN 1 ELSE 0 END, a.due, a.id",
         );
         let mut tx = self.begin_read().await?;
-        let mut q = sqlx::query(&sql);
-        for a in &args {
-            q = q.bind(a.as_str());
-        }
-        let rows = q.fetch_all(&mut *tx).await?;
+        let rows = sql.fetch_all(&mut tx).await?;
         tx.commit().await?;
         rows.iter()
             .map(|row| {
@@ -363,25 +330,54 @@ impl Store {
     }
 }
 
-/// Appends `AND col IN ($n, …)` for a non-empty list.
-fn in_list<'a>(
-    sql: &mut String,
-    arg: &mut impl FnMut(&mut String, String),
-    col: &str,
-    values: impl Iterator<Item = &'a str>,
-) {
-    let values: Vec<&str> = values.collect();
-    if values.is_empty() {
-        return;
-    }
-    sql.push_str(&format!(" AND {col} IN ("));
-    for (k, v) in values.iter().enumerate() {
-        if k > 0 {
-            sql.push_str(", ");
+/// A query with a WHERE clause built from optional filters; values are bound, never spliced.
+struct Filtered {
+    sql: String,
+    args: Vec<String>,
+}
+
+impl Filtered {
+    fn new(sql: String) -> Self {
+        Filtered {
+            sql,
+            args: Vec::new(),
         }
-        arg(sql, v.to_string());
     }
-    sql.push(')');
+
+    fn push(&mut self, text: &str) {
+        self.sql.push_str(text);
+    }
+
+    /// Appends a placeholder bound to `value`.
+    fn arg(&mut self, value: &str) {
+        self.args.push(value.to_string());
+        self.sql.push_str(&format!("${}", self.args.len()));
+    }
+
+    /// Appends `AND col IN ($n, …)` for a non-empty list.
+    fn any_of<'a>(&mut self, col: &str, values: impl Iterator<Item = &'a str>) {
+        let mut first = true;
+        for v in values {
+            self.push(if first { " AND " } else { ", " });
+            if first {
+                self.push(col);
+                self.push(" IN (");
+                first = false;
+            }
+            self.arg(v);
+        }
+        if !first {
+            self.push(")");
+        }
+    }
+
+    async fn fetch_all(&self, conn: &mut AnyConnection) -> Result<Vec<AnyRow>> {
+        let mut q = sqlx::query(&self.sql);
+        for a in &self.args {
+            q = q.bind(a.as_str());
+        }
+        Ok(q.fetch_all(conn).await?)
+    }
 }
 
 fn action_from_row(row: &AnyRow) -> Result<ActionItem> {

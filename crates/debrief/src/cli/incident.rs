@@ -288,7 +288,7 @@ pub async fn run(store: &Store, cmd: IncidentCommand) -> anyhow::Result<ExitCode
                             s.started
                                 .map(|t| format_time(t)[..16].replace('T', " "))
                                 .unwrap_or_default(),
-                            s.services.join(","),
+                            clip(&s.services.join(","), 30),
                             format!("{}/{}", s.actions_open, s.actions_total),
                             clip(&s.title, 60),
                         ]
