@@ -185,7 +185,7 @@ pub fn parse(text: &str) -> Result<Incident, ParseError> {
     incident.impact_metrics = fm.impact;
 
     let sections = split_headings(&rest[1..], 2)?;
-    if let Some(pre) = sections.preamble.iter().find(|(_, l)| !skippable(l)) {
+    if let Some(pre) = sections.preamble.iter().find(|(_, l)| !l.trim().is_empty()) {
         return Err(ParseError::at(
             pre.0,
             "text between the title and the first section; put it under '## Summary'",
@@ -356,10 +356,17 @@ fn free_text(lines: &[Line]) -> String {
     lines.iter().map(|(_, l)| *l).collect::<Vec<_>>().join("\n")
 }
 
-/// Blank lines and HTML comment lines carry nothing in structured sections.
-fn skippable(l: &str) -> bool {
-    let t = l.trim();
-    t.is_empty()
+/// Splits a section into its `###` parts; text before the first part (but for blank lines
+/// and comments) is an error that says what belongs there.
+fn subsections<'a>(lines: &[Line<'a>], hint: &str) -> Result<Parts<'a>, ParseError> {
+    let parts = split_headings(lines, 3)?;
+    if let Some(&(n, _)) = strip_comments(&parts.preamble)?
+        .iter()
+        .find(|(_, l)| !l.trim().is_empty())
+    {
+        return Err(ParseError::at(n, hint));
+    }
+    Ok(parts)
 }
 
 /// Drops HTML comments (possibly spanning lines) from structured sections.
@@ -532,16 +539,10 @@ fn timeline(lines: &[Line]) -> Result<Vec<TimelineEntry>, ParseError> {
 }
 
 fn factors(lines: &[Line]) -> Result<Vec<Factor>, ParseError> {
-    let parts = split_headings(lines, 3)?;
-    if let Some(&(n, _)) = strip_comments(&parts.preamble)?
-        .iter()
-        .find(|(_, l)| !skippable(l))
-    {
-        return Err(ParseError::at(
-            n,
-            "each contributing factor starts with a heading like '### F1. What the factor is'",
-        ));
-    }
+    let parts = subsections(
+        lines,
+        "each contributing factor starts with a heading like '### F1. What the factor is'",
+    )?;
     let mut out = Vec::new();
     for part in parts.parts {
         let title = strip_factor_number(&part.title);
@@ -655,16 +656,10 @@ fn strip_factor_number(title: &str) -> String {
 }
 
 fn lessons(lines: &[Line]) -> Result<Vec<Lesson>, ParseError> {
-    let parts = split_headings(lines, 3)?;
-    if let Some(&(n, _)) = strip_comments(&parts.preamble)?
-        .iter()
-        .find(|(_, l)| !skippable(l))
-    {
-        return Err(ParseError::at(
-            n,
-            "lessons go under '### What went well', '### What went wrong' or '### Where we got lucky'",
-        ));
-    }
+    let parts = subsections(
+        lines,
+        "lessons go under '### What went well', '### What went wrong' or '### Where we got lucky'",
+    )?;
     let mut out = Vec::new();
     for part in parts.parts {
         let kind: LessonKind = part.title.parse().map_err(|_| {

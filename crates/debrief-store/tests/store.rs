@@ -28,7 +28,10 @@ impl Fixture {
     }
 
     async fn postgres() -> Option<Fixture> {
-        let Ok(admin) = std::env::var("DEBRIEF_TEST_POSTGRES_URL") else {
+        let Some(admin) = std::env::var("DEBRIEF_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
             eprintln!("DEBRIEF_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half");
             return None;
         };
@@ -267,47 +270,47 @@ story!(lists_filter_and_sort, |f| async move {
     assert_eq!(all[0].services, vec!["api".to_string()]);
     assert_eq!((all[0].actions_open, all[0].actions_total), (1, 1));
     assert_eq!(ids(all), vec![b, a], "newest first");
-    let by = |f: IncidentFilter| async move { ids(store.list_incidents(&f).await.unwrap()) };
-    assert_eq!(
-        by(IncidentFilter {
-            statuses: vec![Status::Resolved],
-            ..Default::default()
-        })
-        .await,
-        vec![a]
-    );
-    assert_eq!(
-        by(IncidentFilter {
-            severities: vec![Severity::Sev3],
-            ..Default::default()
-        })
-        .await,
-        vec![b]
-    );
-    assert_eq!(
-        by(IncidentFilter {
-            service: Some("checkout".into()),
-            ..Default::default()
-        })
-        .await,
-        vec![a]
-    );
-    assert_eq!(
-        by(IncidentFilter {
-            since: Some(ts("2024-03-01T00:00:00Z")),
-            ..Default::default()
-        })
-        .await,
-        vec![b]
-    );
-    assert_eq!(
-        by(IncidentFilter {
-            service: Some("nope".into()),
-            ..Default::default()
-        })
-        .await,
-        vec![]
-    );
+    let cases: Vec<(IncidentFilter, Vec<IncidentId>)> = vec![
+        (
+            IncidentFilter {
+                statuses: vec![Status::Resolved],
+                ..Default::default()
+            },
+            vec![a],
+        ),
+        (
+            IncidentFilter {
+                severities: vec![Severity::Sev3],
+                ..Default::default()
+            },
+            vec![b],
+        ),
+        (
+            IncidentFilter {
+                service: Some("checkout".into()),
+                ..Default::default()
+            },
+            vec![a],
+        ),
+        (
+            IncidentFilter {
+                since: Some(ts("2024-03-01T00:00:00Z")),
+                ..Default::default()
+            },
+            vec![b],
+        ),
+        (
+            IncidentFilter {
+                service: Some("nope".into()),
+                ..Default::default()
+            },
+            vec![],
+        ),
+    ];
+    for (filter, want) in cases {
+        let got = ids(store.list_incidents(&filter).await.unwrap());
+        assert_eq!(got, want, "{filter:?}");
+    }
 });
 
 story!(actions_are_listed_and_closed, |f| async move {

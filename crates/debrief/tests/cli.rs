@@ -40,9 +40,12 @@ impl Env {
     }
 
     fn postgres() -> Option<Env> {
-        let admin = match std::env::var("DEBRIEF_TEST_POSTGRES_URL") {
-            Ok(url) => url,
-            Err(_) => {
+        let admin = match std::env::var("DEBRIEF_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(url) => url,
+            None => {
                 eprintln!("DEBRIEF_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half");
                 return None;
             }
