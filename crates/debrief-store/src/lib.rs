@@ -16,12 +16,16 @@
 mod backend;
 mod incidents;
 mod migrate;
+mod signals;
 
 use debrief_core::InvalidValue;
 
 pub use backend::{Backend, Location};
 pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, IncidentSummary};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
+pub use signals::{
+    EXAMPLE_SLOTS, ScanStats, SignalBatch, SignalCount, SignalExample, StoredSequence,
+};
 
 /// What went wrong in the store, in terms a caller can act on.
 #[derive(Debug, thiserror::Error)]

@@ -4,6 +4,7 @@ mod action;
 mod incident;
 mod output;
 mod review;
+mod signals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,6 +60,9 @@ enum Command {
     /// Add, list and close action items.
     #[command(subcommand)]
     Action(action::ActionCommand),
+    /// Failures that retries, restarts and failovers hide in logs: mine, classify, report.
+    #[command(subcommand)]
+    Signals(signals::SignalsCommand),
     /// Reviews as Markdown documents: export, import, template.
     #[command(subcommand)]
     Review(review::ReviewCommand),
@@ -92,6 +96,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         output::emit(&debrief_review::template())?;
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Signals(c) = args.command {
+        return signals::run_offline(c);
+    }
     let location = match args.database {
         Some(l) => l,
         None => default_location()?,
@@ -107,6 +114,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Lesson(c) => incident::run_lesson(&store, c).await,
         Command::Action(c) => action::run(&store, c).await,
         Command::Review(c) => review::run(&store, c).await,
+        Command::Signals(_) => unreachable!("signals commands ran above"),
         Command::Export { dir } => review::export_dir(&store, &dir).await,
         Command::Import { dir, replace } => review::import_dir(&store, &dir, replace).await,
     };

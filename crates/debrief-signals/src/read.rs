@@ -1,0 +1,311 @@
+//! Reading log input: files, gzip files and stdin, as chunks of whole lines.
+//!
+//! Bad input never stops a run. Each line is looked at once and counted: empty lines are
+//! skipped, binary junk (NUL bytes or mostly control characters) is skipped, invalid UTF-8
+//! is decoded lossily and kept, and a line longer than [`MAX_LINE`] keeps its first
+//! `MAX_LINE` bytes. The counts end up in [`ReadStats`].
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// Lines longer than this keep only their first `MAX_LINE` bytes (and are counted).
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Chunks handed to workers hold about this many bytes of whole lines.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// What was seen in the input, line by line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReadStats {
+    /// Every line, bad ones included.
+    pub lines: u64,
+    /// Lines that were read and mined.
+    pub parsed: u64,
+    pub empty: u64,
+    pub invalid_utf8: u64,
+    /// Lines longer than [`MAX_LINE`] bytes, cut to that length.
+    pub oversized: u64,
+    /// Lines of binary junk, skipped.
+    pub binary: u64,
+}
+
+impl ReadStats {
+    pub fn add(&mut self, other: &ReadStats) {
+        self.lines += other.lines;
+        self.parsed += other.parsed;
+        self.empty += other.empty;
+        self.invalid_utf8 += other.invalid_utf8;
+        self.oversized += other.oversized;
+        self.binary += other.binary;
+    }
+
+    /// Lines that were not mined as they were: empty, binary, invalid UTF-8 or cut.
+    pub fn bad(&self) -> u64 {
+        self.empty + self.invalid_utf8 + self.oversized + self.binary
+    }
+}
+
+/// Where log lines come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Path(PathBuf),
+    Stdin,
+}
+
+impl Source {
+    /// `-` is stdin; anything else is a path.
+    pub fn from_arg(arg: &str) -> Source {
+        if arg == "-" {
+            Source::Stdin
+        } else {
+            Source::Path(PathBuf::from(arg))
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Source::Path(p) => p.display().to_string(),
+            Source::Stdin => "<stdin>".to_string(),
+        }
+    }
+
+    /// Opens the source for reading, decompressing gzip (recognised by its magic bytes,
+    /// whatever the file is called).
+    pub fn open(&self) -> io::Result<Box<dyn BufRead + Send>> {
+        let raw: Box<dyn Read + Send> = match self {
+            Source::Path(p) => Box::new(open_file(p)?),
+            Source::Stdin => Box::new(io::stdin()),
+        };
+        let mut reader = BufReader::with_capacity(256 * 1024, raw);
+        let head = reader.fill_buf()?;
+        if head.len() >= 2 && head[0] == 0x1f && head[1] == 0x8b {
+            let gz = flate2::bufread::MultiGzDecoder::new(reader);
+            Ok(Box::new(BufReader::with_capacity(256 * 1024, gz)))
+        } else {
+            Ok(Box::new(reader))
+        }
+    }
+}
+
+fn open_file(path: &Path) -> io::Result<File> {
+    let file = File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "is a directory, not a log file",
+        ));
+    }
+    Ok(file)
+}
+
+/// Reads whole lines in chunks of about [`CHUNK_BYTES`]. A line longer than [`MAX_LINE`] is
+/// cut (its tail is skipped without being held in memory) and flagged by a trailing `\0`
+/// marker byte sequence that [`lines`] recognises.
+pub struct ChunkReader<R> {
+    reader: R,
+    done: bool,
+}
+
+/// Marks a line that was cut: it cannot occur in a real line because lines with NUL bytes
+/// are binary junk.
+const CUT_MARK: &[u8] = b"\0cut";
+
+impl<R: BufRead> ChunkReader<R> {
+    pub fn new(reader: R) -> ChunkReader<R> {
+        ChunkReader {
+            reader,
+            done: false,
+        }
+    }
+
+    /// The next chunk of whole lines (each ending in `\n`), or `None` at the end.
+    pub fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
+        while chunk.len() < CHUNK_BYTES {
+            let line_start = chunk.len();
+            if !self.read_line(&mut chunk, line_start)? {
+                self.done = true;
+                break;
+            }
+        }
+        if chunk.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(chunk))
+    }
+
+    /// Appends one line to `chunk`; false at the end of input.
+    fn read_line(&mut self, chunk: &mut Vec<u8>, line_start: usize) -> io::Result<bool> {
+        let mut cut = false;
+        loop {
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                if chunk.len() > line_start {
+                    if cut {
+                        chunk.extend_from_slice(CUT_MARK);
+                    }
+                    chunk.push(b'\n');
+                    return Ok(true);
+                }
+                return Ok(false);
+            }
+            let (take, found) = match memchr_nl(buf) {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            let room = MAX_LINE.saturating_sub(chunk.len() - line_start);
+            let content = if found { take - 1 } else { take };
+            if content > room {
+                cut = true;
+            }
+            chunk.extend_from_slice(&buf[..content.min(room)]);
+            self.reader.consume(take);
+            if found {
+                if cut {
+                    chunk.extend_from_slice(CUT_MARK);
+                }
+                chunk.push(b'\n');
+                return Ok(true);
+            }
+        }
+    }
+}
+
+fn memchr_nl(buf: &[u8]) -> Option<usize> {
+    buf.iter().position(|&b| b == b'\n')
+}
+
+/// One line of a chunk, checked.
+pub enum Line<'a> {
+    /// A line to mine (decoded lossily when it was not valid UTF-8).
+    Text(Cow<'a, str>),
+    /// Empty, or binary junk: skipped.
+    Skipped,
+}
+
+/// Iterates over the lines of a chunk, counting what it sees in `stats`.
+pub fn lines<'a>(
+    chunk: &'a [u8],
+    stats: &'a mut ReadStats,
+) -> impl Iterator<Item = Line<'a>> + 'a {
+    // Every chunk ends with '\n'; an empty chunk has no line.
+    let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+    (!chunk.is_empty())
+        .then(|| body.split(|&b| b == b'\n'))
+        .into_iter()
+        .flatten()
+        .map(move |raw| check_line(raw, stats))
+}
+
+fn check_line<'a>(raw: &'a [u8], stats: &mut ReadStats) -> Line<'a> {
+    stats.lines += 1;
+    let mut raw = raw;
+    if raw.ends_with(CUT_MARK) {
+        stats.oversized += 1;
+        raw = &raw[..raw.len() - CUT_MARK.len()];
+    }
+    if raw.last() == Some(&b'\r') {
+        raw = &raw[..raw.len() - 1];
+    }
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        stats.empty += 1;
+        return Line::Skipped;
+    }
+    if is_binary(raw) {
+        stats.binary += 1;
+        return Line::Skipped;
+    }
+    stats.parsed += 1;
+    match std::str::from_utf8(raw) {
+        Ok(s) => Line::Text(Cow::Borrowed(s)),
+        Err(_) => {
+            stats.invalid_utf8 += 1;
+            Line::Text(String::from_utf8_lossy(raw))
+        }
+    }
+}
+
+/// NUL bytes, or more than a tenth control characters (tabs and escapes aside).
+fn is_binary(raw: &[u8]) -> bool {
+    let mut control = 0usize;
+    for &b in raw {
+        if b == 0 {
+            return true;
+        }
+        if b < 0x20 && b != b'\t' && b != 0x1b {
+            control += 1;
+        }
+    }
+    control * 10 > raw.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(input: &[u8]) -> (Vec<String>, ReadStats) {
+        let mut r = ChunkReader::new(io::BufReader::with_capacity(7, input));
+        let mut stats = ReadStats::default();
+        let mut out = Vec::new();
+        while let Some(chunk) = r.next_chunk().unwrap() {
+            for line in lines(&chunk, &mut stats) {
+                if let Line::Text(t) = line {
+                    out.push(t.into_owned());
+                }
+            }
+        }
+        (out, stats)
+    }
+
+    #[test]
+    fn counts_bad_lines_and_keeps_going() {
+        let mut input = b"first\r\n\n   \nbad \xff utf8\n\x00\x01binary\nlast".to_vec();
+        input.extend_from_slice(b"\n");
+        let (lines, stats) = read_all(&input);
+        assert_eq!(lines, ["first", "bad \u{fffd} utf8", "last"]);
+        assert_eq!(
+            stats,
+            ReadStats {
+                lines: 6,
+                parsed: 3,
+                empty: 2,
+                invalid_utf8: 1,
+                oversized: 0,
+                binary: 1
+            }
+        );
+    }
+
+    #[test]
+    fn cuts_huge_lines_without_holding_them() {
+        let mut input = vec![b'a'; 3 * 1024 * 1024];
+        input.extend_from_slice(b"\nnext\n");
+        let (lines, stats) = read_all(&input);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].len(), MAX_LINE);
+        assert_eq!(lines[1], "next");
+        assert_eq!(stats.oversized, 1);
+        assert_eq!(stats.lines, 2);
+    }
+
+    #[test]
+    fn last_line_without_newline_is_read() {
+        let (lines, stats) = read_all(b"a\nb");
+        assert_eq!(lines, ["a", "b"]);
+        assert_eq!(stats.lines, 2);
+        let (lines, stats) = read_all(b"");
+        assert!(lines.is_empty());
+        assert_eq!(stats.lines, 0);
+    }
+}

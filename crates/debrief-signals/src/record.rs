@@ -1,0 +1,88 @@
+//! One log line as debrief understands it: when, how loud, from where, and what it says.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// The severity a line declares for itself. Evidence for the kind, never the whole story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Trace,
+    Debug,
+    Info,
+    Notice,
+    Warn,
+    Error,
+    Fatal,
+}
+
+impl Level {
+    /// Reads a level word as logs write it: `INFO`, `info`, `I`, `WARNING`, `err`, `crit`,
+    /// `SEVERE`, syslog priorities `0`–`7` are NOT read here (see `from_syslog_priority`).
+    pub fn from_word(word: &str) -> Option<Level> {
+        let w = word.trim_matches(|c: char| matches!(c, '[' | ']' | '<' | '>' | '(' | ')' | ':' | ','));
+        let level = match w.to_ascii_lowercase().as_str() {
+            "trace" | "trc" | "finest" | "finer" => Level::Trace,
+            "debug" | "dbg" | "fine" | "verbose" => Level::Debug,
+            "info" | "inf" | "information" | "informational" | "config" => Level::Info,
+            "notice" => Level::Notice,
+            "warn" | "warning" | "wrn" => Level::Warn,
+            "error" | "err" | "severe" | "eror" => Level::Error,
+            "fatal" | "crit" | "critical" | "alert" | "emerg" | "emergency" | "panic" | "failure" => Level::Fatal,
+            _ => return None,
+        };
+        Some(level)
+    }
+
+    /// Reads a syslog / journald priority (`0` emerg … `7` debug).
+    pub fn from_syslog_priority(p: u8) -> Option<Level> {
+        Some(match p {
+            0..=2 => Level::Fatal,
+            3 => Level::Error,
+            4 => Level::Warn,
+            5 => Level::Notice,
+            6 => Level::Info,
+            7 => Level::Debug,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Notice => "notice",
+            Level::Warn => "warn",
+            Level::Error => "error",
+            Level::Fatal => "fatal",
+        }
+    }
+
+    /// Error or worse.
+    pub fn is_failure(self) -> bool {
+        self >= Level::Error
+    }
+}
+
+/// A log line split into its header fields and its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The line's own time, when it carries one that could be read.
+    pub time: Option<Timestamp>,
+    pub level: Option<Level>,
+    /// Service, unit, component or object the line is about, when the format names one.
+    pub service: Option<String>,
+    /// The message: what a template miner should see.
+    pub message: String,
+    /// How many occurrences this record stands for: 1 for a log line, a Kubernetes event's
+    /// `count` for an event that the cluster folded together.
+    pub count: u64,
+}
+
+impl Record {
+    /// A record with only a message, seen once.
+    pub fn new(message: impl Into<String>) -> Record {
+        Record { time: None, level: None, service: None, message: message.into(), count: 1 }
+    }
+}
