@@ -13,6 +13,8 @@ pub mod parse;
 pub mod pipeline;
 pub mod read;
 pub mod record;
+pub mod report;
+pub mod scan;
 pub mod structured;
 
 pub use record::{Level, Record};

@@ -89,7 +89,7 @@ fn push_var_token(out: &mut String, message: &str, start: usize, _end: usize) {
     out.push_str(VAR);
 }
 
-fn is_delim(b: u8) -> bool {
+const fn is_delim(b: u8) -> bool {
     matches!(
         b,
         b'=' | b':' | b',' | b';' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b'"' | b'\''
@@ -110,12 +110,13 @@ fn mask_plain(text: &str, base: usize, out: &mut String, mut spans: Option<&mut 
         if start == i {
             break;
         }
+        let token = &text[start..i];
+        let prev_var = out.ends_with(VAR) && ends_with_var_token(out);
         if !out.is_empty() && !out.ends_with(' ') {
             out.push(' ');
         }
-        let token = &text[start..i];
-        // A unit after a number belongs to it (`5 ms`, `12.5 KB,`).
-        if ends_with_var_token(out) {
+        if prev_var {
+            // A unit after a number belongs to it (`5 ms`, `12.5 KB,`).
             let (core, trail) = split_trail(token);
             if is_unit(core) {
                 out.pop(); // the space
@@ -125,14 +126,14 @@ fn mask_plain(text: &str, base: usize, out: &mut String, mut spans: Option<&mut 
                 }
                 continue;
             }
-        }
-        // A run of variables is one variable (`to delete <*> <*> <*>` → `to delete <*>`).
-        if ends_with_var_token(out) && token_is_plain_var(token) {
-            out.pop();
-            if let Some(last) = spans.as_deref_mut().and_then(|s| s.last_mut()) {
-                last.1 = base + i;
+            // A run of variables is one variable (`delete <*> <*> <*>` → `delete <*>`).
+            if token_is_plain_var(token) {
+                out.pop();
+                if let Some(last) = spans.as_deref_mut().and_then(|s| s.last_mut()) {
+                    last.1 = base + i;
+                }
+                continue;
             }
-            continue;
         }
         if is_date_word(token) && next_is_date_part(&text[i..]) {
             out.push_str(VAR);
@@ -145,13 +146,22 @@ fn mask_plain(text: &str, base: usize, out: &mut String, mut spans: Option<&mut 
     }
 }
 
+/// Bytes that send a token down the slow path: digits, delimiters, `/`, `\\`, `@`.
+static SPECIAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_digit() || is_delim(b) || b == b'/' || b == b'\\' || b == b'@';
+        c += 1;
+    }
+    t
+};
+
 fn mask_token(token: &str, base: usize, out: &mut String, spans: Option<&mut Vec<Span>>) {
     let b = token.as_bytes();
     // Fast path: most words have no digit, no delimiter and no slash.
-    if !b
-        .iter()
-        .any(|&c| c.is_ascii_digit() || is_delim(c) || c == b'/' || c == b'\\' || c == b'@')
-    {
+    if !b.iter().any(|&c| SPECIAL[c as usize]) {
         out.push_str(token);
         return;
     }
@@ -265,6 +275,9 @@ fn is_date_word(token: &str) -> bool {
         "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Jan", "Feb", "Mar", "Apr", "May", "Jun",
         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
+    if !token.as_bytes().first().is_some_and(u8::is_ascii_uppercase) || token.len() > 10 {
+        return false;
+    }
     let t = token.trim_end_matches([',', '.']);
     t.len() >= 3 && WORDS.iter().any(|w| t.starts_with(w)) && t.len() <= 9
         && t.bytes().all(|b| b.is_ascii_alphabetic())

@@ -183,7 +183,7 @@ impl<R: BufRead> ChunkReader<R> {
 }
 
 fn memchr_nl(buf: &[u8]) -> Option<usize> {
-    buf.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', buf)
 }
 
 /// One line of a chunk, checked.
@@ -222,7 +222,9 @@ fn check_line<'a>(raw: &'a [u8], stats: &mut ReadStats) -> Line<'a> {
         stats.empty += 1;
         return Line::Skipped;
     }
-    if is_binary(raw) {
+    // Most lines have no control character at all: one quick pass decides.
+    let clean = raw.iter().all(|&b| b >= 0x20 || b == b'\t');
+    if !clean && is_binary(raw) {
         stats.binary += 1;
         return Line::Skipped;
     }

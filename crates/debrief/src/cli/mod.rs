@@ -96,8 +96,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         output::emit(&debrief_review::template())?;
         return Ok(ExitCode::SUCCESS);
     }
-    if let Command::Signals(c) = args.command {
-        return signals::run_offline(c);
+    if let Command::Signals(c) = &args.command {
+        if !signals::needs_store(c) {
+            let Command::Signals(c) = args.command else { unreachable!() };
+            return signals::run_offline(c);
+        }
     }
     let location = match args.database {
         Some(l) => l,
@@ -114,7 +117,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Lesson(c) => incident::run_lesson(&store, c).await,
         Command::Action(c) => action::run(&store, c).await,
         Command::Review(c) => review::run(&store, c).await,
-        Command::Signals(_) => unreachable!("signals commands ran above"),
+        Command::Signals(c) => signals::run(&store, c).await,
         Command::Export { dir } => review::export_dir(&store, &dir).await,
         Command::Import { dir, replace } => review::import_dir(&store, &dir, replace).await,
     };

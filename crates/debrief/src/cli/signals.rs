@@ -1,10 +1,14 @@
 //! `debrief signals`: failures that retries, restarts and failovers hide in logs.
 
+mod report;
+mod scan;
+
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use debrief_store::Store;
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use debrief_signals::kinds::Rules;
 use debrief_signals::mask::Masker;
@@ -15,6 +19,98 @@ use debrief_signals::read::{ReadStats, Source};
 
 #[derive(Subcommand)]
 pub enum SignalsCommand {
+    /// Mine log files (or stdin) and add their template counts to the store.
+    #[command(after_help = "Examples:\n  debrief signals scan /var/log/app/*.log\n  \
+        journalctl -o json --since today | debrief signals scan -\n  \
+        kubectl get events -A -o json | debrief signals scan -\n  \
+        debrief signals scan --follow /var/log/app/current.log\n\n\
+        Each line is counted in the five-minute bucket of its own timestamp (or of the scan,\n\
+        when it has none), per service, so scans add up across runs and days: scanning A\n\
+        then B stores what scanning A and B together stores. Gzip files are read as they are.\n\
+        Input formats are found by themselves: plain lines with any common header, JSON lines,\n\
+        `journalctl -o json`, and `kubectl get events -o json` documents.")]
+    Scan {
+        /// Log files (plain or gzip), or `-` for stdin.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// Keep reading the (one) file as it grows; counts are stored every few seconds.
+        #[arg(long)]
+        follow: bool,
+        /// With --follow, store what was read this often (seconds).
+        #[arg(long, default_value_t = 5, value_name = "SECONDS")]
+        interval: u64,
+        /// The service for lines that name none (e.g. the file's service).
+        #[arg(long, value_name = "NAME")]
+        service: Option<String>,
+        #[command(flatten)]
+        mining: MiningArgs,
+    },
+    /// Rank weak signals: templates of a failure kind that are new, rising or recurring.
+    #[command(after_help = "Examples:\n  debrief signals report\n  \
+        debrief signals report --since 6h --baseline 7d --kind retry --kind timeout\n  \
+        debrief signals report --service payments --json\n  \
+        debrief signals report --markdown > signals.md\n\n\
+        The window ends at --until (default: the newest bucket in the store, so a report on\n\
+        old logs still shows them) and spans --since; the baseline is the --baseline before it.\n\
+        Trends: new (never seen before the window), rising (over twice the baseline rate),\n\
+        steady, fading (under half). Cascades are templates in different services whose\n\
+        onsets fall within --cascade-window of each other.")]
+    Report {
+        /// Length of the report window (e.g. 24h, 90m, 2d).
+        #[arg(long, default_value = "24h", value_name = "SPAN")]
+        since: String,
+        /// Length of the baseline window before it.
+        #[arg(long, default_value = "7d", value_name = "SPAN")]
+        baseline: String,
+        /// The end of the window: a time (RFC 3339, or \"2024-03-01 14:00\"), or `now`.
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// Only signals of this kind (repeat for several; `none` shows normal templates).
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
+        /// Only signals seen in this service.
+        #[arg(long)]
+        service: Option<String>,
+        /// Onsets this close are one cascade.
+        #[arg(long, default_value = "15m", value_name = "SPAN")]
+        cascade_window: String,
+        /// At most this many signals.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long, conflicts_with = "markdown")]
+        json: bool,
+        /// Print Markdown (for a review or a chat message).
+        #[arg(long)]
+        markdown: bool,
+        /// A rules file (as for scan).
+        #[arg(long, env = "DEBRIEF_SIGNALS_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Open an incident from a signal (or add the signal to one), with its evidence.
+    #[command(after_help = "Examples:\n  debrief signals promote 3f9c2a1b0d4e5f67\n  \
+        debrief signals promote 3f9c2a1b0d4e5f67 --incident INC-12\n\n\
+        The signal's counts, first and last seen, services and example lines go on the\n\
+        incident's timeline. A new incident is detected by `signal`, severity SEV4 unless\n\
+        --severity says otherwise.")]
+    Promote {
+        /// The signal's fingerprint, as `signals report` shows it (a unique prefix will do).
+        fingerprint: String,
+        /// Add to this incident instead of opening a new one.
+        #[arg(long, value_name = "ID")]
+        incident: Option<String>,
+        /// Severity of a new incident.
+        #[arg(long, default_value = "SEV4")]
+        severity: String,
+        /// Title of a new incident [default: from the template].
+        #[arg(long)]
+        title: Option<String>,
+        /// The window the evidence comes from (as for report).
+        #[arg(long, default_value = "24h", value_name = "SPAN")]
+        since: String,
+        #[arg(long, env = "DEBRIEF_SIGNALS_CONFIG", value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Print one row per input line: its template, the template's id and kind.
     #[command(after_help = "Examples:\n  debrief signals parse app.log\n  \
         zcat app.log.gz | debrief signals parse --output jsonl -\n  \
@@ -100,7 +196,7 @@ impl MiningArgs {
     }
 }
 
-fn load_rules(path: Option<&Path>) -> anyhow::Result<Rules> {
+pub fn load_rules(path: Option<&Path>) -> anyhow::Result<Rules> {
     let default_path = dirs::config_dir().map(|d| d.join("debrief").join("signals.yaml"));
     let path = match path {
         Some(p) => p.to_path_buf(),
@@ -114,6 +210,11 @@ fn load_rules(path: Option<&Path>) -> anyhow::Result<Rules> {
     Ok(Rules::with_config(&text, &path.display().to_string())?)
 }
 
+/// Whether a command needs the store.
+pub fn needs_store(command: &SignalsCommand) -> bool {
+    !matches!(command, SignalsCommand::Parse { .. })
+}
+
 /// Commands that need no store.
 pub fn run_offline(command: SignalsCommand) -> anyhow::Result<ExitCode> {
     match command {
@@ -122,6 +223,53 @@ pub fn run_offline(command: SignalsCommand) -> anyhow::Result<ExitCode> {
             mining,
             output,
         } => parse(&input, &mining, output),
+        _ => unreachable!("only parse runs without a store"),
+    }
+}
+
+/// Commands that use the store.
+pub async fn run(store: &Store, command: SignalsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        SignalsCommand::Scan {
+            inputs,
+            follow,
+            interval,
+            service,
+            mining,
+        } => scan::run(store, &inputs, follow, interval, service.as_deref(), &mining).await,
+        SignalsCommand::Report {
+            since,
+            baseline,
+            until,
+            kinds,
+            service,
+            cascade_window,
+            limit,
+            json,
+            markdown,
+            config,
+        } => {
+            let rules = load_rules(config.as_deref())?;
+            let opts = report::options(
+                store, &since, &baseline, until.as_deref(), &kinds, service, &cascade_window, limit,
+            )
+            .await?;
+            let report = report::build(store, &rules, &opts).await?;
+            report::print(store, &report, json, markdown).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        SignalsCommand::Promote {
+            fingerprint,
+            incident,
+            severity,
+            title,
+            since,
+            config,
+        } => {
+            let rules = load_rules(config.as_deref())?;
+            report::promote(store, &rules, &fingerprint, incident.as_deref(), &severity, title, &since).await
+        }
+        SignalsCommand::Parse { .. } => run_offline(command),
     }
 }
 

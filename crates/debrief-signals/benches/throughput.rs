@@ -1,0 +1,75 @@
+//! Mining throughput: lines per second of the first pass of `debrief signals parse`
+//! (read, find the header, mask, count, cluster), on a file given on the command line.
+//!
+//!   cargo bench -p debrief-signals --bench throughput -- FILE [--threads N] [--header auto|none]
+//!
+//! Prints one line: lines, seconds, lines per second, templates and the process's peak
+//! resident memory (VmHWM). `bench/signals.sh` runs it beside drain3 and `wc -l`.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::time::Instant;
+
+use debrief_signals::kinds::Rules;
+use debrief_signals::mask::Masker;
+use debrief_signals::miner::MinerConfig;
+use debrief_signals::parse::Parse;
+use debrief_signals::pipeline::{HeaderMode, LineParser};
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter(|a| a != "--bench");
+    let mut file = None;
+    let mut threads = 1usize;
+    let mut header = HeaderMode::Auto;
+    let mut repeat = 3usize;
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--threads" => threads = args.next().and_then(|v| v.parse().ok()).expect("--threads N"),
+            "--repeat" => repeat = args.next().and_then(|v| v.parse().ok()).expect("--repeat N"),
+            "--header" => {
+                header = match args.next().as_deref() {
+                    Some("none") => HeaderMode::None,
+                    Some("auto") => HeaderMode::Auto,
+                    other => panic!("--header auto|none, not {other:?}"),
+                }
+            }
+            _ => file = Some(a),
+        }
+    }
+    let Some(file) = file else {
+        eprintln!("usage: throughput FILE [--threads N] [--header auto|none] [--repeat N]");
+        std::process::exit(2);
+    };
+    let parser = LineParser::new(header, Masker::default(), 2026);
+    let rules = Rules::defaults();
+    let run = Parse {
+        parser: &parser,
+        rules: &rules,
+        miner: MinerConfig::default(),
+        threads,
+    };
+    let mut best = f64::INFINITY;
+    let mut lines = 0;
+    let mut templates = 0;
+    for _ in 0..repeat.max(1) {
+        let reader = BufReader::with_capacity(1 << 20, File::open(&file).expect("open the input"));
+        let t0 = Instant::now();
+        let (clustering, _, stats) = run.mine(reader).expect("mine");
+        let dt = t0.elapsed().as_secs_f64();
+        best = best.min(dt);
+        lines = stats.lines;
+        templates = clustering.templates.len();
+    }
+    let hwm = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l.split_whitespace().nth(1).unwrap_or("?").to_string())
+        })
+        .unwrap_or_else(|| "?".into());
+    println!(
+        "debrief threads={threads} lines={lines} seconds={best:.3} lines_per_sec={:.0} templates={templates} peak_rss_kb={hwm}",
+        lines as f64 / best
+    );
+}

@@ -1,0 +1,358 @@
+//! `signals report` and `signals promote`: read the store's counts, rank, print, promote.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use debrief_core::time::{format_time, parse_span, parse_time};
+use debrief_core::{Detection, Incident, IncidentId, Severity, TimelineEntry};
+use debrief_signals::kinds::{Kind, Rules};
+use debrief_signals::report::{CountRow, Report, ReportOptions, SequenceRow, sparkline};
+use debrief_signals::scan::BUCKET_SECONDS;
+use debrief_store::Store;
+use serde::Serialize;
+
+use crate::cli::output;
+
+fn span_seconds(text: &str, what: &str) -> anyhow::Result<i64> {
+    let d = parse_span(text).with_context(|| {
+        format!("invalid {what} {text:?} (expected a span like 90m, 24h, 7d or 2w)")
+    })?;
+    if d.as_secs() <= 0 {
+        anyhow::bail!("{what} must be longer than zero");
+    }
+    Ok(d.as_secs())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn options(
+    store: &Store,
+    since: &str,
+    baseline: &str,
+    until: Option<&str>,
+    kinds: &[String],
+    service: Option<String>,
+    cascade_window: &str,
+    limit: usize,
+) -> anyhow::Result<ReportOptions> {
+    let window = span_seconds(since, "--since")?;
+    let baseline = span_seconds(baseline, "--baseline")?;
+    let cascade_window = span_seconds(cascade_window, "--cascade-window")?;
+    let kinds = kinds
+        .iter()
+        .map(|k| k.parse::<Kind>().map_err(|e| anyhow::anyhow!("--kind: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let until = match until {
+        Some(t) => parse_time(t, crate::cli::now())?.as_second(),
+        None => newest_bucket_end(store).await?,
+    };
+    Ok(ReportOptions {
+        until,
+        window,
+        baseline,
+        kinds,
+        service,
+        cascade_window,
+        limit,
+        bars: 24,
+    })
+}
+
+/// The end of the newest bucket in the store, or now when the store has no signals.
+async fn newest_bucket_end(store: &Store) -> anyhow::Result<i64> {
+    let newest = store
+        .signal_sequences()
+        .await?
+        .iter()
+        .map(|s| s.last_bucket)
+        .max();
+    Ok(match newest {
+        Some(b) => b + BUCKET_SECONDS,
+        None => crate::cli::now().as_second(),
+    })
+}
+
+pub async fn build(store: &Store, rules: &Rules, opts: &ReportOptions) -> anyhow::Result<Report> {
+    let sequences: Vec<SequenceRow> = store
+        .signal_sequences()
+        .await?
+        .into_iter()
+        .map(|s| SequenceRow {
+            id: s.id,
+            key: s.key,
+            first_bucket: s.first_bucket,
+            last_bucket: s.last_bucket,
+        })
+        .collect();
+    let from = opts.until - opts.window - opts.baseline;
+    let counts: Vec<CountRow> = store
+        .signal_counts(from, opts.until)
+        .await?
+        .into_iter()
+        .map(|c| CountRow {
+            sequence_id: c.sequence_id,
+            bucket: c.bucket,
+            service: c.service,
+            count: c.count,
+            failing: c.failing,
+        })
+        .collect();
+    Ok(debrief_signals::report::build(&sequences, &counts, rules, opts))
+}
+
+#[derive(Serialize)]
+struct JsonSignal<'a> {
+    #[serde(flatten)]
+    signal: &'a debrief_signals::report::Signal,
+    examples: Vec<debrief_store::SignalExample>,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    from: jiff::Timestamp,
+    until: jiff::Timestamp,
+    baseline_from: jiff::Timestamp,
+    signals: Vec<JsonSignal<'a>>,
+    cascades: &'a [debrief_signals::report::Cascade],
+}
+
+/// Up to `n` examples of a signal, from its sequences.
+async fn examples_of(
+    store: &Store,
+    signal: &debrief_signals::report::Signal,
+    n: usize,
+) -> anyhow::Result<Vec<debrief_store::SignalExample>> {
+    let ids: Vec<i64> = signal.sequence_ids.iter().take(8).copied().collect();
+    let by_seq = store.signal_examples(&ids).await?;
+    Ok(by_seq.into_values().flatten().take(n).collect())
+}
+
+pub async fn print(store: &Store, report: &Report, json: bool, markdown: bool) -> anyhow::Result<()> {
+    if json {
+        let mut signals = Vec::new();
+        for s in &report.signals {
+            signals.push(JsonSignal {
+                signal: s,
+                examples: examples_of(store, s, 3).await?,
+            });
+        }
+        return output::emit_json(&JsonReport {
+            from: report.from,
+            until: report.until,
+            baseline_from: report.baseline_from,
+            signals,
+            cascades: &report.cascades,
+        });
+    }
+    let mut text = String::new();
+    let window = format!(
+        "{} → {} (baseline from {})",
+        format_time(report.from),
+        format_time(report.until),
+        format_time(report.baseline_from)
+    );
+    if markdown {
+        text.push_str(&format!("## Weak signals\n\n{window}\n\n"));
+        if report.signals.is_empty() {
+            text.push_str("No weak signals in this window.\n");
+        } else {
+            text.push_str("| fingerprint | kind | trend | count | baseline | services | template |\n|---|---|---|---:|---:|---|---|\n");
+            for s in &report.signals {
+                text.push_str(&format!(
+                    "| `{}` | {} | {} | {} | {} | {} | `{}` |\n",
+                    s.fingerprint,
+                    s.kind,
+                    s.trend.as_str(),
+                    s.count,
+                    s.baseline_count,
+                    md_escape(&s.services.join(", ")),
+                    md_escape(&output::clip(&s.template, 120)).replace('`', "'"),
+                ));
+            }
+        }
+        for (i, c) in report.cascades.iter().enumerate() {
+            text.push_str(&format!("\n### Cascade {} from {}\n\n", i + 1, format_time(c.start)));
+            for m in &c.members {
+                text.push_str(&format!(
+                    "- {} `{}` in **{}** ({}): `{}`\n",
+                    format_time(m.onset),
+                    m.fingerprint,
+                    md_escape(&m.service),
+                    m.kind,
+                    md_escape(&output::clip(&m.template, 100)).replace('`', "'"),
+                ));
+            }
+        }
+        return output::emit(&text);
+    }
+    text.push_str(&format!("Weak signals {window}\n\n"));
+    if report.signals.is_empty() {
+        text.push_str("No weak signals in this window. (Scan logs with `debrief signals scan`.)\n");
+        return output::emit(&text);
+    }
+    let rows = report
+        .signals
+        .iter()
+        .map(|s| {
+            vec![
+                s.fingerprint.clone(),
+                s.kind.to_string(),
+                s.trend.as_str().to_string(),
+                s.count.to_string(),
+                format!("{:.0}", s.expected),
+                sparkline(&s.rate),
+                output::clip(&s.services.join(","), 24),
+                output::clip(&s.template, 70),
+            ]
+        })
+        .collect();
+    text.push_str(&output::table(
+        &["FINGERPRINT", "KIND", "TREND", "COUNT", "EXPECTED", "RATE", "SERVICES", "TEMPLATE"],
+        rows,
+    ));
+    // Examples of the top signals.
+    text.push_str("\nExamples:\n");
+    for s in report.signals.iter().take(5) {
+        text.push_str(&format!(
+            "  {} first {} last {}\n",
+            s.fingerprint,
+            format_time(s.first_seen),
+            format_time(s.last_seen)
+        ));
+        for e in examples_of(store, s, 2).await? {
+            text.push_str(&format!("    {}\n", output::clip(&e.line, 150)));
+            if !e.variables.is_empty() {
+                text.push_str(&format!(
+                    "      variables: {}\n",
+                    output::clip(&e.variables.join(" | "), 140)
+                ));
+            }
+        }
+    }
+    for (i, c) in report.cascades.iter().enumerate() {
+        text.push_str(&format!("\nCascade {} from {}:\n", i + 1, format_time(c.start)));
+        for m in &c.members {
+            text.push_str(&format!(
+                "  {}  {:<16} {:<12} {}  {}\n",
+                format_time(m.onset),
+                output::clip(&m.service, 16),
+                m.kind.as_str(),
+                m.fingerprint,
+                output::clip(&m.template, 60)
+            ));
+        }
+    }
+    output::emit(&text)
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+pub async fn promote(
+    store: &Store,
+    rules: &Rules,
+    fingerprint: &str,
+    incident: Option<&str>,
+    severity: &str,
+    title: Option<String>,
+    since: &str,
+) -> anyhow::Result<ExitCode> {
+    let fp = fingerprint.trim().to_ascii_lowercase();
+    if fp.len() < 4 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
+        anyhow::bail!("invalid fingerprint {fingerprint:?} (expected hex digits as `signals report` shows them)");
+    }
+    let mut opts = options(store, since, "7d", None, &[], None, "15m", usize::MAX).await?;
+    // Any kind, none included: a user may promote whatever the report showed.
+    opts.kinds = Kind::ALL.to_vec();
+    let report = build(store, rules, &opts).await?;
+    let matches: Vec<_> = report
+        .signals
+        .iter()
+        .filter(|s| s.fingerprint.starts_with(&fp))
+        .collect();
+    let signal = match matches.as_slice() {
+        [one] => *one,
+        [] => anyhow::bail!(
+            "no signal {fingerprint} in the window {} → {} (see `debrief signals report --since …`)",
+            format_time(report.from),
+            format_time(report.until)
+        ),
+        many => anyhow::bail!(
+            "{fingerprint} matches {} signals; give more of the fingerprint",
+            many.len()
+        ),
+    };
+    let examples = examples_of(store, signal, 3).await?;
+    let mut entries = vec![TimelineEntry {
+        at: signal.first_seen,
+        text: format!(
+            "Signal {} ({}, {}): {} lines between {} and {} in {} (baseline predicted {:.0}). Template: {}",
+            signal.fingerprint,
+            signal.kind,
+            signal.trend.as_str(),
+            signal.count,
+            format_time(signal.first_seen),
+            format_time(signal.last_seen),
+            if signal.services.iter().all(String::is_empty) {
+                "no named service".to_string()
+            } else {
+                signal.services.join(", ")
+            },
+            signal.expected,
+            one_line(&signal.template),
+        ),
+        known: String::new(),
+    }];
+    for e in &examples {
+        entries.push(TimelineEntry {
+            at: e.at.unwrap_or(signal.first_seen),
+            text: format!("Example line of signal {}: {}", signal.fingerprint, one_line(&output::clip(&e.line, 400))),
+            known: String::new(),
+        });
+    }
+    let services: Vec<String> = signal.services.iter().filter(|s| !s.is_empty()).cloned().collect();
+    match incident {
+        Some(id) => {
+            let id: IncidentId = id.parse()?;
+            store
+                .update_incident(id, |i| {
+                    i.timeline.extend(entries);
+                    for s in services {
+                        if !i.services.contains(&s) {
+                            i.services.push(s);
+                        }
+                    }
+                    Ok(())
+                })
+                .await?;
+            output::emit(&format!("Added signal {} to {id}\n", signal.fingerprint))?;
+        }
+        None => {
+            let severity: Severity = severity.parse()?;
+            let title = title.unwrap_or_else(|| {
+                format!("{} signal: {}", signal.kind, output::clip(&one_line(&signal.template), 80))
+            });
+            let mut i = Incident::new(title, severity);
+            i.services = services;
+            i.started = Some(signal.first_seen);
+            i.detected = Some(crate::cli::now());
+            if i.detected < i.started {
+                i.detected = i.started;
+            }
+            i.detection = Some(Detection::Signal);
+            i.summary = format!(
+                "Opened from weak signal `{}` ({}, {}): {} lines in the window.",
+                signal.fingerprint, signal.kind, signal.trend.as_str(), signal.count
+            );
+            i.timeline = entries;
+            let id = store.create_incident(&i).await?;
+            output::emit(&format!("Opened {id} from signal {}\n", signal.fingerprint))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Text on one line, safe for the review document (no line breaks, no headings).
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
