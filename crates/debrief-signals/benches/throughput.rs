@@ -24,8 +24,18 @@ fn main() {
     let mut repeat = 3usize;
     while let Some(a) = args.next() {
         match a.as_str() {
-            "--threads" => threads = args.next().and_then(|v| v.parse().ok()).expect("--threads N"),
-            "--repeat" => repeat = args.next().and_then(|v| v.parse().ok()).expect("--repeat N"),
+            "--threads" => {
+                threads = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--threads N")
+            }
+            "--repeat" => {
+                repeat = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--repeat N")
+            }
             "--header" => {
                 header = match args.next().as_deref() {
                     Some("none") => HeaderMode::None,

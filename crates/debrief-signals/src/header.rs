@@ -574,7 +574,7 @@ fn loggerish(name: &str) -> bool {
     if !(first.is_alphabetic() || first == '_') {
         return false;
     }
-    if name.contains(|c: char| matches!(c, '.' | '$' | '/' | '_' | '#')) || name.contains("::") {
+    if name.contains(['.', '$', '/', '_', '#']) || name.contains("::") {
         return LOGGER_CHARS.is_match(name);
     }
     CAMEL.is_match(name)
@@ -722,7 +722,7 @@ fn next_token(s: &str, i: usize, default_year: i16, pipe_mode: bool) -> Tok<'_> 
             return Tok::with_level(Kind::LevelLogger, i + whole.end(), whole.as_str(), lv);
         }
     }
-    if t.starts_with(|c: char| matches!(c, '"' | '\'' | '{')) {
+    if t.starts_with(['"', '\'', '{']) {
         return Tok::new(Kind::Stop, j, t);
     }
     if NUMBER.is_match(t) {
@@ -748,9 +748,7 @@ fn next_token(s: &str, i: usize, default_year: i16, pipe_mode: bool) -> Tok<'_> 
 fn has_bad(pending: &[Tok<'_>]) -> bool {
     pending.iter().any(|p| match p.kind {
         Kind::Stop | Kind::Colon | Kind::Loc | Kind::PidColon => true,
-        Kind::Word => p
-            .text
-            .contains(|c: char| matches!(c, '=' | '(' | ')' | ',' | ';' | '"' | '\'')),
+        Kind::Word => p.text.contains(['=', '(', ')', ',', ';', '"', '\'']),
         _ => false,
     })
 }
@@ -858,9 +856,9 @@ impl<'a> Scanner<'a> {
                             if pc > 0 || self.pending.len() > 3 {
                                 break;
                             }
-                        } else if pc > (if tok.epoch { 5 } else { 1 }) {
-                            break;
-                        } else if pc > 0 && self.pending[0].is_plain() {
+                        } else if pc > (if tok.epoch { 5 } else { 1 })
+                            || (pc > 0 && self.pending[0].is_plain())
+                        {
                             break;
                         }
                     }
@@ -1325,7 +1323,7 @@ fn rfc5424(s: &str, default_year: i16) -> Option<Record> {
 /// without a recognisable header comes back whole as the message (only a trailing line end
 /// removed).
 pub fn split_header(line: &str, default_year: i16) -> Record {
-    let s = line.trim_end_matches(|c: char| c == '\r' || c == '\n');
+    let s = line.trim_end_matches(['\r', '\n']);
     if s.bytes().take(40).any(|b| b == b'=') {
         if let Some(r) = logfmt(s.trim(), default_year) {
             return r;

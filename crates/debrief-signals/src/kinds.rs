@@ -166,20 +166,26 @@ impl Rules {
         for file in files {
             for (i, spec) in file.kinds.iter().enumerate() {
                 let at = || format!("rule {} ({} /{}/)", i + 1, spec.kind, spec.pattern);
-                let kind: Kind = spec.kind.parse().map_err(|e| RulesError(format!("{}: {e}", at())))?;
-                let pattern = compile(&spec.pattern).map_err(|e| RulesError(format!("{}: {e}", at())))?;
+                let kind: Kind = spec
+                    .kind
+                    .parse()
+                    .map_err(|e| RulesError(format!("{}: {e}", at())))?;
+                let pattern =
+                    compile(&spec.pattern).map_err(|e| RulesError(format!("{}: {e}", at())))?;
                 let unless = match &spec.unless {
-                    Some(u) => Some(compile(u).map_err(|e| RulesError(format!("{}: unless: {e}", at())))?),
+                    Some(u) => {
+                        Some(compile(u).map_err(|e| RulesError(format!("{}: unless: {e}", at())))?)
+                    }
                     None => None,
                 };
-                let rule = Rule {
-                    pattern,
-                    unless,
-                };
+                let rule = Rule { pattern, unless };
                 if kind == Kind::None {
                     none.push(rule);
                 } else {
-                    let slot = by_kind.iter_mut().find(|(k, _)| *k == kind).expect("every kind has a slot");
+                    let slot = by_kind
+                        .iter_mut()
+                        .find(|(k, _)| *k == kind)
+                        .expect("every kind has a slot");
                     slot.1.push(rule);
                 }
             }
@@ -246,7 +252,12 @@ mod tests {
             assert_eq!(k.as_str().parse::<Kind>().unwrap(), k);
         }
         assert_eq!("circuit-open".parse::<Kind>().unwrap(), Kind::CircuitOpen);
-        assert!("nope".parse::<Kind>().unwrap_err().contains("expected one of"));
+        assert!(
+            "nope"
+                .parse::<Kind>()
+                .unwrap_err()
+                .contains("expected one of")
+        );
     }
 
     #[test]
@@ -298,9 +309,14 @@ mod tests {
 
     #[test]
     fn bad_configs_say_what_is_wrong() {
-        let e = Rules::with_config("kinds:\n  - kind: retry\n    match: '(unclosed'\n", "my.yaml").unwrap_err();
+        let e = Rules::with_config(
+            "kinds:\n  - kind: retry\n    match: '(unclosed'\n",
+            "my.yaml",
+        )
+        .unwrap_err();
         assert!(e.0.contains("rule 1 (retry"), "{e}");
-        let e = Rules::with_config("kinds:\n  - kind: oops\n    match: 'x'\n", "my.yaml").unwrap_err();
+        let e =
+            Rules::with_config("kinds:\n  - kind: oops\n    match: 'x'\n", "my.yaml").unwrap_err();
         assert!(e.0.contains("unknown kind"), "{e}");
         let e = Rules::with_config("kinds: [1, 2", "my.yaml").unwrap_err();
         assert!(e.0.starts_with("my.yaml:"), "{e}");

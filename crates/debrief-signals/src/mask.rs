@@ -92,7 +92,19 @@ fn push_var_token(out: &mut String, message: &str, start: usize, _end: usize) {
 const fn is_delim(b: u8) -> bool {
     matches!(
         b,
-        b'=' | b':' | b',' | b';' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b'"' | b'\''
+        b'=' | b':'
+            | b','
+            | b';'
+            | b'('
+            | b')'
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'<'
+            | b'>'
+            | b'"'
+            | b'\''
     )
 }
 
@@ -197,7 +209,11 @@ fn mask_token(token: &str, base: usize, out: &mut String, spans: Option<&mut Vec
     let mut spans = spans;
     let mut seg_start = 0;
     let mut last_var = false;
-    for (j, &c) in b.iter().enumerate().chain(std::iter::once((b.len(), &b' '))) {
+    for (j, &c) in b
+        .iter()
+        .enumerate()
+        .chain(std::iter::once((b.len(), &b' ')))
+    {
         if j == b.len() || is_delim(c) {
             let seg = &token[seg_start..j];
             if !seg.is_empty() {
@@ -247,7 +263,8 @@ fn ends_with_var_token(out: &str) -> bool {
 fn token_is_plain_var(token: &str) -> bool {
     let b = token.as_bytes();
     if b.first().is_some_and(u8::is_ascii_digit)
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b':' | b'-' | b'_'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b':' | b'-' | b'_'))
     {
         return true;
     }
@@ -264,8 +281,27 @@ fn split_trail(token: &str) -> (&str, &str) {
 fn is_unit(word: &str) -> bool {
     matches!(
         word,
-        "B" | "KB" | "MB" | "GB" | "TB" | "PB" | "KiB" | "MiB" | "GiB" | "TiB" | "kB" | "ms"
-            | "us" | "µs" | "ns" | "s" | "sec" | "secs" | "min" | "mins" | "h" | "hrs"
+        "B" | "KB"
+            | "MB"
+            | "GB"
+            | "TB"
+            | "PB"
+            | "KiB"
+            | "MiB"
+            | "GiB"
+            | "TiB"
+            | "kB"
+            | "ms"
+            | "us"
+            | "µs"
+            | "ns"
+            | "s"
+            | "sec"
+            | "secs"
+            | "min"
+            | "mins"
+            | "h"
+            | "hrs"
     )
 }
 
@@ -279,7 +315,9 @@ fn is_date_word(token: &str) -> bool {
         return false;
     }
     let t = token.trim_end_matches([',', '.']);
-    t.len() >= 3 && WORDS.iter().any(|w| t.starts_with(w)) && t.len() <= 9
+    t.len() >= 3
+        && WORDS.iter().any(|w| t.starts_with(w))
+        && t.len() <= 9
         && t.bytes().all(|b| b.is_ascii_alphabetic())
 }
 
@@ -390,17 +428,25 @@ mod tests {
             m("PacketResponder 1 for block blk_38865049064139660 terminating"),
             "PacketResponder <*> for block blk_<*> terminating"
         );
-        assert_eq!(m("block blk_-69522 on node-246"), "block blk_<*> on node-<*>");
+        assert_eq!(
+            m("block blk_-69522 on node-246"),
+            "block blk_<*> on node-<*>"
+        );
         assert_eq!(
             m("Received connection request /10.10.34.11:45307"),
             "Received connection request <*>"
         );
         assert_eq!(
-            m("authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4"),
+            m(
+                "authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4"
+            ),
             "authentication failure; logname= uid=<*> euid=<*> tty=NODEVssh ruser= rhost=<*>"
         );
         assert_eq!(m("took 35ms (0x7f3a)"), "took <*> (<*>)");
-        assert_eq!(m("connect to 10.0.0.1:5432 failed"), "connect to <*> failed");
+        assert_eq!(
+            m("connect to 10.0.0.1:5432 failed"),
+            "connect to <*> failed"
+        );
     }
 
     #[test]
@@ -419,7 +465,10 @@ mod tests {
     fn words_and_whitespace() {
         assert_eq!(m("  Connection   refused\t"), "Connection refused");
         assert_eq!(m(""), "");
-        assert_eq!(m("org.apache.hadoop.Foo: started"), "org.apache.hadoop.Foo: started");
+        assert_eq!(
+            m("org.apache.hadoop.Foo: started"),
+            "org.apache.hadoop.Foo: started"
+        );
     }
 
     #[test]

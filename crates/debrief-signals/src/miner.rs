@@ -88,7 +88,13 @@ impl Sequences {
 
     /// Counts one line.
     pub fn add_line<'k>(&mut self, key: &'k str, failing: bool) -> &'k str {
-        self.add(key, Seen { count: 1, failing: u64::from(failing) })
+        self.add(
+            key,
+            Seen {
+                count: 1,
+                failing: u64::from(failing),
+            },
+        )
     }
 
     /// Adds another map's counts to this one.
@@ -180,8 +186,10 @@ pub fn cluster<'a>(sequences: impl IntoIterator<Item = (&'a str, Seen)>) -> Clus
             entry.1.push(seqs[i].0);
         }
     }
-    let mut list: Vec<(String, Seen, Vec<&str>)> =
-        made.into_iter().map(|(t, (n, keys))| (t, n, keys)).collect();
+    let mut list: Vec<(String, Seen, Vec<&str>)> = made
+        .into_iter()
+        .map(|(t, (n, keys))| (t, n, keys))
+        .collect();
     list.sort_by(|a, b| b.1.count.cmp(&a.1.count).then_with(|| a.0.cmp(&b.0)));
     let mut out = Clustering::default();
     for (i, (text, seen, keys)) in list.into_iter().enumerate() {
@@ -298,7 +306,10 @@ fn merge_subsumed(nodes: Vec<Node>) -> Vec<Node> {
             continue;
         }
         if let Some(p) = n.tokens.iter().position(|t| !is_var(t)) {
-            index.entry((n.tokens.len(), p, n.tokens[p].as_str())).or_default().push(i);
+            index
+                .entry((n.tokens.len(), p, n.tokens[p].as_str()))
+                .or_default()
+                .push(i);
         }
     }
     if index.is_empty() {
@@ -354,11 +365,22 @@ fn merge_subsumed(nodes: Vec<Node>) -> Vec<Node> {
         i
     };
     let roots: Vec<usize> = (0..nodes.len()).map(resolve).collect();
-    let mut merged: Vec<Node> = nodes.iter().map(|n| Node { tokens: n.tokens.clone(), members: Vec::new() }).collect();
+    let mut merged: Vec<Node> = nodes
+        .iter()
+        .map(|n| Node {
+            tokens: n.tokens.clone(),
+            members: Vec::new(),
+        })
+        .collect();
     for (i, n) in nodes.into_iter().enumerate() {
         merged[roots[i]].members.extend(n.members);
     }
-    normalize(merged.into_iter().filter(|n| !n.members.is_empty()).collect())
+    normalize(
+        merged
+            .into_iter()
+            .filter(|n| !n.members.is_empty())
+            .collect(),
+    )
 }
 
 /// The variable token that covers several values: their common prefix up to a delimiter,
@@ -462,7 +484,16 @@ mod tests {
         let mut s = Sequences::new(MinerConfig { max_sequences: 2 });
         assert_eq!(s.add_line("a", false), "a");
         assert_eq!(s.add_line("b", false), "b");
-        assert_eq!(s.add("c", Seen { count: 3, failing: 0 }), OVERFLOW);
+        assert_eq!(
+            s.add(
+                "c",
+                Seen {
+                    count: 3,
+                    failing: 0
+                }
+            ),
+            OVERFLOW
+        );
         assert_eq!(s.add_line("a", false), "a");
         assert_eq!(s.overflow, 3);
         assert_eq!(s.len(), 3);
@@ -471,7 +502,10 @@ mod tests {
     #[test]
     fn fingerprints_are_stable() {
         // Pinned: a fingerprint is part of the interface and must never change.
-        assert_eq!(fingerprint("Connection refused"), fingerprint("Connection refused"));
+        assert_eq!(
+            fingerprint("Connection refused"),
+            fingerprint("Connection refused")
+        );
         assert_eq!(fingerprint("").len(), 16);
     }
 }

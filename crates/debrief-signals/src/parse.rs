@@ -117,7 +117,11 @@ impl Parse<'_> {
                     let (id, kind, text) = match t {
                         Some(i) => {
                             let tpl = &clustering.templates[i];
-                            (tpl.fingerprint.as_str(), kinds[i].as_str(), tpl.text.as_str())
+                            (
+                                tpl.fingerprint.as_str(),
+                                kinds[i].as_str(),
+                                tpl.text.as_str(),
+                            )
                         }
                         None => ("", "", ""),
                     };
@@ -167,7 +171,10 @@ struct JsonRow<'a> {
 
 /// Writes a CSV field, quoted when it must be (RFC 4180).
 pub fn write_csv_field(out: &mut dyn Write, text: &str) -> io::Result<()> {
-    if text.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+    if text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
         out.write_all(b"\"")?;
         out.write_all(text.replace('"', "\"\"").as_bytes())?;
         out.write_all(b"\"")

@@ -195,10 +195,7 @@ pub enum Line<'a> {
 }
 
 /// Iterates over the lines of a chunk, counting what it sees in `stats`.
-pub fn lines<'a>(
-    chunk: &'a [u8],
-    stats: &'a mut ReadStats,
-) -> impl Iterator<Item = Line<'a>> + 'a {
+pub fn lines<'a>(chunk: &'a [u8], stats: &'a mut ReadStats) -> impl Iterator<Item = Line<'a>> + 'a {
     // Every chunk ends with '\n'; an empty chunk has no line.
     let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
     (!chunk.is_empty())

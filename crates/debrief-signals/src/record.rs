@@ -20,7 +20,8 @@ impl Level {
     /// Reads a level word as logs write it: `INFO`, `info`, `I`, `WARNING`, `err`, `crit`,
     /// `SEVERE`, syslog priorities `0`–`7` are NOT read here (see `from_syslog_priority`).
     pub fn from_word(word: &str) -> Option<Level> {
-        let w = word.trim_matches(|c: char| matches!(c, '[' | ']' | '<' | '>' | '(' | ')' | ':' | ','));
+        let w =
+            word.trim_matches(|c: char| matches!(c, '[' | ']' | '<' | '>' | '(' | ')' | ':' | ','));
         let level = match w.to_ascii_lowercase().as_str() {
             "trace" | "trc" | "finest" | "finer" => Level::Trace,
             "debug" | "dbg" | "fine" | "verbose" => Level::Debug,
@@ -28,7 +29,8 @@ impl Level {
             "notice" => Level::Notice,
             "warn" | "warning" | "wrn" => Level::Warn,
             "error" | "err" | "severe" | "eror" => Level::Error,
-            "fatal" | "crit" | "critical" | "alert" | "emerg" | "emergency" | "panic" | "failure" => Level::Fatal,
+            "fatal" | "crit" | "critical" | "alert" | "emerg" | "emergency" | "panic"
+            | "failure" => Level::Fatal,
             _ => return None,
         };
         Some(level)
@@ -83,6 +85,12 @@ pub struct Record {
 impl Record {
     /// A record with only a message, seen once.
     pub fn new(message: impl Into<String>) -> Record {
-        Record { time: None, level: None, service: None, message: message.into(), count: 1 }
+        Record {
+            time: None,
+            level: None,
+            service: None,
+            message: message.into(),
+            count: 1,
+        }
     }
 }

@@ -153,7 +153,13 @@ pub fn build(
     }
     // Cluster every stored sequence, so templates do not depend on the window.
     let clustering = cluster(sequences.iter().map(|s| {
-        (s.key.as_str(), seen.get(&s.id).copied().unwrap_or(Seen { count: 1, failing: 0 }))
+        (
+            s.key.as_str(),
+            seen.get(&s.id).copied().unwrap_or(Seen {
+                count: 1,
+                failing: 0,
+            }),
+        )
     }));
     let by_id: BTreeMap<i64, &SequenceRow> = sequences.iter().map(|s| (s.id, s)).collect();
 
@@ -174,7 +180,9 @@ pub fn build(
     let bars = opts.bars.max(1);
     let mut acc: BTreeMap<usize, Acc> = BTreeMap::new();
     for s in sequences {
-        let Some(t) = clustering.template_of(&s.key) else { continue };
+        let Some(t) = clustering.template_of(&s.key) else {
+            continue;
+        };
         let a = acc.entry(t).or_insert_with(|| Acc {
             first: i64::MAX,
             last: i64::MIN,
@@ -186,17 +194,24 @@ pub fn build(
         a.ids.insert(s.id);
     }
     for c in counts {
-        let Some(s) = by_id.get(&c.sequence_id) else { continue };
-        let Some(t) = clustering.template_of(&s.key) else { continue };
+        let Some(s) = by_id.get(&c.sequence_id) else {
+            continue;
+        };
+        let Some(t) = clustering.template_of(&s.key) else {
+            continue;
+        };
         let Some(a) = acc.get_mut(&t) else { continue };
         let n = c.count.max(0) as u64;
         if c.bucket >= from && c.bucket < opts.until {
             a.count += n;
             a.failing += c.failing.max(0) as u64;
             a.services.insert(c.service.clone());
-            let bar = ((c.bucket - from) as i128 * bars as i128 / opts.window.max(1) as i128) as usize;
+            let bar =
+                ((c.bucket - from) as i128 * bars as i128 / opts.window.max(1) as i128) as usize;
             a.rate[bar.min(bars - 1)] += n;
-            *a.window_buckets.entry((c.service.clone(), c.bucket)).or_default() += n;
+            *a.window_buckets
+                .entry((c.service.clone(), c.bucket))
+                .or_default() += n;
         } else if c.bucket >= base_from && c.bucket < from {
             a.base += n;
             *a.base_by_service.entry(c.service.clone()).or_default() += n;
@@ -270,7 +285,10 @@ pub fn build(
         });
     }
     // Cascades, from the onsets of all new and rising signals.
-    onsets.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| signals[a.1].fingerprint.cmp(&signals[b.1].fingerprint)));
+    onsets.sort_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| signals[a.1].fingerprint.cmp(&signals[b.1].fingerprint))
+    });
     let mut cascades = Vec::new();
     let mut group: Vec<(i64, usize, String)> = Vec::new();
     let flush = |group: &mut Vec<(i64, usize, String)>, cascades: &mut Vec<Cascade>| {

@@ -65,7 +65,12 @@ struct ChunkScan {
 
 impl ScanResult {
     /// Adds a chunk's findings (chunks must come in input order for "latest" to hold).
-    fn absorb(&mut self, chunk: ChunkScan, max_keys: usize, keys: &mut rustc_hash::FxHashSet<String>) {
+    fn absorb(
+        &mut self,
+        chunk: ChunkScan,
+        max_keys: usize,
+        keys: &mut rustc_hash::FxHashSet<String>,
+    ) {
         self.undated += chunk.undated;
         let mut counts: Vec<_> = chunk.counts.into_iter().collect();
         counts.sort_by(|a, b| a.0.cmp(&b.0));
@@ -79,7 +84,10 @@ impl ScanResult {
                 self.overflow += tally.count;
                 OVERFLOW.to_string()
             };
-            let e = self.counts.entry((key, bucket, service.into())).or_default();
+            let e = self
+                .counts
+                .entry((key, bucket, service.into()))
+                .or_default();
             e.count += tally.count;
             e.failing += tally.failing;
         }
@@ -122,7 +130,9 @@ pub fn scan(
             for line in lines {
                 if let Line::Text(text) = line {
                     let record = parser.record(&text);
-                    count_record(&mut chunk, parser, &record, &text, scanned_at, &mut key, &mut spans);
+                    count_record(
+                        &mut chunk, parser, &record, &text, scanned_at, &mut key, &mut spans,
+                    );
                 }
             }
             chunk
@@ -137,7 +147,12 @@ pub fn scan(
 }
 
 /// Counts records that did not come from lines (a Kubernetes events document).
-pub fn scan_records(records: &[Record], parser: &LineParser, miner: MinerConfig, scanned_at: Timestamp) -> ScanResult {
+pub fn scan_records(
+    records: &[Record],
+    parser: &LineParser,
+    miner: MinerConfig,
+    scanned_at: Timestamp,
+) -> ScanResult {
     let mut result = ScanResult::default();
     let mut keys = rustc_hash::FxHashSet::default();
     let mut chunk = ChunkScan::default();
@@ -147,7 +162,9 @@ pub fn scan_records(records: &[Record], parser: &LineParser, miner: MinerConfig,
             Some(s) => format!("{s} {}", r.message),
             None => r.message.clone(),
         };
-        count_record(&mut chunk, parser, r, &line, scanned_at, &mut key, &mut spans);
+        count_record(
+            &mut chunk, parser, r, &line, scanned_at, &mut key, &mut spans,
+        );
     }
     result.read.lines = records.len() as u64;
     result.read.parsed = records.len() as u64;
@@ -181,7 +198,9 @@ fn count_record(
     let examples = chunk.examples.entry(key.as_str().into()).or_default();
     if examples.len() < 3 {
         let mut masked = String::new();
-        parser.masker.mask_into(&record.message, &mut masked, Some(spans));
+        parser
+            .masker
+            .mask_into(&record.message, &mut masked, Some(spans));
         examples.push(Example {
             time: record.time,
             service: service.to_string(),

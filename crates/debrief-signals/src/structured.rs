@@ -270,7 +270,7 @@ fn record_of(obj: &Map<String, Value>, default_year: i16) -> Record {
 
     match pick(obj, MESSAGE_KEYS, message_text) {
         Some((key, text)) => {
-            let text = text.trim_end_matches(|c: char| c == '\n' || c == '\r');
+            let text = text.trim_end_matches(['\n', '\r']);
             if key == "log" || key == "MESSAGE" {
                 // Docker's `log` and journald's `MESSAGE` hold what the program wrote, which
                 // often carries its own header or is itself a JSON line.
@@ -431,7 +431,7 @@ fn is_generated_char(c: char) -> bool {
 }
 
 /// `name-<suffix>` → `name` when `generated(suffix)`.
-fn strip_generated<'n>(name: &'n str, generated: impl Fn(&str) -> bool) -> Option<&'n str> {
+fn strip_generated(name: &str, generated: impl Fn(&str) -> bool) -> Option<&str> {
     let (head, tail) = name.rsplit_once('-')?;
     (!head.is_empty() && generated(tail)).then_some(head)
 }

@@ -98,7 +98,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     if let Command::Signals(c) = &args.command {
         if !signals::needs_store(c) {
-            let Command::Signals(c) = args.command else { unreachable!() };
+            let Command::Signals(c) = args.command else {
+                unreachable!()
+            };
             return signals::run_offline(c);
         }
     }

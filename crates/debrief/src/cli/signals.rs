@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use debrief_store::Store;
 use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use debrief_signals::kinds::Rules;
 use debrief_signals::mask::Masker;
@@ -16,11 +15,13 @@ use debrief_signals::miner::MinerConfig;
 use debrief_signals::parse::{OutputFormat, Parse};
 use debrief_signals::pipeline::{HeaderMode, LineParser};
 use debrief_signals::read::{ReadStats, Source};
+use debrief_store::Store;
 
 #[derive(Subcommand)]
 pub enum SignalsCommand {
     /// Mine log files (or stdin) and add their template counts to the store.
-    #[command(after_help = "Examples:\n  debrief signals scan /var/log/app/*.log\n  \
+    #[command(
+        after_help = "Examples:\n  debrief signals scan /var/log/app/*.log\n  \
         journalctl -o json --since today | debrief signals scan -\n  \
         kubectl get events -A -o json | debrief signals scan -\n  \
         debrief signals scan --follow /var/log/app/current.log\n\n\
@@ -28,7 +29,8 @@ pub enum SignalsCommand {
         when it has none), per service, so scans add up across runs and days: scanning A\n\
         then B stores what scanning A and B together stores. Gzip files are read as they are.\n\
         Input formats are found by themselves: plain lines with any common header, JSON lines,\n\
-        `journalctl -o json`, and `kubectl get events -o json` documents.")]
+        `journalctl -o json`, and `kubectl get events -o json` documents."
+    )]
     Scan {
         /// Log files (plain or gzip), or `-` for stdin.
         #[arg(required = true)]
@@ -88,11 +90,13 @@ pub enum SignalsCommand {
         config: Option<PathBuf>,
     },
     /// Open an incident from a signal (or add the signal to one), with its evidence.
-    #[command(after_help = "Examples:\n  debrief signals promote 3f9c2a1b0d4e5f67\n  \
+    #[command(
+        after_help = "Examples:\n  debrief signals promote 3f9c2a1b0d4e5f67\n  \
         debrief signals promote 3f9c2a1b0d4e5f67 --incident INC-12\n\n\
         The signal's counts, first and last seen, services and example lines go on the\n\
         incident's timeline. A new incident is detected by `signal`, severity SEV4 unless\n\
-        --severity says otherwise.")]
+        --severity says otherwise."
+    )]
     Promote {
         /// The signal's fingerprint, as `signals report` shows it (a unique prefix will do).
         fingerprint: String,
@@ -236,7 +240,17 @@ pub async fn run(store: &Store, command: SignalsCommand) -> anyhow::Result<ExitC
             interval,
             service,
             mining,
-        } => scan::run(store, &inputs, follow, interval, service.as_deref(), &mining).await,
+        } => {
+            scan::run(
+                store,
+                &inputs,
+                follow,
+                interval,
+                service.as_deref(),
+                &mining,
+            )
+            .await
+        }
         SignalsCommand::Report {
             since,
             baseline,
@@ -251,7 +265,14 @@ pub async fn run(store: &Store, command: SignalsCommand) -> anyhow::Result<ExitC
         } => {
             let rules = load_rules(config.as_deref())?;
             let opts = report::options(
-                store, &since, &baseline, until.as_deref(), &kinds, service, &cascade_window, limit,
+                store,
+                &since,
+                &baseline,
+                until.as_deref(),
+                &kinds,
+                service,
+                &cascade_window,
+                limit,
             )
             .await?;
             let report = report::build(store, &rules, &opts).await?;
@@ -267,7 +288,16 @@ pub async fn run(store: &Store, command: SignalsCommand) -> anyhow::Result<ExitC
             config,
         } => {
             let rules = load_rules(config.as_deref())?;
-            report::promote(store, &rules, &fingerprint, incident.as_deref(), &severity, title, &since).await
+            report::promote(
+                store,
+                &rules,
+                &fingerprint,
+                incident.as_deref(),
+                &severity,
+                title,
+                &since,
+            )
+            .await
         }
         SignalsCommand::Parse { .. } => run_offline(command),
     }
@@ -278,7 +308,8 @@ fn parse(input: &str, mining: &MiningArgs, output: OutputArg) -> anyhow::Result<
     // Two passes: stdin is kept in a temporary file for the second.
     let (source, _spool) = match Source::from_arg(input) {
         Source::Stdin => {
-            let mut tmp = tempfile::NamedTempFile::new().context("cannot create a temporary file for stdin")?;
+            let mut tmp = tempfile::NamedTempFile::new()
+                .context("cannot create a temporary file for stdin")?;
             std::io::copy(&mut std::io::stdin().lock(), &mut tmp).context("cannot read stdin")?;
             (Source::Path(tmp.path().to_path_buf()), Some(tmp))
         }

@@ -39,7 +39,10 @@ pub async fn options(
     let cascade_window = span_seconds(cascade_window, "--cascade-window")?;
     let kinds = kinds
         .iter()
-        .map(|k| k.parse::<Kind>().map_err(|e| anyhow::anyhow!("--kind: {e}")))
+        .map(|k| {
+            k.parse::<Kind>()
+                .map_err(|e| anyhow::anyhow!("--kind: {e}"))
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let until = match until {
         Some(t) => parse_time(t, crate::cli::now())?.as_second(),
@@ -96,7 +99,9 @@ pub async fn build(store: &Store, rules: &Rules, opts: &ReportOptions) -> anyhow
             failing: c.failing,
         })
         .collect();
-    Ok(debrief_signals::report::build(&sequences, &counts, rules, opts))
+    Ok(debrief_signals::report::build(
+        &sequences, &counts, rules, opts,
+    ))
 }
 
 #[derive(Serialize)]
@@ -126,7 +131,12 @@ async fn examples_of(
     Ok(by_seq.into_values().flatten().take(n).collect())
 }
 
-pub async fn print(store: &Store, report: &Report, json: bool, markdown: bool) -> anyhow::Result<()> {
+pub async fn print(
+    store: &Store,
+    report: &Report,
+    json: bool,
+    markdown: bool,
+) -> anyhow::Result<()> {
     if json {
         let mut signals = Vec::new();
         for s in &report.signals {
@@ -170,7 +180,11 @@ pub async fn print(store: &Store, report: &Report, json: bool, markdown: bool) -
             }
         }
         for (i, c) in report.cascades.iter().enumerate() {
-            text.push_str(&format!("\n### Cascade {} from {}\n\n", i + 1, format_time(c.start)));
+            text.push_str(&format!(
+                "\n### Cascade {} from {}\n\n",
+                i + 1,
+                format_time(c.start)
+            ));
             for m in &c.members {
                 text.push_str(&format!(
                     "- {} `{}` in **{}** ({}): `{}`\n",
@@ -206,7 +220,16 @@ pub async fn print(store: &Store, report: &Report, json: bool, markdown: bool) -
         })
         .collect();
     text.push_str(&output::table(
-        &["FINGERPRINT", "KIND", "TREND", "COUNT", "EXPECTED", "RATE", "SERVICES", "TEMPLATE"],
+        &[
+            "FINGERPRINT",
+            "KIND",
+            "TREND",
+            "COUNT",
+            "EXPECTED",
+            "RATE",
+            "SERVICES",
+            "TEMPLATE",
+        ],
         rows,
     ));
     // Examples of the top signals.
@@ -229,7 +252,11 @@ pub async fn print(store: &Store, report: &Report, json: bool, markdown: bool) -
         }
     }
     for (i, c) in report.cascades.iter().enumerate() {
-        text.push_str(&format!("\nCascade {} from {}:\n", i + 1, format_time(c.start)));
+        text.push_str(&format!(
+            "\nCascade {} from {}:\n",
+            i + 1,
+            format_time(c.start)
+        ));
         for m in &c.members {
             text.push_str(&format!(
                 "  {}  {:<16} {:<12} {}  {}\n",
@@ -259,7 +286,9 @@ pub async fn promote(
 ) -> anyhow::Result<ExitCode> {
     let fp = fingerprint.trim().to_ascii_lowercase();
     if fp.len() < 4 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
-        anyhow::bail!("invalid fingerprint {fingerprint:?} (expected hex digits as `signals report` shows them)");
+        anyhow::bail!(
+            "invalid fingerprint {fingerprint:?} (expected hex digits as `signals report` shows them)"
+        );
     }
     let mut opts = options(store, since, "7d", None, &[], None, "15m", usize::MAX).await?;
     // Any kind, none included: a user may promote whatever the report showed.
@@ -306,11 +335,20 @@ pub async fn promote(
     for e in &examples {
         entries.push(TimelineEntry {
             at: e.at.unwrap_or(signal.first_seen),
-            text: format!("Example line of signal {}: {}", signal.fingerprint, one_line(&output::clip(&e.line, 400))),
+            text: format!(
+                "Example line of signal {}: {}",
+                signal.fingerprint,
+                one_line(&output::clip(&e.line, 400))
+            ),
             known: String::new(),
         });
     }
-    let services: Vec<String> = signal.services.iter().filter(|s| !s.is_empty()).cloned().collect();
+    let services: Vec<String> = signal
+        .services
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect();
     match incident {
         Some(id) => {
             let id: IncidentId = id.parse()?;
@@ -330,7 +368,11 @@ pub async fn promote(
         None => {
             let severity: Severity = severity.parse()?;
             let title = title.unwrap_or_else(|| {
-                format!("{} signal: {}", signal.kind, output::clip(&one_line(&signal.template), 80))
+                format!(
+                    "{} signal: {}",
+                    signal.kind,
+                    output::clip(&one_line(&signal.template), 80)
+                )
             });
             let mut i = Incident::new(title, severity);
             i.services = services;
@@ -342,7 +384,10 @@ pub async fn promote(
             i.detection = Some(Detection::Signal);
             i.summary = format!(
                 "Opened from weak signal `{}` ({}, {}): {} lines in the window.",
-                signal.fingerprint, signal.kind, signal.trend.as_str(), signal.count
+                signal.fingerprint,
+                signal.kind,
+                signal.trend.as_str(),
+                signal.count
             );
             i.timeline = entries;
             let id = store.create_incident(&i).await?;

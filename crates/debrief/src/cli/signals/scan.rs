@@ -88,7 +88,10 @@ fn scan_reader(
             .read_to_string(&mut text)
             .context("a JSON document must be UTF-8")?;
         if text.len() as u64 > MAX_DOCUMENT {
-            anyhow::bail!("a JSON document over {} MiB is too large to read", MAX_DOCUMENT >> 20);
+            anyhow::bail!(
+                "a JSON document over {} MiB is too large to read",
+                MAX_DOCUMENT >> 20
+            );
         }
         let records = parse_k8s_events(&text).map_err(|e| anyhow::anyhow!("{e}"))?;
         return Ok(scan_records(&records, &setup.parser, setup.miner, now));
@@ -152,7 +155,10 @@ fn to_batch(result: ScanResult, name: &str, now: Timestamp, service: Option<&str
         ..SignalBatch::default()
     };
     for ((key, bucket, svc), tally) in result.counts {
-        let e = batch.counts.entry((key, bucket, fill(svc))).or_insert((0, 0));
+        let e = batch
+            .counts
+            .entry((key, bucket, fill(svc)))
+            .or_insert((0, 0));
         e.0 += tally.count as i64;
         e.1 += tally.failing as i64;
     }
