@@ -1096,12 +1096,25 @@ impl<'a> Scanner<'a> {
                             .pending
                             .iter()
                             .all(|p| matches!(p.kind, Kind::Bracket | Kind::Pid));
-                        if self.seen_level && only_brackets && dotted_logger(tok.text) {
+                        // A plain name counts too when a dash follows it: `WARN checkout - msg`.
+                        let plain_name = tok
+                            .text
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'$'));
+                        if self.seen_level
+                            && only_brackets
+                            && (dotted_logger(tok.text) || plain_name)
+                        {
                             let j = skip_ws(s, tok.end);
                             if j < n {
                                 let t2 = self.token(j);
-                                let closes = matches!(t2.kind, Kind::Bracket | Kind::Pid)
-                                    || (t2.kind == Kind::Sep && t2.text != "*");
+                                let dash = t2.kind == Kind::Sep && matches!(t2.text, "-" | "--");
+                                let closes = if dotted_logger(tok.text) {
+                                    matches!(t2.kind, Kind::Bracket | Kind::Pid)
+                                        || (t2.kind == Kind::Sep && t2.text != "*")
+                                } else {
+                                    dash
+                                };
                                 if closes {
                                     self.set_service(tok.text);
                                     self.commit(t2.end);

@@ -146,11 +146,12 @@ impl Rules {
     /// The built-in rules with a user's config file (its text; `origin` names it in errors).
     pub fn with_config(text: &str, origin: &str) -> Result<Rules, RulesError> {
         let user = parse_file(text, origin)?;
+        let named = |e: RulesError| RulesError(format!("{origin}: {}", e.0));
         if user.replace_defaults {
-            return Rules::build(&[user]);
+            return Rules::build(&[user]).map_err(named);
         }
         let defaults = parse_file(DEFAULT_RULES, "built-in rules")?;
-        Rules::build(&[user, defaults])
+        Rules::build(&[user, defaults]).map_err(named)
     }
 
     /// Files in priority order: rules of earlier files are tried first within a kind, and

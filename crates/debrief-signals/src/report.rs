@@ -10,9 +10,10 @@
 //!   if it holds less than half; else `steady`.
 //! - *Score*: `ln(1 + count) × surprise`, where surprise is `(count + 1) / (expected + 1)`:
 //!   a new storm of 300 lines scores far above a steady 5,000 a day.
-//! - *Cascades*: for every new or rising template, the onset in each service (the first
-//!   bucket over its baseline); onsets in different services within the cascade window of
-//!   each other form a cascade, earliest first.
+//! - *Cascades*: for every new or rising template, the onset in each service (the bucket by
+//!   which a tenth of the window's excess over the baseline has arrived); onsets in
+//!   different services within the cascade window of each other form a cascade, earliest
+//!   first.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -255,13 +256,35 @@ pub fn build(
         let score = (1.0 + count).ln() * surprise;
         let index = signals.len();
         if matches!(trend, Trend::New | Trend::Rising) {
+            // The onset in a service: the bucket where a tenth of the window's excess over
+            // the baseline has arrived, so a stray early line does not count as the start.
             let mut first_by_service: BTreeMap<&str, i64> = BTreeMap::new();
             let buckets = (opts.window / BUCKET_SECONDS).max(1) as f64;
+            let mut by_service: BTreeMap<&str, Vec<(i64, u64)>> = BTreeMap::new();
             for ((svc, bucket), n) in &a.window_buckets {
+                by_service
+                    .entry(svc.as_str())
+                    .or_default()
+                    .push((*bucket, *n));
+            }
+            for (svc, series) in by_service {
                 let base = a.base_by_service.get(svc).copied().unwrap_or(0) as f64;
                 let per_bucket = base * scale / buckets;
-                if *n as f64 > 2.0 * per_bucket {
-                    first_by_service.entry(svc.as_str()).or_insert(*bucket);
+                // Buckets with no line count -per_bucket each; spread that over the window.
+                let total: f64 = series.iter().map(|&(_, n)| n as f64).sum::<f64>() - base * scale;
+                if total < 1.0 {
+                    continue;
+                }
+                let mut cumulative = 0.0;
+                let mut last_bucket = from;
+                for &(bucket, n) in &series {
+                    let quiet = ((bucket - last_bucket) / BUCKET_SECONDS).max(0) as f64;
+                    cumulative += n as f64 - per_bucket * (quiet + 1.0);
+                    last_bucket = bucket + BUCKET_SECONDS;
+                    if cumulative >= (0.1 * total).max(1.0) {
+                        first_by_service.insert(svc, bucket);
+                        break;
+                    }
                 }
             }
             for (svc, onset) in first_by_service {

@@ -1,11 +1,12 @@
 //! The `debrief` binary as a user runs it: real processes, a real SQLite file, and a real
 //! PostgreSQL database when `DEBRIEF_TEST_POSTGRES_URL` is set (CI sets it).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_debrief");
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{BIN, Env, read_tree};
 
 fn examples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reviews")
@@ -19,164 +20,6 @@ fn example_files() -> Vec<PathBuf> {
         .collect();
     files.sort();
     files
-}
-
-/// One store for one test: a fresh SQLite file or a fresh PostgreSQL database.
-struct Env {
-    dir: tempfile::TempDir,
-    database: String,
-    pg: Option<(String, String)>,
-}
-
-impl Env {
-    fn sqlite() -> Env {
-        let dir = tempfile::tempdir().unwrap();
-        let database = dir.path().join("store.db").display().to_string();
-        Env {
-            dir,
-            database,
-            pg: None,
-        }
-    }
-
-    fn postgres() -> Option<Env> {
-        let admin = match std::env::var("DEBRIEF_TEST_POSTGRES_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-        {
-            Some(url) => url,
-            None => {
-                eprintln!("DEBRIEF_TEST_POSTGRES_URL is not set: skipping the PostgreSQL half");
-                return None;
-            }
-        };
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "debrief_cli_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        );
-        admin_sql(&admin, &format!("CREATE DATABASE {name}"));
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        Some(Env {
-            dir: tempfile::tempdir().unwrap(),
-            database: format!("{base}/{name}"),
-            pg: Some((admin, name)),
-        })
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_with(args, &[])
-    }
-
-    fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .env("DEBRIEF_DATABASE", &self.database)
-            .env_remove("VISUAL")
-            .env_remove("EDITOR")
-            .current_dir(self.dir.path());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().unwrap()
-    }
-
-    /// Runs and insists on success; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            out.status.success(),
-            "debrief {args:?} failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs and insists on failure; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(
-            !out.status.success(),
-            "debrief {args:?} should have failed; stdout:\n{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        String::from_utf8(out.stderr).unwrap()
-    }
-
-    /// Everything in the store, as the files `debrief export` writes.
-    fn snapshot(&self) -> BTreeMap<String, String> {
-        let dir = tempfile::tempdir().unwrap();
-        self.ok(&["export", dir.path().to_str().unwrap()]);
-        read_tree(dir.path())
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = self.pg.take() {
-            admin_sql(
-                &admin,
-                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-            );
-        }
-    }
-}
-
-fn admin_sql(admin: &str, sql: &str) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(admin)
-            .await
-            .expect("PostgreSQL admin URL");
-        sqlx::raw_sql(sql).execute(&pool).await.unwrap();
-        pool.close().await;
-    });
-}
-
-fn read_tree(root: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().display().to_string();
-                out.insert(rel, std::fs::read_to_string(&p).unwrap());
-            }
-        }
-    }
-    out
-}
-
-/// Declares a test that runs on SQLite and, when configured, PostgreSQL.
-macro_rules! both {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[test]
-            fn sqlite() {
-                ($body)(&Env::sqlite());
-            }
-            #[test]
-            fn postgres() {
-                if let Some(env) = Env::postgres() {
-                    ($body)(&env);
-                }
-            }
-        }
-    };
 }
 
 // ---- the round trip ----
