@@ -381,6 +381,95 @@ fn match_time_at(s: &str, default_year: i16) -> Option<TimeMatch> {
     // before any regex runs; each test admits everything its pattern could match.
     let nd = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
     let nb = bytes.get(nd).copied().unwrap_or(0);
+    if nd == 4 && matches!(nb, b'-' | b'/' | b'.') {
+        if let Some(m) = iso_fast(s) {
+            return Some(m);
+        }
+    }
+    time_by_patterns(s, default_year, nd, nb, glog_ok, ctime_ok)
+}
+
+/// The ISO shape (`2015-10-18 18:01:47,978`, `2024-03-01T14:02:00.123Z`) read by hand: the
+/// most common time in logs, and the regex that reads it costs more than all the rest of a
+/// line. `None` when anything is unusual; the patterns then decide.
+fn iso_fast(s: &str) -> Option<TimeMatch> {
+    let b = s.as_bytes();
+    let digits = |at: usize, n: usize| -> Option<i64> {
+        let part = b.get(at..at + n)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0i64, |v, &c| v * 10 + i64::from(c - b'0')))
+    };
+    let y = digits(0, 4)?;
+    let sep = b[4];
+    if b.get(7) != Some(&sep) {
+        return None; // the pattern allows mixed separators; leave those to it
+    }
+    let mo = digits(5, 2)?;
+    let d = digits(8, 2)?;
+    let mut i = 10;
+    match b.get(i) {
+        Some(b'T') => i += 1,
+        Some(b' ') => {
+            while b.get(i) == Some(&b' ') {
+                i += 1;
+            }
+        }
+        _ => return None,
+    }
+    let hlen = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    if !(1..=2).contains(&hlen) || b.get(i + hlen) != Some(&b':') {
+        return None;
+    }
+    let h = digits(i, hlen)?;
+    i += hlen + 1;
+    let mi = digits(i, 2)?;
+    i += 2;
+    let mut sec = 0;
+    if b.get(i) == Some(&b':') {
+        sec = digits(i + 1, 2)?;
+        i += 3;
+    }
+    let mut nanos = 0;
+    if matches!(b.get(i), Some(b'.' | b',')) {
+        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if !(1..=9).contains(&n) {
+            return None;
+        }
+        nanos = frac_nanos(Some(&s[i + 1..i + 1 + n]));
+        i += 1 + n;
+    }
+    // Anything after the time but a plain boundary (an offset, a zone) goes to the patterns.
+    match b.get(i) {
+        None | Some(b' ' | b'\t' | b'|' | b']' | b')' | b',' | b';' | b':') => {}
+        _ => return None,
+    }
+    if matches!(b.get(i), Some(b' ' | b'\t')) {
+        let next = &s[i + 1..];
+        if ["Z", "+", "-", "UTC", "GMT"]
+            .iter()
+            .any(|z| next.starts_with(z))
+        {
+            return None;
+        }
+    }
+    Some(TimeMatch {
+        end: i,
+        ts: Some(build_ts(y, mo, d, h, mi, sec, nanos, 0)?),
+        level: None,
+        kind: TimeKind::Iso,
+    })
+}
+
+fn time_by_patterns(
+    s: &str,
+    default_year: i16,
+    nd: usize,
+    nb: u8,
+    glog_ok: bool,
+    ctime_ok: bool,
+) -> Option<TimeMatch> {
+    let bytes = s.as_bytes();
     for (kind, re) in TIME_PATTERNS.iter() {
         let kind = *kind;
         let wanted = match kind {
@@ -764,6 +853,87 @@ struct Scan {
     service: Option<String>,
     /// Byte offset where the message starts (0: no header).
     committed: usize,
+    /// How to split a line of the same shape without scanning it again.
+    layout: Option<Layout>,
+}
+
+/// What a scan decided, and on which bytes it decided it. A line whose bytes up to the
+/// scan's horizon have the same shape (the same bytes, digits aside) gets the same
+/// decisions: the same header length, level and field positions. Only its time is read
+/// again, from the same position, and if that read does not end where it did, the line is
+/// scanned in full. Lines of one file share a shape, so most lines skip the scan.
+#[derive(Debug, Clone)]
+struct Layout {
+    shape: Vec<u8>,
+    committed: usize,
+    level: Option<Level>,
+    service: Option<(usize, usize)>,
+    time: Option<(usize, usize, bool)>,
+}
+
+/// The bytes of `s` up to `horizon` with every digit as `0`, then the byte after (or 0xff at
+/// the end of the line).
+fn shape(s: &str, horizon: usize) -> Vec<u8> {
+    let b = s.as_bytes();
+    let end = horizon.min(b.len());
+    let mut out: Vec<u8> = b[..end]
+        .iter()
+        .map(|&c| if c.is_ascii_digit() { b'0' } else { c })
+        .collect();
+    out.push(b.get(end).copied().unwrap_or(0xff));
+    out
+}
+
+fn same_shape(layout: &[u8], s: &[u8]) -> bool {
+    let n = layout.len() - 1;
+    if s.len() < n {
+        return false;
+    }
+    let after = s.get(n).copied().unwrap_or(0xff);
+    after == layout[n]
+        && layout[..n]
+            .iter()
+            .zip(&s[..n])
+            .all(|(&l, &c)| l == c || (l == b'0' && c.is_ascii_digit()))
+}
+
+impl Layout {
+    /// Splits a line of this layout's shape, or `None` when its time does not read the same.
+    fn apply(&self, s: &str, default_year: i16) -> Option<Record> {
+        let time = match self.time {
+            Some((start, end, pipe)) => {
+                let tok = next_token(s, start, default_year, pipe);
+                if tok.kind != Kind::Time || tok.end != end {
+                    return None;
+                }
+                Some(tok.ts?)
+            }
+            None => None,
+        };
+        let message = if self.committed == 0 {
+            s.to_string()
+        } else {
+            s.get(self.committed..)?.trim().to_string()
+        };
+        Some(Record {
+            time,
+            level: self.level,
+            service: match self.service {
+                Some((a, b)) => Some(s.get(a..b)?.to_string()),
+                None => None,
+            },
+            message,
+            count: 1,
+        })
+    }
+}
+
+/// Layouts kept per thread (lines of a file alternate between a few header shapes).
+const LAYOUTS: usize = 16;
+
+thread_local! {
+    /// The layouts of recent lines on this thread, most recently used first.
+    static LAST_LAYOUT: std::cell::RefCell<Vec<Layout>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 struct Scanner<'a> {
@@ -779,6 +949,14 @@ struct Scanner<'a> {
     seen_level: bool,
     pipe_mode: bool,
     terminated: bool,
+    /// How far the scanner looked: the end of the last token it read.
+    horizon: std::cell::Cell<usize>,
+    /// A token whose meaning depends on its digits' values (a syslog priority) was read.
+    value_dependent: std::cell::Cell<bool>,
+    /// Where the chosen time token starts, and the pipe mode it was read in.
+    time_at: Option<(usize, usize, bool)>,
+    /// Where the service name is in the line; `None` with a service means not a slice.
+    service_span: Option<(usize, usize)>,
 }
 
 impl<'a> Scanner<'a> {
@@ -796,11 +974,20 @@ impl<'a> Scanner<'a> {
             seen_level: false,
             pipe_mode: false,
             terminated: false,
+            horizon: std::cell::Cell::new(0),
+            value_dependent: std::cell::Cell::new(false),
+            time_at: None,
+            service_span: None,
         }
     }
 
     fn token(&self, i: usize) -> Tok<'a> {
-        next_token(self.s, i, self.default_year, self.pipe_mode)
+        let tok = next_token(self.s, i, self.default_year, self.pipe_mode);
+        self.horizon.set(self.horizon.get().max(tok.end));
+        if tok.kind == Kind::Pri {
+            self.value_dependent.set(true);
+        }
+        tok
     }
 
     fn commit(&mut self, end: usize) {
@@ -813,21 +1000,38 @@ impl<'a> Scanner<'a> {
         if self.time.is_none() || (self.time_date_only && !tok.date_only) {
             self.time = Some(ts);
             self.time_date_only = tok.date_only;
+            self.time_at = Some((tok.end - tok.text.len(), tok.end, self.pipe_mode));
         }
     }
 
     fn set_service(&mut self, name: &str) {
         if self.service.is_none() && !name.is_empty() {
             self.service = Some(name.to_string());
+            // Safe pointer arithmetic: is `name` a slice of the line, and where?
+            let at = (name.as_ptr() as usize).wrapping_sub(self.s.as_ptr() as usize);
+            if at <= self.s.len() && name.len() <= self.s.len() - at {
+                self.service_span = Some((at, at + name.len()));
+            }
         }
     }
 
     fn finish(self) -> Scan {
+        let layout = (!self.value_dependent.get()
+            && (self.service.is_none() || self.service_span.is_some())
+            && (self.time.is_none() || self.time_at.is_some()))
+        .then(|| Layout {
+            shape: shape(self.s, self.horizon.get().max(self.committed)),
+            committed: self.committed,
+            level: self.level,
+            service: self.service_span,
+            time: self.time.and(self.time_at),
+        });
         Scan {
             time: self.time,
             level: self.level,
             service: self.service,
             committed: self.committed,
+            layout,
         }
     }
 
@@ -899,6 +1103,8 @@ impl<'a> Scanner<'a> {
                         if let Some(m) = CRI.find(&s[i..]) {
                             let start = i + m.end();
                             let inner = scan(&s[start..], self.default_year, false);
+                            // Decided on bytes past the horizon: never reuse this layout.
+                            self.value_dependent.set(true);
                             if self.time.is_none() {
                                 self.time = inner.time;
                             }
@@ -1347,7 +1553,30 @@ pub fn split_header(line: &str, default_year: i16) -> Record {
             return r;
         }
     }
+    let fast = LAST_LAYOUT.with(|l| {
+        let mut l = l.borrow_mut();
+        let at = l
+            .iter()
+            .position(|layout| same_shape(&layout.shape, s.as_bytes()))?;
+        let r = l[at].apply(s, default_year)?;
+        if at > 0 {
+            let hit = l.remove(at);
+            l.insert(0, hit);
+        }
+        Some(r)
+    });
+    if let Some(r) = fast {
+        return r;
+    }
     let sc = scan(s, default_year, true);
+    if let Some(layout) = &sc.layout {
+        LAST_LAYOUT.with(|l| {
+            let mut l = l.borrow_mut();
+            l.retain(|x| x.shape != layout.shape);
+            l.insert(0, layout.clone());
+            l.truncate(LAYOUTS);
+        });
+    }
     let message = if sc.committed == 0 {
         s.to_string()
     } else {
@@ -1666,6 +1895,36 @@ mod tests {
     }
 
     #[test]
+    fn the_iso_shortcut_reads_as_the_pattern_does() {
+        for text in [
+            "2015-10-18 18:01:47,978 INFO x",
+            "2024-03-01T14:02:00.123Z WARN",
+            "2024-03-01T14:02:00.123456789 x",
+            "2024-03-01  4:02 x",
+            "2024/03/01 14:02:00|x",
+            "2024-03-01 14:02:00 +0200 x",
+            "2024-03-01 14:02:00 Zookeeper",
+            "2024-03-01 14:02:00Z",
+            "2024-13-01 14:02:00 x",
+            "2024-03-01 14:02:00.1234567890 x",
+            "2024-03-01T14:02:60 x",
+        ] {
+            let nd = 4;
+            let nb = text.as_bytes()[4];
+            let slow = time_by_patterns(text, 2024, nd, nb, false, false);
+            if let Some(fast) = iso_fast(text) {
+                let slow = slow.unwrap_or_else(|| panic!("{text}: only the shortcut reads it"));
+                assert_eq!((fast.end, fast.ts), (slow.end, slow.ts), "{text}");
+            }
+            assert_eq!(
+                match_time_at(text, 2024).map(|m| (m.end, m.ts)),
+                slow.map(|m| (m.end, m.ts)),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn loghub_messages_match_content() {
         let dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/loghub");
@@ -1713,6 +1972,10 @@ mod tests {
                 };
                 total += 1;
                 let got = split_header(line, 2005);
+                // The layout shortcut must decide exactly as a full scan does.
+                LAST_LAYOUT.with(|l| l.borrow_mut().clear());
+                let full = split_header(line, 2005);
+                assert_eq!(got, full, "{system}: the shortcut differs on {line:?}");
                 if got.message.trim() == want.trim() {
                     equal += 1;
                 } else if shown < 3 {
