@@ -37,5 +37,9 @@ echo "wc -l: $(echo "$t1 - $t0" | bc) s"
 "$py" "$shared/bench/drain3_throughput.py" "$f" --repeat 1
 cargo bench -p debrief-signals --bench throughput -q -- "$f" --threads 1 2>/dev/null | tail -1
 cargo bench -p debrief-signals --bench throughput -q -- "$f" --threads 2 2>/dev/null | tail -1
-/usr/bin/env time -f "debrief signals parse (two passes, 2 threads): %e s, peak RSS %M KiB" \
-  debrief signals parse "$f" >/dev/null
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -f "debrief signals parse (two passes, 2 threads): %e s, peak RSS %M KiB" \
+    debrief signals parse "$f" >/dev/null
+else
+  echo "(install GNU time, Debian package 'time', for the peak memory of a whole parse run)"
+fi

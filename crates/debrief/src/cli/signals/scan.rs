@@ -119,9 +119,14 @@ fn is_json_document(reader: &mut Box<dyn BufRead + Send>) -> io::Result<bool> {
     let Some(start) = buf.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Ok(false);
     };
-    match buf[start] {
-        b'[' => Ok(true),
-        b'{' => {
+    // What follows the opening bracket must be JSON too (`[Sun Dec 04 …]` is a log line).
+    let next = buf[start + 1..]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .copied();
+    match (buf[start], next) {
+        (b'[', Some(b'{' | b']')) => Ok(true),
+        (b'{', Some(b'"' | b'}')) => {
             let line_end = memchr_nl(&buf[start..]).map_or(buf.len(), |i| start + i);
             let first = &buf[start..line_end];
             Ok(serde_json::from_slice::<serde::de::IgnoredAny>(first).is_err())
