@@ -990,6 +990,13 @@ impl<'a> Scanner<'a> {
         tok
     }
 
+    /// A token read outside pipe mode, counted in the horizon like every other.
+    fn token_plain(&self, i: usize) -> Tok<'a> {
+        let tok = next_token(self.s, i, self.default_year, false);
+        self.horizon.set(self.horizon.get().max(tok.end));
+        tok
+    }
+
     fn commit(&mut self, end: usize) {
         self.committed = end;
         self.pending.clear();
@@ -1020,7 +1027,11 @@ impl<'a> Scanner<'a> {
             && (self.service.is_none() || self.service_span.is_some())
             && (self.time.is_none() || self.time_at.is_some()))
         .then(|| Layout {
-            shape: shape(self.s, self.horizon.get().max(self.committed)),
+            // Whitespace after the last token read was skipped and the byte after it looked at.
+            shape: shape(
+                self.s,
+                skip_ws(self.s, self.horizon.get().max(self.committed)) + 1,
+            ),
             committed: self.committed,
             level: self.level,
             service: self.service_span,
@@ -1373,7 +1384,7 @@ impl<'a> Scanner<'a> {
             // after a program or logger: a kernel uptime, then a loud level, are still header
             let j = skip_ws(s, self.committed);
             if j < n && b[j] == b'[' {
-                let t2 = next_token(s, j, self.default_year, false);
+                let t2 = self.token_plain(j);
                 if t2.kind == Kind::Time && t2.ts.is_none() {
                     self.commit(t2.end);
                 }
@@ -1381,7 +1392,7 @@ impl<'a> Scanner<'a> {
             if !self.seen_level {
                 let j = skip_ws(s, self.committed);
                 if j < n {
-                    let t2 = next_token(s, j, self.default_year, false);
+                    let t2 = self.token_plain(j);
                     if t2.kind == Kind::Level && t2.loud_level() {
                         self.level = t2.level;
                         self.commit(t2.end);
@@ -1892,6 +1903,43 @@ mod tests {
             rows.push(row);
         }
         rows
+    }
+
+    #[test]
+    fn the_layout_shortcut_decides_as_a_full_scan_in_any_order() {
+        let lines = [
+            "Nov 21 14:00:00 web-1 payments[5100]: Charged order 90001 for 100 cents",
+            "Nov 21 14:00:05 web-1 payments[5100]: WARN Retrying charge (attempt 2 of 5)",
+            "Nov 21 14:00:06 web-1 payments[5100]:   ERROR declined",
+            "Nov 21 14:00:07 web-1 payments[5100]: [  12.345678] kernel says hi",
+            "2024-03-01T14:02:00.123Z WARN  checkout - Retrying connect",
+            "2024-03-01T14:02:01.123Z WARN  checkout - done",
+            "2024-03-01T14:02:02.123Z INFO  checkout: done",
+            "<13>Nov 21 14:00:05 web-1 app: hello",
+            "<11>Nov 21 14:00:05 web-1 app: hello",
+        ];
+        let full: Vec<Record> = lines
+            .iter()
+            .map(|l| {
+                LAST_LAYOUT.with(|x| x.borrow_mut().clear());
+                split_header(l, 2026)
+            })
+            .collect();
+        for first in 0..lines.len() {
+            LAST_LAYOUT.with(|x| x.borrow_mut().clear());
+            for k in 0..lines.len() {
+                let i = (first + k) % lines.len();
+                assert_eq!(
+                    split_header(lines[i], 2026),
+                    full[i],
+                    "{} after {}",
+                    lines[i],
+                    lines[first]
+                );
+            }
+        }
+        assert_eq!(full[1].level, Some(Level::Warn));
+        assert_eq!(full[1].message, "Retrying charge (attempt 2 of 5)");
     }
 
     #[test]

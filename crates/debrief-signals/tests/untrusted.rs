@@ -52,9 +52,9 @@ proptest! {
             prop_assert!(a <= b && b <= line.len() && line.is_char_boundary(a) && line.is_char_boundary(b));
         }
         prop_assert!(!out.contains("  "));
-        // Masking a key again changes nothing: a template is its own key.
-        prop_assert_eq!(masker.mask(&out), out.clone());
-        let _ = VAR;
+        prop_assert!(!out.starts_with(' ') && !out.ends_with(' '));
+        // Where a variable was found, the key shows one.
+        prop_assert!(spans.is_empty() || out.contains(VAR));
     }
 
     #[test]
