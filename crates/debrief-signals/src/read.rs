@@ -103,11 +103,15 @@ fn open_file(path: &Path) -> io::Result<File> {
 }
 
 /// Reads whole lines in chunks of about [`CHUNK_BYTES`]. A line longer than [`MAX_LINE`] is
-/// cut (its tail is skipped without being held in memory) and flagged by a trailing `\0`
-/// marker byte sequence that [`lines`] recognises.
+/// cut (its tail is skipped without being held in memory) and flagged by a trailing
+/// marker that [`lines`] recognises.
 pub struct ChunkReader<R> {
     reader: R,
     done: bool,
+    /// Bytes of the current, unfinished line already in the chunk being built.
+    partial: usize,
+    /// The current line was cut: skip to its end.
+    skipping: bool,
 }
 
 /// Marks a line that was cut: it cannot occur in a real line because lines with NUL bytes
@@ -119,6 +123,8 @@ impl<R: BufRead> ChunkReader<R> {
         ChunkReader {
             reader,
             done: false,
+            partial: 0,
+            skipping: false,
         }
     }
 
@@ -127,23 +133,7 @@ impl<R: BufRead> ChunkReader<R> {
         if self.done {
             return Ok(None);
         }
-        let mut chunk = Vec::with_capacity(CHUNK_BYTES + 4096);
-        while chunk.len() < CHUNK_BYTES {
-            let line_start = chunk.len();
-            if !self.read_line(&mut chunk, line_start)? {
-                self.done = true;
-                break;
-            }
-        }
-        if chunk.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(chunk))
-    }
-
-    /// Appends one line to `chunk`; false at the end of input.
-    fn read_line(&mut self, chunk: &mut Vec<u8>, line_start: usize) -> io::Result<bool> {
-        let mut cut = false;
+        let mut chunk = Vec::with_capacity(CHUNK_BYTES + MAX_LINE + 64);
         loop {
             let buf = match self.reader.fill_buf() {
                 Ok(b) => b,
@@ -151,34 +141,76 @@ impl<R: BufRead> ChunkReader<R> {
                 Err(e) => return Err(e),
             };
             if buf.is_empty() {
-                if chunk.len() > line_start {
-                    if cut {
+                if self.partial > 0 || self.skipping {
+                    if self.skipping {
                         chunk.extend_from_slice(CUT_MARK);
                     }
                     chunk.push(b'\n');
-                    return Ok(true);
                 }
-                return Ok(false);
+                self.done = true;
+                break;
             }
-            let (take, found) = match memchr_nl(buf) {
-                Some(i) => (i + 1, true),
-                None => (buf.len(), false),
-            };
-            let room = MAX_LINE.saturating_sub(chunk.len() - line_start);
-            let content = if found { take - 1 } else { take };
-            if content > room {
-                cut = true;
+            if self.skipping {
+                match memchr_nl(buf) {
+                    Some(i) => {
+                        self.reader.consume(i + 1);
+                        chunk.extend_from_slice(CUT_MARK);
+                        chunk.push(b'\n');
+                        self.skipping = false;
+                        self.partial = 0;
+                        if chunk.len() >= CHUNK_BYTES {
+                            break;
+                        }
+                    }
+                    None => {
+                        let n = buf.len();
+                        self.reader.consume(n);
+                    }
+                }
+                continue;
             }
-            chunk.extend_from_slice(&buf[..content.min(room)]);
-            self.reader.consume(take);
-            if found {
-                if cut {
+            // Copy runs of whole lines as they are; cut the lines that are too long.
+            let mut run_start = 0;
+            let mut pos = 0;
+            let mut full = false;
+            for nl in memchr::memchr_iter(b'\n', buf) {
+                if self.partial + (nl - pos) > MAX_LINE {
+                    chunk.extend_from_slice(&buf[run_start..pos]);
+                    let room = MAX_LINE - self.partial;
+                    chunk.extend_from_slice(&buf[pos..pos + room]);
                     chunk.extend_from_slice(CUT_MARK);
+                    chunk.push(b'\n');
+                    run_start = nl + 1;
                 }
-                chunk.push(b'\n');
-                return Ok(true);
+                self.partial = 0;
+                pos = nl + 1;
+                if chunk.len() + (pos - run_start) >= CHUNK_BYTES {
+                    full = true;
+                    break;
+                }
             }
+            chunk.extend_from_slice(&buf[run_start..pos]);
+            if full {
+                self.reader.consume(pos);
+                break;
+            }
+            let tail = &buf[pos..];
+            let room = MAX_LINE - self.partial;
+            if tail.len() > room {
+                chunk.extend_from_slice(&tail[..room]);
+                self.partial = MAX_LINE;
+                self.skipping = true;
+            } else {
+                chunk.extend_from_slice(tail);
+                self.partial += tail.len();
+            }
+            let n = buf.len();
+            self.reader.consume(n);
         }
+        if chunk.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(chunk))
     }
 }
 

@@ -85,3 +85,58 @@ proptest! {
         }
     }
 }
+
+/// What the chunk reader must yield: every line, cut to `MAX_LINE` bytes.
+fn reference_lines(input: &[u8]) -> Vec<Vec<u8>> {
+    use debrief_signals::read::MAX_LINE;
+    if input.is_empty() {
+        return Vec::new();
+    }
+    let body = input.strip_suffix(b"\n").unwrap_or(input);
+    body.split(|&b| b == b'\n')
+        .map(|l| l[..l.len().min(MAX_LINE)].to_vec())
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn the_chunk_reader_yields_every_line_whatever_the_buffer_size(
+        lines in proptest::collection::vec(
+            prop_oneof![
+                8 => "[a-z ]{0,40}",
+                1 => (60_000usize..70_000).prop_map(|n| "y".repeat(n)),
+            ],
+            0..40,
+        ),
+        trailing_newline in any::<bool>(),
+        capacity in 1usize..5000,
+    ) {
+        use debrief_signals::read::{ChunkReader, Line, lines as chunk_lines, ReadStats};
+        let mut input = lines.join("\n").into_bytes();
+        if trailing_newline && !input.is_empty() {
+            input.push(b'\n');
+        }
+        let mut reader = ChunkReader::new(std::io::BufReader::with_capacity(capacity, &input[..]));
+        let mut stats = ReadStats::default();
+        let mut got: Vec<Vec<u8>> = Vec::new();
+        while let Some(chunk) = reader.next_chunk().unwrap() {
+            for line in chunk_lines(&chunk, &mut stats) {
+                match line {
+                    Line::Text(t) => got.push(t.into_owned().into_bytes()),
+                    Line::Skipped => got.push(Vec::new()),
+                }
+            }
+        }
+        let want: Vec<Vec<u8>> = reference_lines(&input)
+            .into_iter()
+            .map(|l| if l.iter().all(u8::is_ascii_whitespace) { Vec::new() } else { l })
+            .collect();
+        prop_assert_eq!(got.len(), want.len());
+        prop_assert!(got == want, "lines differ");
+        prop_assert_eq!(stats.lines as usize, want.len());
+        let long = reference_lines(&input).iter().filter(|l| l.len() == debrief_signals::read::MAX_LINE).count();
+        prop_assert!(stats.oversized as usize <= long);
+    }
+}
