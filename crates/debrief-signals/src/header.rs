@@ -871,30 +871,26 @@ struct Layout {
     time: Option<(usize, usize, bool)>,
 }
 
-/// The bytes of `s` up to `horizon` with every digit as `0`, then the byte after (or 0xff at
-/// the end of the line).
+/// The bytes of `s` up to `horizon`, and the byte after (or 0xff at the end of the line),
+/// with every digit as `0`.
 fn shape(s: &str, horizon: usize) -> Vec<u8> {
-    let b = s.as_bytes();
-    let end = horizon.min(b.len());
-    let mut out: Vec<u8> = b[..end]
-        .iter()
-        .map(|&c| if c.is_ascii_digit() { b'0' } else { c })
-        .collect();
-    out.push(b.get(end).copied().unwrap_or(0xff));
+    let mut out = Vec::new();
+    normalize_into(s.as_bytes(), horizon + 1, &mut out);
     out
 }
 
-fn same_shape(layout: &[u8], s: &[u8]) -> bool {
-    let n = layout.len() - 1;
-    if s.len() < n {
-        return false;
-    }
-    let after = s.get(n).copied().unwrap_or(0xff);
-    after == layout[n]
-        && layout[..n]
+/// The first `n` bytes of `b` with digits as `0`, then 0xff if `b` is shorter.
+fn normalize_into(b: &[u8], n: usize, out: &mut Vec<u8>) {
+    out.clear();
+    let end = n.min(b.len());
+    out.extend(
+        b[..end]
             .iter()
-            .zip(&s[..n])
-            .all(|(&l, &c)| l == c || (l == b'0' && c.is_ascii_digit()))
+            .map(|&c| if c.is_ascii_digit() { b'0' } else { c }),
+    );
+    if end < n {
+        out.push(0xff);
+    }
 }
 
 impl Layout {
@@ -931,9 +927,17 @@ impl Layout {
 /// Layouts kept per thread (lines of a file alternate between a few header shapes).
 const LAYOUTS: usize = 16;
 
+/// What a thread remembers between lines.
+#[derive(Default)]
+struct Memo {
+    /// The layouts of recent lines, most recently used first.
+    layouts: Vec<Layout>,
+    /// A buffer for the normalized start of the line being split.
+    norm: Vec<u8>,
+}
+
 thread_local! {
-    /// The layouts of recent lines on this thread, most recently used first.
-    static LAST_LAYOUT: std::cell::RefCell<Vec<Layout>> = const { std::cell::RefCell::new(Vec::new()) };
+    static LAST_LAYOUT: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
 }
 
 struct Scanner<'a> {
@@ -1564,15 +1568,18 @@ pub fn split_header(line: &str, default_year: i16) -> Record {
             return r;
         }
     }
-    let fast = LAST_LAYOUT.with(|l| {
-        let mut l = l.borrow_mut();
-        let at = l
+    let fast = LAST_LAYOUT.with(|m| {
+        let mut m = m.borrow_mut();
+        let Memo { layouts, norm } = &mut *m;
+        let longest = layouts.iter().map(|x| x.shape.len()).max()?;
+        normalize_into(s.as_bytes(), longest, norm);
+        let at = layouts
             .iter()
-            .position(|layout| same_shape(&layout.shape, s.as_bytes()))?;
-        let r = l[at].apply(s, default_year)?;
+            .position(|x| norm.get(..x.shape.len()) == Some(&x.shape[..]))?;
+        let r = layouts[at].apply(s, default_year)?;
         if at > 0 {
-            let hit = l.remove(at);
-            l.insert(0, hit);
+            let hit = layouts.remove(at);
+            layouts.insert(0, hit);
         }
         Some(r)
     });
@@ -1581,8 +1588,8 @@ pub fn split_header(line: &str, default_year: i16) -> Record {
     }
     let sc = scan(s, default_year, true);
     if let Some(layout) = &sc.layout {
-        LAST_LAYOUT.with(|l| {
-            let mut l = l.borrow_mut();
+        LAST_LAYOUT.with(|m| {
+            let l = &mut m.borrow_mut().layouts;
             l.retain(|x| x.shape != layout.shape);
             l.insert(0, layout.clone());
             l.truncate(LAYOUTS);
@@ -1921,12 +1928,12 @@ mod tests {
         let full: Vec<Record> = lines
             .iter()
             .map(|l| {
-                LAST_LAYOUT.with(|x| x.borrow_mut().clear());
+                LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
                 split_header(l, 2026)
             })
             .collect();
         for first in 0..lines.len() {
-            LAST_LAYOUT.with(|x| x.borrow_mut().clear());
+            LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
             for k in 0..lines.len() {
                 let i = (first + k) % lines.len();
                 assert_eq!(
@@ -2021,7 +2028,7 @@ mod tests {
                 total += 1;
                 let got = split_header(line, 2005);
                 // The layout shortcut must decide exactly as a full scan does.
-                LAST_LAYOUT.with(|l| l.borrow_mut().clear());
+                LAST_LAYOUT.with(|l| l.borrow_mut().layouts.clear());
                 let full = split_header(line, 2005);
                 assert_eq!(got, full, "{system}: the shortcut differs on {line:?}");
                 if got.message.trim() == want.trim() {
