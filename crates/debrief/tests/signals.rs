@@ -541,9 +541,12 @@ fn bad_input_is_counted_and_the_run_finishes() {
     let report = report_json(&env, &["--kind", "error"]);
     assert_eq!(report["signals"][0]["count"], 3);
 
-    // Not a file, or missing: a clear error, nothing stored.
-    let err = env.fails(&["signals", "scan", "/nonexistent/x.log"]);
+    // Not a file, or missing: a clear error, and nothing stored, not even the good file
+    // named before it.
+    let err = env.fails(&["signals", "scan", &f, "/nonexistent/x.log"]);
     assert!(err.contains("cannot read /nonexistent/x.log"), "{err}");
+    let report = report_json(&env, &["--kind", "error"]);
+    assert_eq!(report["signals"][0]["count"], 3);
     let err = env.fails(&["signals", "scan", env.dir.path().to_str().unwrap()]);
     assert!(err.contains("is a directory"), "{err}");
     let err = env.fails(&[

@@ -40,6 +40,16 @@ pub async fn run(
         }
         return follow_file(store, input, interval.max(1), service, &setup).await;
     }
+    // Every file must be there before any is scanned, so a typo stores nothing.
+    for input in inputs.iter().filter(|i| i.as_str() != "-") {
+        let meta = std::fs::metadata(input).with_context(|| format!("cannot read {input}"))?;
+        if meta.is_dir() {
+            anyhow::bail!("cannot read {input}: is a directory, not a log file");
+        }
+    }
+    if inputs.iter().filter(|i| i.as_str() == "-").count() > 1 {
+        anyhow::bail!("stdin (`-`) can be read only once");
+    }
     let mut total_lines = 0;
     let mut total_templates = 0usize;
     for input in inputs {
