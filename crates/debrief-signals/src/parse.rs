@@ -9,7 +9,7 @@ use std::io::{self, BufRead, Write};
 use serde::Serialize;
 
 use crate::kinds::{Kind, Rules};
-use crate::miner::{Clustering, MinerConfig, Sequences, cluster};
+use crate::miner::{Clustering, MinerConfig, Seen, Sequences, cluster};
 use crate::pipeline::{LineParser, run_chunks};
 use crate::read::{Line, ReadStats};
 
@@ -53,10 +53,15 @@ impl Parse<'_> {
                     if let Line::Text(text) = line {
                         let record = self.parser.record(&text);
                         self.parser.key(&record, &mut key, None);
+                        let n = record.count.max(1);
                         let failing = record.level.is_some_and(|l| l.is_failure());
-                        for _ in 0..record.count.max(1) {
-                            seqs.add_line(&key, failing);
-                        }
+                        seqs.add(
+                            &key,
+                            Seen {
+                                count: n,
+                                failing: if failing { n } else { 0 },
+                            },
+                        );
                     }
                 }
                 seqs

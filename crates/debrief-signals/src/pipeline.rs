@@ -109,66 +109,50 @@ where
             });
         }
         drop(res_tx);
+        // Keep a bounded number of chunks in flight; hand results on in input order.
+        let in_flight = (threads * 2) as u64;
         let mut pending: std::collections::BTreeMap<u64, (T, ReadStats)> = Default::default();
-        let mut next_out = 0u64;
-        let mut sent = 0u64;
-        let mut read_error = None;
-        let mut sink_error = None;
-        let mut drain = |pending: &mut std::collections::BTreeMap<u64, (T, ReadStats)>,
-                         next_out: &mut u64,
-                         total: &mut ReadStats,
-                         sink_error: &mut Option<io::Error>| {
-            while let Some((out, stats)) = pending.remove(next_out) {
-                total.add(&stats);
-                if sink_error.is_none() {
-                    if let Err(e) = sink(out) {
-                        *sink_error = Some(e);
+        let (mut sent, mut next_out) = (0u64, 0u64);
+        let mut reading = true;
+        let mut error = None;
+        loop {
+            if reading && sent - next_out < in_flight {
+                match chunks.next_chunk() {
+                    Ok(Some(chunk)) => match job_tx.send((sent, chunk)) {
+                        Ok(()) => sent += 1,
+                        Err(_) => reading = false, // every worker is gone
+                    },
+                    Ok(None) => reading = false,
+                    Err(e) => {
+                        error = Some(e);
+                        reading = false;
                     }
                 }
-                *next_out += 1;
+                continue;
             }
-        };
-        loop {
-            if sink_error.is_some() {
+            if next_out == sent {
                 break;
             }
-            // Keep a bounded number of chunks in flight.
-            while sent - next_out >= (threads * 2) as u64 {
-                match res_rx.recv() {
-                    Ok((n, out, stats)) => {
-                        pending.insert(n, (out, stats));
-                        drain(&mut pending, &mut next_out, &mut total, &mut sink_error);
+            let Ok((n, out, stats)) = res_rx.recv() else {
+                break;
+            };
+            pending.insert(n, (out, stats));
+            while let Some((out, stats)) = pending.remove(&next_out) {
+                next_out += 1;
+                total.add(&stats);
+                if error.is_none() {
+                    if let Err(e) = sink(out) {
+                        // Stop reading; what is in flight is drained and dropped.
+                        error = Some(e);
+                        reading = false;
                     }
-                    Err(_) => break,
-                }
-            }
-            match chunks.next_chunk() {
-                Ok(Some(chunk)) => {
-                    if job_tx.send((sent, chunk)).is_err() {
-                        break;
-                    }
-                    sent += 1;
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    read_error = Some(e);
-                    break;
                 }
             }
         }
         drop(job_tx);
-        while next_out < sent {
-            match res_rx.recv() {
-                Ok((n, out, stats)) => {
-                    pending.insert(n, (out, stats));
-                    drain(&mut pending, &mut next_out, &mut total, &mut sink_error);
-                }
-                Err(_) => break,
-            }
+        match error {
+            Some(e) => Err(e),
+            None => Ok(total),
         }
-        if let Some(e) = read_error.or(sink_error) {
-            return Err(e);
-        }
-        Ok(total)
     })
 }

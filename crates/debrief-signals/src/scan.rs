@@ -56,11 +56,40 @@ pub struct ScanResult {
     pub overflow: u64,
 }
 
+/// One chunk's findings. Keys and services are looked up by `&str`, so a line whose key
+/// and service were seen before allocates nothing.
 #[derive(Default)]
 struct ChunkScan {
-    counts: FxHashMap<(Box<str>, i64, Box<str>), Tally>,
-    examples: FxHashMap<Box<str>, Vec<Example>>,
+    keys: FxHashMap<Box<str>, KeyScan>,
+    /// Services by number, so tallies are keyed by `(bucket, service number)`.
+    services: FxHashMap<Box<str>, u32>,
+    service_names: Vec<Box<str>>,
     undated: u64,
+}
+
+#[derive(Default)]
+struct KeyScan {
+    tallies: FxHashMap<(i64, u32), Tally>,
+    examples: Vec<Example>,
+}
+
+impl ChunkScan {
+    fn service_number(&mut self, service: &str) -> u32 {
+        if let Some(&n) = self.services.get(service) {
+            return n;
+        }
+        let n = self.service_names.len() as u32;
+        self.service_names.push(service.into());
+        self.services.insert(service.into(), n);
+        n
+    }
+
+    fn key(&mut self, key: &str) -> &mut KeyScan {
+        if !self.keys.contains_key(key) {
+            self.keys.insert(key.into(), KeyScan::default());
+        }
+        self.keys.get_mut(key).expect("inserted above")
+    }
 }
 
 impl ScanResult {
@@ -72,37 +101,45 @@ impl ScanResult {
         keys: &mut rustc_hash::FxHashSet<String>,
     ) {
         self.undated += chunk.undated;
-        let mut counts: Vec<_> = chunk.counts.into_iter().collect();
-        counts.sort_by(|a, b| a.0.cmp(&b.0));
-        for ((key, bucket, service), tally) in counts {
-            let key: String = if keys.contains(&*key) {
-                key.into()
+        let mut found: Vec<(Box<str>, KeyScan)> = chunk.keys.into_iter().collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, scanned) in found {
+            let kept_key = if keys.contains(&*key) {
+                true
             } else if keys.len() < max_keys {
                 keys.insert(key.to_string());
+                true
+            } else {
+                false
+            };
+            let key: String = if kept_key {
                 key.into()
             } else {
-                self.overflow += tally.count;
                 OVERFLOW.to_string()
             };
-            let e = self
-                .counts
-                .entry((key, bucket, service.into()))
-                .or_default();
-            e.count += tally.count;
-            e.failing += tally.failing;
-        }
-        let mut examples: Vec<_> = chunk.examples.into_iter().collect();
-        examples.sort_by(|a, b| a.0.cmp(&b.0));
-        for (key, mut found) in examples {
-            if !keys.contains(&*key) {
+            for ((bucket, service), tally) in scanned.tallies {
+                if !kept_key {
+                    self.overflow += tally.count;
+                }
+                let service = chunk.service_names[service as usize].to_string();
+                let e = self
+                    .counts
+                    .entry((key.clone(), bucket, service))
+                    .or_default();
+                e.count += tally.count;
+                e.failing += tally.failing;
+            }
+            if !kept_key {
                 continue;
             }
-            let kept = self.examples.entry(key.into()).or_default();
+            let kept = self.examples.entry(key).or_default();
+            let mut new = scanned.examples.into_iter();
             // Keep the first two ever, and one latest after them.
-            while kept.len() < 2 && !found.is_empty() {
-                kept.push(found.remove(0));
+            while kept.len() < 2 {
+                let Some(e) = new.next() else { break };
+                kept.push(e);
             }
-            if let Some(latest) = found.into_iter().next() {
+            if let Some(latest) = new.next() {
                 kept.truncate(2);
                 kept.push(latest);
             }
@@ -189,13 +226,15 @@ fn count_record(
     let service = record.service.as_deref().unwrap_or("");
     let failing = record.level.is_some_and(|l| l.is_failure());
     let n = record.count.max(1);
-    let tally = chunk
-        .counts
-        .entry((key.as_str().into(), bucket_of(time), service.into()))
+    let service_number = chunk.service_number(service);
+    let scanned = chunk.key(key);
+    let tally = scanned
+        .tallies
+        .entry((bucket_of(time), service_number))
         .or_default();
     tally.count += n;
     tally.failing += if failing { n } else { 0 };
-    let examples = chunk.examples.entry(key.as_str().into()).or_default();
+    let examples = &mut scanned.examples;
     if examples.len() < 3 {
         let mut masked = String::new();
         parser

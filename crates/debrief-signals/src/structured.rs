@@ -345,6 +345,27 @@ fn is_event(o: &Map<String, Value>) -> bool {
 /// level Warn for `type: Warning` else Info, the latest time the event carries, its count,
 /// and service `namespace/name` of the object it is about (a Pod's generated suffix removed,
 /// so one workload's pods share a service).
+/// Whether input starting with `head` is one JSON document (a `kubectl get events -o json`
+/// list) rather than lines: it opens with `[{`, or with `{"` and its first line is not a
+/// whole JSON value. `[Sun Dec 04 …]` and JSON lines are lines.
+pub fn is_json_document(head: &[u8]) -> bool {
+    let Some(start) = head.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return false;
+    };
+    let next = head[start + 1..]
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .copied();
+    match (head[start], next) {
+        (b'[', Some(b'{' | b']')) => true,
+        (b'{', Some(b'"' | b'}')) => {
+            let line_end = memchr::memchr(b'\n', &head[start..]).map_or(head.len(), |i| start + i);
+            serde_json::from_slice::<serde::de::IgnoredAny>(&head[start..line_end]).is_err()
+        }
+        _ => false,
+    }
+}
+
 pub fn parse_k8s_events(doc: &str) -> Result<Vec<Record>, String> {
     let v: Value = serde_json::from_str(doc.trim().trim_start_matches('\u{feff}'))
         .map_err(|e| format!("not a JSON document: {e}"))?;

@@ -406,6 +406,20 @@ fn gzip_and_stdin_read_like_plain_files() {
         plain.starts_with("line,template_id,kind,template\n1,"),
         "{plain}"
     );
+    // A named pipe can be read only once; parse reads its input twice.
+    let fifo = env.dir.path().join("pipe.log");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let writer = {
+        let (fifo, text) = (fifo.clone(), text.to_string());
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let piped = env.ok(&["signals", "parse", fifo.to_str().unwrap()]);
+    writer.join().unwrap();
+    assert_eq!(piped, plain);
 }
 
 #[test]

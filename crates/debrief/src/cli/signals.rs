@@ -305,21 +305,41 @@ pub async fn run(store: &Store, command: SignalsCommand) -> anyhow::Result<ExitC
 
 fn parse(input: &str, mining: &MiningArgs, output: OutputArg) -> anyhow::Result<ExitCode> {
     let setup = mining.setup(super::today().year())?;
-    // Two passes: stdin is kept in a temporary file for the second.
-    let (source, _spool) = match Source::from_arg(input) {
-        Source::Stdin => {
-            let mut tmp = tempfile::NamedTempFile::new()
-                .context("cannot create a temporary file for stdin")?;
-            std::io::copy(&mut std::io::stdin().lock(), &mut tmp).context("cannot read stdin")?;
-            (Source::Path(tmp.path().to_path_buf()), Some(tmp))
-        }
-        s => (s, None),
+    // Two passes: stdin, a pipe or any input that cannot be read twice is kept in a
+    // temporary file for the second.
+    let source = Source::from_arg(input);
+    let name = source.name();
+    let rereadable = match &source {
+        Source::Path(p) => std::fs::metadata(p)
+            .with_context(|| format!("cannot read {}", p.display()))?
+            .is_file(),
+        Source::Stdin => false,
     };
-    let open = || {
-        source
-            .open()
-            .with_context(|| format!("cannot read {}", source.name()))
+    let (source, _spool) = if rereadable {
+        (source, None)
+    } else {
+        let mut tmp = tempfile::NamedTempFile::new()
+            .context("cannot create a temporary file for the input")?;
+        let mut reader = match &source {
+            Source::Stdin => Box::new(std::io::stdin().lock()) as Box<dyn std::io::Read>,
+            Source::Path(p) => {
+                if p.is_dir() {
+                    anyhow::bail!(
+                        "cannot read {}: is a directory, not a log file",
+                        p.display()
+                    );
+                }
+                Box::new(
+                    std::fs::File::open(p)
+                        .with_context(|| format!("cannot read {}", p.display()))?,
+                )
+            }
+        };
+        std::io::copy(&mut reader, &mut tmp)
+            .with_context(|| format!("cannot read {}", source.name()))?;
+        (Source::Path(tmp.path().to_path_buf()), Some(tmp))
     };
+    let open = || source.open().with_context(|| format!("cannot read {name}"));
     let run = Parse {
         parser: &setup.parser,
         rules: &setup.rules,
@@ -335,10 +355,9 @@ fn parse(input: &str, mining: &MiningArgs, output: OutputArg) -> anyhow::Result<
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     run.print(open()?, &clustering, format, &mut out)?;
     out.flush()?;
-    report_read(&source.name(), &stats, seqs.overflow);
+    report_read(&name, &stats, seqs.overflow);
     eprintln!(
-        "{}: {} lines, {} templates",
-        source.name(),
+        "{name}: {} lines, {} templates",
         stats.lines,
         clustering.templates.len()
     );

@@ -11,7 +11,7 @@ use anyhow::Context;
 use debrief_signals::pipeline::HeaderMode;
 use debrief_signals::read::Source;
 use debrief_signals::scan::{ScanResult, scan, scan_records};
-use debrief_signals::structured::parse_k8s_events;
+use debrief_signals::structured::{is_json_document, parse_k8s_events};
 use debrief_store::{ScanStats, SignalBatch, SignalExample, Store};
 use jiff::Timestamp;
 
@@ -41,27 +41,28 @@ pub async fn run(
         return follow_file(store, input, interval.max(1), service, &setup).await;
     }
     // Every file must be there before any is scanned, so a typo stores nothing.
-    for input in inputs.iter().filter(|i| i.as_str() != "-") {
+    let mut sizes = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        if input == "-" {
+            sizes.push(0); // unknown: the progress bar shows bytes read only
+            continue;
+        }
         let meta = std::fs::metadata(input).with_context(|| format!("cannot read {input}"))?;
         if meta.is_dir() {
             anyhow::bail!("cannot read {input}: is a directory, not a log file");
         }
+        sizes.push(meta.len());
     }
     if inputs.iter().filter(|i| i.as_str() == "-").count() > 1 {
         anyhow::bail!("stdin (`-`) can be read only once");
     }
     let mut total_lines = 0;
-    let mut total_templates = 0usize;
-    for input in inputs {
+    for (input, size) in inputs.iter().zip(sizes) {
         let source = Source::from_arg(input);
         let name = source.name();
         let reader = source
             .open()
             .with_context(|| format!("cannot read {name}"))?;
-        let size = match &source {
-            Source::Path(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
-            Source::Stdin => 0,
-        };
         let result = scan_reader(reader, &setup, now, size)
             .with_context(|| format!("cannot read {name}"))?;
         report_read(&name, &result.read, result.overflow);
@@ -69,7 +70,6 @@ pub async fn run(
         total_lines += batch.stats.lines;
         let keys: std::collections::BTreeSet<&str> =
             batch.counts.keys().map(|(k, _, _)| k.as_str()).collect();
-        total_templates = total_templates.max(keys.len());
         let scan_id = store.add_signals(&batch).await?;
         eprintln!(
             "{name}: {} lines, {} distinct messages, stored as scan {scan_id}",
@@ -80,7 +80,6 @@ pub async fn run(
     if inputs.len() > 1 {
         eprintln!("{} files, {total_lines} lines", inputs.len());
     }
-    let _ = total_templates;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -91,7 +90,7 @@ fn scan_reader(
     now: Timestamp,
     size: u64,
 ) -> anyhow::Result<ScanResult> {
-    if setup.parser.header == HeaderMode::Auto && is_json_document(&mut reader)? {
+    if setup.parser.header == HeaderMode::Auto && is_json_document(reader.fill_buf()?) {
         let mut text = String::new();
         reader
             .take(MAX_DOCUMENT + 1)
@@ -120,33 +119,6 @@ fn scan_reader(
     );
     progress.finish();
     Ok(result?)
-}
-
-/// Whether the input is one JSON document rather than JSON lines: it starts with `[`, or
-/// with `{` and its first line is not a whole JSON value.
-fn is_json_document(reader: &mut Box<dyn BufRead + Send>) -> io::Result<bool> {
-    let buf = reader.fill_buf()?;
-    let Some(start) = buf.iter().position(|b| !b.is_ascii_whitespace()) else {
-        return Ok(false);
-    };
-    // What follows the opening bracket must be JSON too (`[Sun Dec 04 …]` is a log line).
-    let next = buf[start + 1..]
-        .iter()
-        .find(|b| !b.is_ascii_whitespace())
-        .copied();
-    match (buf[start], next) {
-        (b'[', Some(b'{' | b']')) => Ok(true),
-        (b'{', Some(b'"' | b'}')) => {
-            let line_end = memchr_nl(&buf[start..]).map_or(buf.len(), |i| start + i);
-            let first = &buf[start..line_end];
-            Ok(serde_json::from_slice::<serde::de::IgnoredAny>(first).is_err())
-        }
-        _ => Ok(false),
-    }
-}
-
-fn memchr_nl(b: &[u8]) -> Option<usize> {
-    b.iter().position(|&c| c == b'\n')
 }
 
 fn to_batch(result: ScanResult, name: &str, now: Timestamp, service: Option<&str>) -> SignalBatch {
