@@ -662,12 +662,21 @@ fn follow_reads_what_is_appended() {
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let mut file = std::fs::OpenOptions::new().append(true).open(&f).unwrap();
     file.write_all(b"2024-03-01T14:00:05Z ERROR disk write failed: no space left on device\n2024-03-01T14:00:06Z ERROR disk wr").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(2500));
+    // Wait (20 s at most) for the appended whole line to be stored.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let report = loop {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let report = report_json(&env, &["--kind", "exhaustion"]);
+        if report["signals"][0]["count"] == 2 || std::time::Instant::now() > deadline {
+            // One more interval: the half line must still not be stored.
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+            break report_json(&env, &["--kind", "exhaustion"]);
+        }
+    };
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("following"), "{stderr}");
     // Two whole lines stored; the half line waits for its end.
-    let report = report_json(&env, &["--kind", "exhaustion"]);
     assert_eq!(report["signals"][0]["count"], 2, "{report:#}\n{stderr}");
 }
