@@ -143,6 +143,94 @@ const CTIME_HEADS: &[&str] = &[
     "tue", "wed", "thu", "fri", "sat", "sun",
 ];
 
+/// The named parts of the time patterns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Y,
+    M,
+    D,
+    H,
+    Mi,
+    S,
+    Frac,
+    Ms,
+    Off,
+    Mon,
+    Lvl,
+    Y2,
+    Y2b,
+    A,
+    B,
+    C,
+    Ep,
+    Sep1,
+    Sep2,
+}
+
+impl Part {
+    const COUNT: usize = 19;
+
+    fn from_name(name: &str) -> Option<Part> {
+        Some(match name {
+            "y" => Part::Y,
+            "m" => Part::M,
+            "d" => Part::D,
+            "h" => Part::H,
+            "mi" => Part::Mi,
+            "s" => Part::S,
+            "frac" => Part::Frac,
+            "ms" => Part::Ms,
+            "off" => Part::Off,
+            "mon" => Part::Mon,
+            "lvl" => Part::Lvl,
+            "y2" => Part::Y2,
+            "y2b" => Part::Y2b,
+            "a" => Part::A,
+            "b" => Part::B,
+            "c" => Part::C,
+            "ep" => Part::Ep,
+            "sep1" => Part::Sep1,
+            "sep2" => Part::Sep2,
+            _ => return None,
+        })
+    }
+}
+
+/// Where each part of a matched time is, as byte ranges of the text the time starts.
+/// Lines of the same shape (the same bytes, digits aside) have their parts at the same
+/// places, so a line's time can be read again from these ranges without a pattern.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Parts([Option<(u32, u32)>; Part::COUNT]);
+
+impl Parts {
+    fn from_captures(re: &Regex, caps: &Captures<'_>) -> Parts {
+        let mut parts = Parts::default();
+        for (i, name) in re.capture_names().enumerate() {
+            if let (Some(part), Some(m)) = (name.and_then(Part::from_name), caps.get(i)) {
+                parts.0[part as usize] = Some((m.start() as u32, m.end() as u32));
+            }
+        }
+        parts
+    }
+
+    fn get<'t>(&self, text: &'t str, part: Part) -> Option<&'t str> {
+        let (a, b) = self.0[part as usize]?;
+        text.get(a as usize..b as usize)
+    }
+
+    fn num(&self, text: &str, part: Part) -> Option<i64> {
+        let digits = self.get(text, part)?.as_bytes();
+        if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(
+            digits
+                .iter()
+                .fold(0i64, |v, &c| v * 10 + i64::from(c - b'0')),
+        )
+    }
+}
+
 /// A time found at the start of a text.
 #[derive(Debug, Clone, Copy)]
 struct TimeMatch {
@@ -153,6 +241,24 @@ struct TimeMatch {
     /// glog's level letter.
     level: Option<Level>,
     kind: TimeKind,
+    /// How to read the same time from a line of the same shape.
+    recipe: Recipe,
+}
+
+/// How a time was read: by the ISO reader, or by a pattern whose parts are where `Parts`
+/// says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recipe {
+    Iso,
+    Parts(Parts),
+}
+
+/// What reading a time found, and whether the answer depended on the digits' values (a
+/// pattern that matched but whose values were out of range, an epoch that starts with a
+/// digit no epoch has): then a line of the same shape may read differently.
+struct TimeRead {
+    found: Option<TimeMatch>,
+    value_dependent: bool,
 }
 
 /// May a time end here? (end of text, whitespace or a closing / separating character)
@@ -161,10 +267,6 @@ fn boundary_ok(s: &str, end: usize) -> bool {
         None => true,
         Some(b) => matches!(b, b' ' | b'\t' | b'|' | b']' | b')' | b',' | b';' | b':'),
     }
-}
-
-fn num(caps: &Captures<'_>, name: &str) -> Option<i64> {
-    caps.name(name).and_then(|m| m.as_str().parse().ok())
 }
 
 /// Nanoseconds from the digits of a decimal fraction (`978` → 978_000_000).
@@ -227,16 +329,16 @@ fn build_ts(
     Offset::from_seconds(off).ok()?.to_timestamp(dt).ok()
 }
 
-/// Reads the captures of one pattern. `None` sends the caller on to the next pattern.
+/// Reads the parts of one pattern's match. `None` sends the caller on to the next pattern.
 fn decode(
     kind: TimeKind,
-    caps: &Captures<'_>,
+    parts: &Parts,
     s: &str,
     end: usize,
-    off: Option<&str>,
     default_year: i16,
 ) -> Option<TimeMatch> {
-    let frac = caps.name("frac").map(|m| m.as_str());
+    let frac = parts.get(s, Part::Frac);
+    let recipe = Recipe::Parts(*parts);
     match kind {
         TimeKind::Epoch => {
             // An epoch number is a field of its own: it ends at whitespace, a pipe or a bracket.
@@ -245,7 +347,7 @@ fn decode(
                     return None;
                 }
             }
-            let ep = caps.name("ep")?.as_str();
+            let ep = parts.get(s, Part::Ep)?;
             let v: i64 = ep.parse().ok()?;
             let secs = if ep.len() == 13 { v / 1000 } else { v };
             if !(946_684_800..=4_102_444_800).contains(&secs) {
@@ -261,12 +363,13 @@ fn decode(
                 ts: Some(ts),
                 level: None,
                 kind,
+                recipe,
             });
         }
         TimeKind::TimeOnly => {
-            let h = num(caps, "h")?;
-            let mi = num(caps, "mi")?;
-            let sec = num(caps, "s")?;
+            let h = parts.num(s, Part::H)?;
+            let mi = parts.num(s, Part::Mi)?;
+            let sec = parts.num(s, Part::S)?;
             if h > 23 || mi > 59 || sec > 60 {
                 return None;
             }
@@ -275,36 +378,47 @@ fn decode(
                 ts: None,
                 level: None,
                 kind,
+                recipe,
             });
         }
         _ => {}
     }
-    let h = num(caps, "h").unwrap_or(0);
-    let mi = num(caps, "mi").unwrap_or(0);
-    let sec = num(caps, "s").unwrap_or(0);
-    let nanos = match num(caps, "ms") {
+    let h = parts.num(s, Part::H).unwrap_or(0);
+    let mi = parts.num(s, Part::Mi).unwrap_or(0);
+    let sec = parts.num(s, Part::S).unwrap_or(0);
+    let nanos = match parts.num(s, Part::Ms) {
         Some(ms) => i32::try_from(ms).ok()? * 1_000_000,
         None => frac_nanos(frac),
     };
-    let off = offset_seconds(off);
+    let off = offset_seconds(parts.get(s, Part::Off));
     let mut level = None;
     let (y, mo, d) = match kind {
-        TimeKind::Iso | TimeKind::Db2 | TimeKind::Compact | TimeKind::IsoBasic => {
-            (num(caps, "y")?, num(caps, "m")?, num(caps, "d")?)
-        }
+        TimeKind::Iso | TimeKind::Db2 | TimeKind::Compact | TimeKind::IsoBasic => (
+            parts.num(s, Part::Y)?,
+            parts.num(s, Part::M)?,
+            parts.num(s, Part::D)?,
+        ),
         TimeKind::IsoDate => {
-            if caps.name("sep1")?.as_str() != caps.name("sep2")?.as_str() {
+            if parts.get(s, Part::Sep1)? != parts.get(s, Part::Sep2)? {
                 return None;
             }
-            (num(caps, "y")?, num(caps, "m")?, num(caps, "d")?)
+            (
+                parts.num(s, Part::Y)?,
+                parts.num(s, Part::M)?,
+                parts.num(s, Part::D)?,
+            )
         }
         TimeKind::YyMmDd => (
-            two_digit_year(num(caps, "y2")?),
-            num(caps, "m")?,
-            num(caps, "d")?,
+            two_digit_year(parts.num(s, Part::Y2)?),
+            parts.num(s, Part::M)?,
+            parts.num(s, Part::D)?,
         ),
         TimeKind::Slash2 => {
-            let (a, b, c) = (num(caps, "a")?, num(caps, "b")?, num(caps, "c")?);
+            let (a, b, c) = (
+                parts.num(s, Part::A)?,
+                parts.num(s, Part::B)?,
+                parts.num(s, Part::C)?,
+            );
             if (1..=12).contains(&b) && (1..=31).contains(&c) {
                 (two_digit_year(a), b, c)
             } else {
@@ -312,38 +426,47 @@ fn decode(
             }
         }
         TimeKind::Slash4 => {
-            let (a, b) = (num(caps, "a")?, num(caps, "b")?);
-            let y = num(caps, "y")?;
+            let (a, b) = (parts.num(s, Part::A)?, parts.num(s, Part::B)?);
+            let y = parts.num(s, Part::Y)?;
             if a <= 12 { (y, a, b) } else { (y, b, a) }
         }
         TimeKind::Clf => (
-            num(caps, "y")?,
-            month_number(caps.name("mon")?.as_str())?,
-            num(caps, "d")?,
+            parts.num(s, Part::Y)?,
+            month_number(parts.get(s, Part::Mon)?)?,
+            parts.num(s, Part::D)?,
         ),
         TimeKind::Ctime => {
-            let y = num(caps, "y")
-                .or_else(|| num(caps, "y2b"))
+            let y = parts
+                .num(s, Part::Y)
+                .or_else(|| parts.num(s, Part::Y2b))
                 .unwrap_or(i64::from(default_year));
             (
                 y,
-                month_number(caps.name("mon")?.as_str())?,
-                num(caps, "d")?,
+                month_number(parts.get(s, Part::Mon)?)?,
+                parts.num(s, Part::D)?,
             )
         }
         TimeKind::Glog => {
-            level = match caps.name("lvl")?.as_str() {
+            level = match parts.get(s, Part::Lvl)? {
                 "I" => Some(Level::Info),
                 "W" => Some(Level::Warn),
                 "E" => Some(Level::Error),
                 "F" => Some(Level::Fatal),
                 _ => Some(Level::Debug),
             };
-            (i64::from(default_year), num(caps, "m")?, num(caps, "d")?)
+            (
+                i64::from(default_year),
+                parts.num(s, Part::M)?,
+                parts.num(s, Part::D)?,
+            )
         }
         TimeKind::MmDd => {
-            caps.name("s")?;
-            (i64::from(default_year), num(caps, "m")?, num(caps, "d")?)
+            parts.get(s, Part::S)?;
+            (
+                i64::from(default_year),
+                parts.num(s, Part::M)?,
+                parts.num(s, Part::D)?,
+            )
         }
         TimeKind::Epoch | TimeKind::TimeOnly => return None,
     };
@@ -357,16 +480,28 @@ fn decode(
         ts: Some(ts),
         level,
         kind,
+        recipe,
     })
 }
 
 /// The time `s` starts with, in any of the shapes above.
 fn match_time_at(s: &str, default_year: i16) -> Option<TimeMatch> {
+    read_time(s, default_year).found
+}
+
+/// The time `s` starts with, and whether the answer depended on the digits' values.
+fn read_time(s: &str, default_year: i16) -> TimeRead {
     let bytes = s.as_bytes();
-    let first = *bytes.first()?;
+    let none = TimeRead {
+        found: None,
+        value_dependent: false,
+    };
+    let Some(&first) = bytes.first() else {
+        return none;
+    };
     let starts_alpha = first.is_ascii_alphabetic();
     if !first.is_ascii_digit() && !starts_alpha {
-        return None;
+        return none;
     }
     let glog_ok = starts_alpha && bytes.get(1).is_some_and(u8::is_ascii_digit);
     let ctime_ok = starts_alpha && bytes.len() >= 3 && {
@@ -381,18 +516,41 @@ fn match_time_at(s: &str, default_year: i16) -> Option<TimeMatch> {
     // before any regex runs; each test admits everything its pattern could match.
     let nd = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
     let nb = bytes.get(nd).copied().unwrap_or(0);
+    let mut value_dependent = false;
     if nd == 4 && matches!(nb, b'-' | b'/' | b'.') {
-        if let Some(m) = iso_fast(s) {
-            return Some(m);
+        match iso_fast(s) {
+            Ok(m) => {
+                return TimeRead {
+                    found: Some(m),
+                    value_dependent: false,
+                };
+            }
+            Err(by_value) => value_dependent = by_value,
         }
     }
-    time_by_patterns(s, default_year, nd, nb, glog_ok, ctime_ok)
+    let mut read = time_by_patterns(s, default_year, nd, nb, glog_ok, ctime_ok);
+    read.value_dependent |= value_dependent;
+    read
 }
 
 /// The ISO shape (`2015-10-18 18:01:47,978`, `2024-03-01T14:02:00.123Z`) read by hand: the
 /// most common time in logs, and the regex that reads it costs more than all the rest of a
-/// line. `None` when anything is unusual; the patterns then decide.
-fn iso_fast(s: &str) -> Option<TimeMatch> {
+/// line. An error when anything is unusual (the patterns then decide); `Err(true)` when
+/// the shape is right but the values are no time.
+fn iso_fast(s: &str) -> Result<TimeMatch, bool> {
+    let (end, y, mo, d, h, mi, sec, nanos) = iso_fields(s).ok_or(false)?;
+    Ok(TimeMatch {
+        end,
+        ts: Some(build_ts(y, mo, d, h, mi, sec, nanos, 0).ok_or(true)?),
+        level: None,
+        kind: TimeKind::Iso,
+        recipe: Recipe::Iso,
+    })
+}
+
+/// Where an ISO time ends and its fields, when `s` starts with one in the plain shapes.
+#[allow(clippy::type_complexity)]
+fn iso_fields(s: &str) -> Option<(usize, i64, i64, i64, i64, i64, i64, i32)> {
     let b = s.as_bytes();
     let digits = |at: usize, n: usize| -> Option<i64> {
         let part = b.get(at..at + n)?;
@@ -453,12 +611,7 @@ fn iso_fast(s: &str) -> Option<TimeMatch> {
             return None;
         }
     }
-    Some(TimeMatch {
-        end: i,
-        ts: Some(build_ts(y, mo, d, h, mi, sec, nanos, 0)?),
-        level: None,
-        kind: TimeKind::Iso,
-    })
+    Some((i, y, mo, d, h, mi, sec, nanos))
 }
 
 fn time_by_patterns(
@@ -468,8 +621,9 @@ fn time_by_patterns(
     nb: u8,
     glog_ok: bool,
     ctime_ok: bool,
-) -> Option<TimeMatch> {
+) -> TimeRead {
     let bytes = s.as_bytes();
+    let mut value_dependent = false;
     for (kind, re) in TIME_PATTERNS.iter() {
         let kind = *kind;
         let wanted = match kind {
@@ -485,7 +639,11 @@ fn time_by_patterns(
             TimeKind::Clf => (1..=2).contains(&nd) && matches!(nb, b'-' | b'/' | b' '),
             TimeKind::MmDd => nd == 2 && nb == b'-',
             TimeKind::TimeOnly => (1..=2).contains(&nd) && nb == b':',
-            TimeKind::Epoch => nd == 10 || nd == 13,
+            TimeKind::Epoch => {
+                // The pattern wants an epoch to start with 1 or 2: a value, not a shape.
+                value_dependent |= (nd == 10 || nd == 13) && !matches!(bytes[0], b'1' | b'2');
+                nd == 10 || nd == 13
+            }
         };
         if !wanted {
             continue;
@@ -493,7 +651,7 @@ fn time_by_patterns(
         let Some(caps) = re.captures(s) else { continue };
         let Some(whole) = caps.get(0) else { continue };
         let mut end = whole.end();
-        let mut off = caps.name("off").map(|m| m.as_str());
+        let mut parts = Parts::from_captures(re, &caps);
         if !boundary_ok(s, end) {
             // `2020-01-01 12:00:00 Zookeeper`: the `Z` was no offset.
             let Some(o) = caps.name("off") else { continue };
@@ -501,16 +659,84 @@ fn time_by_patterns(
             if end > 0 && matches!(bytes[end - 1], b' ' | b'\t') {
                 end -= 1;
             }
-            off = None;
+            parts.0[Part::Off as usize] = None;
             if !boundary_ok(s, end) {
                 continue;
             }
         }
-        if let Some(m) = decode(kind, &caps, s, end, off, default_year) {
-            return Some(m);
+        // A ctime's trailing year must start with 19 or 20: a value, not a shape.
+        if kind == TimeKind::Ctime
+            && parts.0[Part::Y2b as usize].is_none()
+            && trailing_year_like(&s[end..])
+        {
+            value_dependent = true;
+        }
+        match decode(kind, &parts, s, end, default_year) {
+            Some(m) => {
+                return TimeRead {
+                    found: Some(m),
+                    value_dependent,
+                };
+            }
+            None => value_dependent = true,
         }
     }
-    None
+    TimeRead {
+        found: None,
+        value_dependent,
+    }
+}
+
+/// A time read at `base` of a line, to be read again on lines of the same shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TimeCheck {
+    base: usize,
+    /// Where the time ends, from `base`.
+    end: usize,
+    kind: TimeKind,
+    recipe: Recipe,
+}
+
+impl TimeCheck {
+    fn new(base: usize, m: &TimeMatch) -> TimeCheck {
+        TimeCheck {
+            base,
+            end: m.end,
+            kind: m.kind,
+            recipe: m.recipe,
+        }
+    }
+
+    /// Reads the time of a line of the same shape; `None` when it does not read the same.
+    fn read(&self, s: &str, default_year: i16) -> Option<TimeMatch> {
+        let text = s.get(self.base..)?;
+        let m = match &self.recipe {
+            Recipe::Iso => iso_fast(text).ok()?,
+            Recipe::Parts(parts) => {
+                let fits = match self.kind {
+                    // What the patterns ask of digits' values, not only of their places.
+                    TimeKind::Epoch => parts
+                        .get(text, Part::Ep)
+                        .is_some_and(|e| matches!(e.as_bytes().first(), Some(b'1' | b'2'))),
+                    TimeKind::Ctime => parts
+                        .get(text, Part::Y2b)
+                        .is_none_or(|y| y.starts_with("19") || y.starts_with("20")),
+                    _ => true,
+                };
+                if !fits {
+                    return None;
+                }
+                decode(self.kind, parts, text, self.end, default_year)?
+            }
+        };
+        (m.end == self.end).then_some(m)
+    }
+}
+
+/// ` 2005`-like: a space and four digits, which a ctime pattern may take for its year.
+fn trailing_year_like(rest: &str) -> bool {
+    let b = rest.as_bytes();
+    b.len() >= 5 && b[0] == b' ' && b[1..5].iter().all(u8::is_ascii_digit)
 }
 
 /// Reads a timestamp in the usual log shapes; a time without offset is UTC, a time
@@ -604,6 +830,10 @@ struct Tok<'a> {
     level: Option<Level>,
     date_only: bool,
     epoch: bool,
+    /// For a time: how to read it again on a line of the same shape.
+    check: Option<TimeCheck>,
+    /// Reading this token as a time depended on its digits' values.
+    value_dependent: bool,
 }
 
 impl<'a> Tok<'a> {
@@ -616,10 +846,13 @@ impl<'a> Tok<'a> {
             level: None,
             date_only: false,
             epoch: false,
+            check: None,
+            value_dependent: false,
         }
     }
 
-    fn time(end: usize, text: &'a str, m: &TimeMatch) -> Tok<'a> {
+    /// A time token ending at `end`; the time was read from the line's byte `base`.
+    fn time(end: usize, text: &'a str, m: &TimeMatch, base: usize) -> Tok<'a> {
         Tok {
             kind: Kind::Time,
             end,
@@ -628,6 +861,8 @@ impl<'a> Tok<'a> {
             level: m.level,
             date_only: m.kind == TimeKind::IsoDate,
             epoch: m.kind == TimeKind::Epoch,
+            check: Some(TimeCheck::new(base, m)),
+            value_dependent: false,
         }
     }
 
@@ -734,10 +969,25 @@ fn letter_level(letter: &str) -> Option<Level> {
 
 /// The token at `i` (a non-blank byte).
 fn next_token(s: &str, i: usize, default_year: i16, pipe_mode: bool) -> Tok<'_> {
+    let mut value_dependent = false;
+    let mut tok = token_at(s, i, default_year, pipe_mode, &mut value_dependent);
+    tok.value_dependent = value_dependent;
+    tok
+}
+
+fn token_at<'s>(
+    s: &'s str,
+    i: usize,
+    default_year: i16,
+    pipe_mode: bool,
+    value_dependent: &mut bool,
+) -> Tok<'s> {
     let rest = &s[i..];
     let c = rest.as_bytes()[0];
-    if let Some(m) = match_time_at(rest, default_year) {
-        return Tok::time(i + m.end, &rest[..m.end], &m);
+    let read = read_time(rest, default_year);
+    *value_dependent |= read.value_dependent;
+    if let Some(m) = read.found {
+        return Tok::time(i + m.end, &rest[..m.end], &m, i);
     }
     if c == b'[' || c == b'<' {
         if let Some(e) = read_bracket(s, i) {
@@ -764,10 +1014,13 @@ fn next_token(s: &str, i: usize, default_year: i16, pipe_mode: bool) -> Tok<'_> 
                     }
                 }
                 // `[Sun Dec 04 04:47:44 2005]`, Ruby's `[2023-10-01T12:00:00.123456 #1234]`
-                if let Some(m) = match_time_at(inner, default_year) {
+                let read = read_time(inner, default_year);
+                *value_dependent |= read.value_dependent;
+                if let Some(m) = read.found {
                     let tail = inner[m.end..].trim();
                     if tail.is_empty() || PID_BRACKET.is_match(tail) {
-                        return Tok::time(e, whole, &m);
+                        let base = inner.as_ptr() as usize - s.as_ptr() as usize;
+                        return Tok::time(e, whole, &m, base);
                     }
                 }
                 // the kernel's uptime `[   12.345678]`
@@ -859,16 +1112,21 @@ struct Scan {
 
 /// What a scan decided, and on which bytes it decided it. A line whose bytes up to the
 /// scan's horizon have the same shape (the same bytes, digits aside) gets the same
-/// decisions: the same header length, level and field positions. Only its time is read
-/// again, from the same position, and if that read does not end where it did, the line is
-/// scanned in full. Lines of one file share a shape, so most lines skip the scan.
+/// decisions: the same header length, level and field positions. Its times are read
+/// again from the same places by their recipes (no pattern runs), and if one does not read
+/// as it did, the line is scanned in full. A scan whose decisions hung on digits' values
+/// (a priority, a date out of range) leaves no layout. Lines of one file share a shape, so
+/// most lines skip the scan.
 #[derive(Debug, Clone)]
 struct Layout {
     shape: Vec<u8>,
     committed: usize,
     level: Option<Level>,
     service: Option<(usize, usize)>,
-    time: Option<(usize, usize, bool)>,
+    /// Every time the scan read, to be read again.
+    checks: Vec<TimeCheck>,
+    /// Which of `checks` is the line's time.
+    time: Option<usize>,
 }
 
 /// The bytes of `s` up to `horizon`, and the byte after (or 0xff at the end of the line),
@@ -895,30 +1153,27 @@ fn normalize_into(b: &[u8], n: usize, out: &mut Vec<u8>) {
 
 impl Layout {
     /// Splits a line of this layout's shape, or `None` when its time does not read the same.
-    fn apply(&self, s: &str, default_year: i16) -> Option<Record> {
-        let time = match self.time {
-            Some((start, end, pipe)) => {
-                let tok = next_token(s, start, default_year, pipe);
-                if tok.kind != Kind::Time || tok.end != end {
-                    return None;
-                }
-                Some(tok.ts?)
+    fn apply<'s>(&self, s: &'s str, default_year: i16) -> Option<Record<'s>> {
+        let mut time = None;
+        for (k, check) in self.checks.iter().enumerate() {
+            let m = check.read(s, default_year)?;
+            if self.time == Some(k) {
+                time = Some(m.ts?);
             }
-            None => None,
-        };
+        }
         let message = if self.committed == 0 {
-            s.to_string()
+            s
         } else {
-            s.get(self.committed..)?.trim().to_string()
+            s.get(self.committed..)?.trim()
         };
         Some(Record {
             time,
             level: self.level,
             service: match self.service {
-                Some((a, b)) => Some(s.get(a..b)?.to_string()),
+                Some((a, b)) => Some(s.get(a..b)?.into()),
                 None => None,
             },
-            message,
+            message: message.into(),
             count: 1,
         })
     }
@@ -957,8 +1212,9 @@ struct Scanner<'a> {
     horizon: std::cell::Cell<usize>,
     /// A token whose meaning depends on its digits' values (a syslog priority) was read.
     value_dependent: std::cell::Cell<bool>,
-    /// Where the chosen time token starts, and the pipe mode it was read in.
-    time_at: Option<(usize, usize, bool)>,
+    /// Every time read so far, and which of them is the line's time.
+    checks: std::cell::RefCell<Vec<TimeCheck>>,
+    time_at: Option<TimeCheck>,
     /// Where the service name is in the line; `None` with a service means not a slice.
     service_span: Option<(usize, usize)>,
 }
@@ -980,6 +1236,7 @@ impl<'a> Scanner<'a> {
             terminated: false,
             horizon: std::cell::Cell::new(0),
             value_dependent: std::cell::Cell::new(false),
+            checks: std::cell::RefCell::new(Vec::new()),
             time_at: None,
             service_span: None,
         }
@@ -988,16 +1245,31 @@ impl<'a> Scanner<'a> {
     fn token(&self, i: usize) -> Tok<'a> {
         let tok = next_token(self.s, i, self.default_year, self.pipe_mode);
         self.horizon.set(self.horizon.get().max(tok.end));
+        self.note(&tok);
         if tok.kind == Kind::Pri {
             self.value_dependent.set(true);
         }
         tok
     }
 
+    /// Remembers what a layout must check again on a line of the same shape.
+    fn note(&self, tok: &Tok<'a>) {
+        if tok.value_dependent {
+            self.value_dependent.set(true);
+        }
+        if let Some(check) = tok.check {
+            let mut checks = self.checks.borrow_mut();
+            if !checks.contains(&check) {
+                checks.push(check);
+            }
+        }
+    }
+
     /// A token read outside pipe mode, counted in the horizon like every other.
     fn token_plain(&self, i: usize) -> Tok<'a> {
         let tok = next_token(self.s, i, self.default_year, false);
         self.horizon.set(self.horizon.get().max(tok.end));
+        self.note(&tok);
         tok
     }
 
@@ -1011,7 +1283,7 @@ impl<'a> Scanner<'a> {
         if self.time.is_none() || (self.time_date_only && !tok.date_only) {
             self.time = Some(ts);
             self.time_date_only = tok.date_only;
-            self.time_at = Some((tok.end - tok.text.len(), tok.end, self.pipe_mode));
+            self.time_at = tok.check;
         }
     }
 
@@ -1027,9 +1299,14 @@ impl<'a> Scanner<'a> {
     }
 
     fn finish(self) -> Scan {
+        let checks = self.checks.take();
+        let time_index = self
+            .time
+            .and(self.time_at)
+            .and_then(|t| checks.iter().position(|c| *c == t));
         let layout = (!self.value_dependent.get()
             && (self.service.is_none() || self.service_span.is_some())
-            && (self.time.is_none() || self.time_at.is_some()))
+            && (self.time.is_none() || time_index.is_some()))
         .then(|| Layout {
             // Whitespace after the last token read was skipped and the byte after it looked at.
             shape: shape(
@@ -1039,7 +1316,8 @@ impl<'a> Scanner<'a> {
             committed: self.committed,
             level: self.level,
             service: self.service_span,
-            time: self.time.and(self.time_at),
+            time: time_index,
+            checks,
         });
         Scan {
             time: self.time,
@@ -1467,7 +1745,7 @@ fn unquote(v: &str) -> String {
 
 /// `time=2023-10-01T12:00:00Z level=info msg="Started" port=8080`: message `Started
 /// port=8080` (the other pairs stay, as the message's variables).
-fn logfmt(s: &str, default_year: i16) -> Option<Record> {
+fn logfmt(s: &str, default_year: i16) -> Option<Record<'static>> {
     let mut pairs: Vec<(&str, &str, &str)> = Vec::new();
     let mut pos = 0;
     while pos < s.len() {
@@ -1511,7 +1789,7 @@ fn logfmt(s: &str, default_year: i16) -> Option<Record> {
             if key != "caller" && record.service.is_none() {
                 let name = unquote(v);
                 if !name.is_empty() {
-                    record.service = Some(name);
+                    record.service = Some(name.into());
                 }
             }
         } else {
@@ -1523,12 +1801,12 @@ fn logfmt(s: &str, default_year: i16) -> Option<Record> {
         message.push(' ');
         message.push_str(raw);
     }
-    record.message = message.trim().to_string();
+    record.message = message.trim().to_string().into();
     Some(record)
 }
 
 /// `<165>1 2003-10-11T22:14:15.003Z host app procid msgid [sd…] message`
-fn rfc5424(s: &str, default_year: i16) -> Option<Record> {
+fn rfc5424(s: &str, default_year: i16) -> Option<Record<'_>> {
     let caps = RFC5424.captures(s)?;
     let mut pos = caps.get(0)?.end();
     if s[pos..].starts_with('-') {
@@ -1543,8 +1821,8 @@ fn rfc5424(s: &str, default_year: i16) -> Option<Record> {
     Some(Record {
         time: parse_timestamp(caps.get(2)?.as_str(), default_year),
         level: Level::from_syslog_priority((pri & 7) as u8),
-        service: (app != "-").then(|| app.to_string()),
-        message: s[pos..].trim().trim_start_matches('\u{feff}').to_string(),
+        service: (app != "-").then_some(app.into()),
+        message: s[pos..].trim().trim_start_matches('\u{feff}').into(),
         count: 1,
     })
 }
@@ -1556,7 +1834,7 @@ fn rfc5424(s: &str, default_year: i16) -> Option<Record> {
 /// Splits a plain-text log line into its header fields and its message (count 1). A line
 /// without a recognisable header comes back whole as the message (only a trailing line end
 /// removed).
-pub fn split_header(line: &str, default_year: i16) -> Record {
+pub fn split_header(line: &str, default_year: i16) -> Record<'_> {
     let s = line.trim_end_matches(['\r', '\n']);
     if s.bytes().take(40).any(|b| b == b'=') {
         if let Some(r) = logfmt(s.trim(), default_year) {
@@ -1596,15 +1874,15 @@ pub fn split_header(line: &str, default_year: i16) -> Record {
         });
     }
     let message = if sc.committed == 0 {
-        s.to_string()
+        s
     } else {
-        s[sc.committed..].trim().to_string()
+        s[sc.committed..].trim()
     };
     Record {
         time: sc.time,
         level: sc.level,
-        service: sc.service,
-        message,
+        service: sc.service.map(Into::into),
+        message: message.into(),
         count: 1,
     }
 }
@@ -1949,6 +2227,103 @@ mod tests {
         assert_eq!(full[1].message, "Retrying charge (attempt 2 of 5)");
     }
 
+    /// Header shapes of many systems, for the shortcut tests.
+    const SHAPES: &[&str] = &[
+        "Nov 21 14:00:00 web-1 payments[5100]: Charged order 90001 for 100 cents",
+        "Jun  9 06:06:20 combo syslogd 1.4.1: restart.",
+        "<13>Nov 21 14:00:05 web-1 app: hello",
+        "[Sun Dec 04 04:47:44 2005] [notice] workerEnv.init() ok /etc/httpd/conf/workers2.properties",
+        "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected",
+        "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 for block blk_38865049064139660 terminating",
+        "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.mapreduce.v2.app.MRAppMaster: Created MRAppMaster",
+        "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
+        "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO nova.osapi_compute.wsgi.server [req-38101a0b] 10.11.10.1 \"GET /v2/servers HTTP/1.1\" status: 200",
+        "17/06/09 20:10:40 INFO executor.CoarseGrainedExecutorBackend: Registered signal handlers",
+        "2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181:FastLeaderElection@774] - Notification time out: 3200",
+        "134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component State Change",
+        "I1001 12:00:00.123456    1234 server.go:42] Listening",
+        "10-01 12:00:00.123  1234  5678 W ActivityManager: Slow operation",
+        "2024-03-01T14:02:00.123+02:00 WARN checkout - Retrying connect",
+        "1445144423722 INFO worker started",
+        "10/Oct/2000:13:55:36 -0700 GET /index.html 200",
+        "12:00:00.123 [main] DEBUG app - tick",
+        "Sun Dec 04 04:47:44 2005 client denied",
+    ];
+
+    /// `line` with its digits replaced, in order, by `digits` (cycled).
+    fn with_digits(line: &str, digits: &[u8]) -> String {
+        let mut k = 0;
+        line.bytes()
+            .map(|b| {
+                if b.is_ascii_digit() && !digits.is_empty() {
+                    k += 1;
+                    char::from(b'0' + digits[(k - 1) % digits.len()] % 10)
+                } else {
+                    char::from(b)
+                }
+            })
+            .collect()
+    }
+
+    /// Splits `variant` after `first` left its layout, and in full.
+    fn shortcut_and_full<'v>(first: &str, variant: &'v str) -> (Record<'v>, Record<'v>) {
+        LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
+        split_header(first, 2026);
+        let shortcut = split_header(variant, 2026);
+        LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
+        (shortcut, split_header(variant, 2026))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        /// A line of the same shape (other digits, in or out of range) splits through a
+        /// layout exactly as a full scan splits it.
+        #[test]
+        fn the_layout_shortcut_reads_other_digits_as_a_full_scan(
+            which in 0..SHAPES.len(),
+            digits in proptest::collection::vec(0u8..10, 1..40),
+        ) {
+            let line = SHAPES[which];
+            let variant = with_digits(line, &digits);
+            let (shortcut, full) = shortcut_and_full(line, &variant);
+            proptest::prop_assert_eq!(shortcut, full, "{} after {}", variant, line);
+        }
+    }
+
+    #[test]
+    fn the_layout_shortcut_reads_loghub_lines_with_other_digits_as_a_full_scan() {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/loghub");
+        let Ok(systems) = std::fs::read_dir(&dir) else {
+            println!("skipping: {} not found", dir.display());
+            return;
+        };
+        let mut seed = 0x9e37_79b9_u64;
+        let mut checked = 0;
+        for system in systems.flatten() {
+            let name = system.file_name().to_string_lossy().into_owned();
+            let Ok(log) = std::fs::read_to_string(system.path().join(format!("{name}_2k.log")))
+            else {
+                continue;
+            };
+            for line in log.lines().step_by(7) {
+                let digits: Vec<u8> = (0..24)
+                    .map(|_| {
+                        seed = seed
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        (seed >> 33) as u8 % 10
+                    })
+                    .collect();
+                let variant = with_digits(line, &digits);
+                let (shortcut, full) = shortcut_and_full(line, &variant);
+                assert_eq!(shortcut, full, "{name}: {variant:?} after {line:?}");
+                checked += 1;
+            }
+        }
+        println!("{checked} variants checked");
+    }
+
     #[test]
     fn the_iso_shortcut_reads_as_the_pattern_does() {
         for text in [
@@ -1966,8 +2341,8 @@ mod tests {
         ] {
             let nd = 4;
             let nb = text.as_bytes()[4];
-            let slow = time_by_patterns(text, 2024, nd, nb, false, false);
-            if let Some(fast) = iso_fast(text) {
+            let slow = time_by_patterns(text, 2024, nd, nb, false, false).found;
+            if let Ok(fast) = iso_fast(text) {
                 let slow = slow.unwrap_or_else(|| panic!("{text}: only the shortcut reads it"));
                 assert_eq!((fast.end, fast.ts), (slow.end, slow.ts), "{text}");
             }

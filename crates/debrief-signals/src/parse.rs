@@ -109,7 +109,10 @@ impl Parse<'_> {
                             let t = clustering
                                 .template_of(&key)
                                 .or_else(|| clustering.template_of(crate::miner::OVERFLOW));
-                            rows.push((t, (format == OutputFormat::Jsonl).then_some(record)));
+                            rows.push((
+                                t,
+                                (format == OutputFormat::Jsonl).then(|| record.into_owned()),
+                            ));
                         }
                         Line::Skipped => rows.push((None, None)),
                     }
@@ -145,7 +148,7 @@ impl Parse<'_> {
                                 time: record.as_ref().and_then(|r| r.time.map(|t| t.to_string())),
                                 level: record.as_ref().and_then(|r| r.level.map(|l| l.as_str())),
                                 service: record.as_ref().and_then(|r| r.service.as_deref()),
-                                message: record.as_ref().map(|r| r.message.as_str()),
+                                message: record.as_ref().map(|r| &*r.message),
                             };
                             serde_json::to_writer(&mut *out, &row)?;
                             out.write_all(b"\n")?;

@@ -41,7 +41,7 @@ impl LineParser {
     }
 
     /// Splits a line into a record.
-    pub fn record(&self, line: &str) -> Record {
+    pub fn record<'l>(&self, line: &'l str) -> Record<'l> {
         match self.header {
             HeaderMode::None => Record::new(line.trim()),
             HeaderMode::Auto => {

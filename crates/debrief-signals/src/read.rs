@@ -230,11 +230,54 @@ pub enum Line<'a> {
 pub fn lines<'a>(chunk: &'a [u8], stats: &'a mut ReadStats) -> impl Iterator<Item = Line<'a>> + 'a {
     // Every chunk ends with '\n'; an empty chunk has no line.
     let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
-    (!chunk.is_empty())
-        .then(|| body.split(|&b| b == b'\n'))
-        .into_iter()
-        .flatten()
-        .map(move |raw| check_line(raw, stats))
+    // Most chunks are plain text: valid UTF-8 with no control byte but tabs, newlines and
+    // carriage returns. Two passes over the whole chunk decide it, and its lines then need
+    // no check of their own but for emptiness (and a carriage return, if the chunk has one).
+    let plain = if chunk.is_empty() || has_controls(body) {
+        None
+    } else {
+        std::str::from_utf8(body)
+            .ok()
+            .map(|text| (text, memchr::memchr(b'\r', body).is_some()))
+    };
+    let mut rest = (!chunk.is_empty()).then_some(body);
+    std::iter::from_fn(move || {
+        let b = rest?;
+        let (raw, next) = match memchr::memchr(b'\n', b) {
+            Some(i) => (&b[..i], Some(&b[i + 1..])),
+            None => (b, None),
+        };
+        rest = next;
+        Some(match plain {
+            Some((text, false)) => {
+                // `raw` is a slice of `body`, which is `text`: the same bytes.
+                let at = raw.as_ptr() as usize - body.as_ptr() as usize;
+                check_plain(&text[at..at + raw.len()], stats)
+            }
+            _ => check_line(raw, stats),
+        })
+    })
+}
+
+/// Whether `bytes` holds a control byte other than tab, newline and carriage return.
+/// Written without an early exit so that it runs on whole vectors.
+fn has_controls(bytes: &[u8]) -> bool {
+    bytes.chunks(4096).any(|part| {
+        part.iter().fold(false, |acc, &b| {
+            acc | ((b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r'))
+        })
+    })
+}
+
+/// A line of a chunk known to be valid UTF-8 with no control byte but tabs.
+fn check_plain<'a>(line: &'a str, stats: &mut ReadStats) -> Line<'a> {
+    stats.lines += 1;
+    if line.bytes().all(|b| b.is_ascii_whitespace()) {
+        stats.empty += 1;
+        return Line::Skipped;
+    }
+    stats.parsed += 1;
+    Line::Text(Cow::Borrowed(line))
 }
 
 fn check_line<'a>(raw: &'a [u8], stats: &mut ReadStats) -> Line<'a> {
@@ -284,6 +327,74 @@ fn is_binary(raw: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
+
+    /// What `lines` gives, as owned values.
+    fn outcome(chunk: &[u8]) -> (Vec<Option<String>>, ReadStats) {
+        let mut stats = ReadStats::default();
+        let got = lines(chunk, &mut stats)
+            .map(|l| match l {
+                Line::Text(t) => Some(t.into_owned()),
+                Line::Skipped => None,
+            })
+            .collect();
+        (got, stats)
+    }
+
+    /// Every line checked on its own: what the plain-chunk shortcut must agree with.
+    fn line_by_line(chunk: &[u8]) -> (Vec<Option<String>>, ReadStats) {
+        let mut stats = ReadStats::default();
+        let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+        let got = if chunk.is_empty() {
+            Vec::new()
+        } else {
+            body.split(|&b| b == b'\n')
+                .map(|raw| match check_line(raw, &mut stats) {
+                    Line::Text(t) => Some(t.into_owned()),
+                    Line::Skipped => None,
+                })
+                .collect()
+        };
+        (got, stats)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(500))]
+        #[test]
+        fn the_plain_chunk_shortcut_checks_as_each_line_would(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[ -~\t]{0,12}").unwrap().prop_map(String::into_bytes),
+                    proptest::string::string_regex("[ \t\r]{0,3}").unwrap().prop_map(String::into_bytes),
+                    proptest::collection::vec(proptest::prelude::any::<u8>(), 0..6),
+                    proptest::prelude::Just(b"\n".to_vec()),
+                    proptest::prelude::Just("é €".as_bytes().to_vec()),
+                ],
+                0..16,
+            )
+        ) {
+            let mut chunk: Vec<u8> = parts.concat();
+            chunk.push(b'\n');
+            proptest::prop_assert_eq!(outcome(&chunk), line_by_line(&chunk));
+        }
+    }
+
+    #[test]
+    fn plain_chunks_count_empty_lines_and_keep_the_rest() {
+        let chunk = b"one\n  \t\n\ntwo words\n";
+        let (got, stats) = outcome(chunk);
+        assert_eq!(
+            got,
+            [
+                Some("one".to_string()),
+                None,
+                None,
+                Some("two words".to_string())
+            ]
+        );
+        assert_eq!((stats.lines, stats.parsed, stats.empty), (4, 2, 2));
+        assert_eq!(outcome(chunk), line_by_line(chunk));
+    }
 
     fn read_all(input: &[u8]) -> (Vec<String>, ReadStats) {
         let mut r = ChunkReader::new(io::BufReader::with_capacity(7, input));

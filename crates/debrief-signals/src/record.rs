@@ -1,5 +1,7 @@
 //! One log line as debrief understands it: when, how loud, from where, and what it says.
 
+use std::borrow::Cow;
+
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -67,30 +69,42 @@ impl Level {
     }
 }
 
-/// A log line split into its header fields and its message.
+/// A log line split into its header fields and its message. The text fields borrow from the
+/// line where they can, so splitting a line allocates nothing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Record {
+pub struct Record<'a> {
     /// The line's own time, when it carries one that could be read.
     pub time: Option<Timestamp>,
     pub level: Option<Level>,
     /// Service, unit, component or object the line is about, when the format names one.
-    pub service: Option<String>,
+    pub service: Option<Cow<'a, str>>,
     /// The message: what a template miner should see.
-    pub message: String,
+    pub message: Cow<'a, str>,
     /// How many occurrences this record stands for: 1 for a log line, a Kubernetes event's
     /// `count` for an event that the cluster folded together.
     pub count: u64,
 }
 
-impl Record {
+impl<'a> Record<'a> {
     /// A record with only a message, seen once.
-    pub fn new(message: impl Into<String>) -> Record {
+    pub fn new(message: impl Into<Cow<'a, str>>) -> Record<'a> {
         Record {
             time: None,
             level: None,
             service: None,
             message: message.into(),
             count: 1,
+        }
+    }
+
+    /// The same record, owning its text.
+    pub fn into_owned(self) -> Record<'static> {
+        Record {
+            time: self.time,
+            level: self.level,
+            service: self.service.map(|s| Cow::Owned(s.into_owned())),
+            message: Cow::Owned(self.message.into_owned()),
+            count: self.count,
         }
     }
 }

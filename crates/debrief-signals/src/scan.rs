@@ -197,7 +197,7 @@ pub fn scan_records(
     for r in records {
         let line = match &r.service {
             Some(s) => format!("{s} {}", r.message),
-            None => r.message.clone(),
+            None => r.message.to_string(),
         };
         count_record(
             &mut chunk, parser, r, &line, scanned_at, &mut key, &mut spans,

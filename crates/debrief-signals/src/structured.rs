@@ -239,7 +239,7 @@ fn pick<'k, T>(
 /// ECS, OTel-like), Docker's json-file lines and `journalctl -o json` lines. `None` when the
 /// line is not a JSON object. An object without a message field gets the compact JSON of
 /// its other fields (time, level and service fields left out) as message.
-pub fn parse_json_line(line: &str, default_year: i16) -> Option<Record> {
+pub fn parse_json_line(line: &str, default_year: i16) -> Option<Record<'static>> {
     let t = line.trim().trim_start_matches('\u{feff}');
     if !t.starts_with('{') {
         return None;
@@ -250,7 +250,7 @@ pub fn parse_json_line(line: &str, default_year: i16) -> Option<Record> {
     Some(record_of(&obj, default_year))
 }
 
-fn record_of(obj: &Map<String, Value>, default_year: i16) -> Record {
+fn record_of(obj: &Map<String, Value>, default_year: i16) -> Record<'static> {
     let time = pick(obj, TIME_KEYS, |k, v| time_value(k, v, default_year)).map(|(_, t)| t);
     let level = pick(obj, LEVEL_KEYS, level_value).map(|(_, l)| l);
     let service = pick(obj, SERVICE_KEYS, |_, v| {
@@ -263,8 +263,8 @@ fn record_of(obj: &Map<String, Value>, default_year: i16) -> Record {
     let mut record = Record {
         time,
         level,
-        service,
-        message: String::new(),
+        service: service.map(Into::into),
+        message: "".into(),
         count: 1,
     };
 
@@ -279,13 +279,13 @@ fn record_of(obj: &Map<String, Value>, default_year: i16) -> Record {
                 } else {
                     None
                 };
-                let inner = inner.unwrap_or_else(|| split_header(text, default_year));
+                let inner = inner.unwrap_or_else(|| split_header(text, default_year).into_owned());
                 record.time = record.time.or(inner.time);
                 record.level = record.level.or(inner.level);
                 record.service = record.service.or(inner.service);
                 record.message = inner.message;
             } else {
-                record.message = text.trim().to_string();
+                record.message = text.trim().to_string().into();
             }
             // the error a structured logger put beside the message
             let error = ERROR_KEYS
@@ -296,9 +296,9 @@ fn record_of(obj: &Map<String, Value>, default_year: i16) -> Record {
                 .filter(|e| !e.is_empty() && !record.message.contains(*e));
             if let Some(e) = error {
                 if record.message.is_empty() {
-                    record.message = e.to_string();
+                    record.message = e.to_string().into();
                 } else {
-                    record.message = format!("{}: {e}", record.message);
+                    record.message = format!("{}: {e}", record.message).into();
                 }
             }
         }
@@ -314,7 +314,7 @@ fn record_of(obj: &Map<String, Value>, default_year: i16) -> Record {
                     }
                 }
             }
-            record.message = Value::Object(rest).to_string();
+            record.message = Value::Object(rest).to_string().into();
         }
     }
     record
@@ -366,7 +366,7 @@ pub fn is_json_document(head: &[u8]) -> bool {
     }
 }
 
-pub fn parse_k8s_events(doc: &str) -> Result<Vec<Record>, String> {
+pub fn parse_k8s_events(doc: &str) -> Result<Vec<Record<'static>>, String> {
     let v: Value = serde_json::from_str(doc.trim().trim_start_matches('\u{feff}'))
         .map_err(|e| format!("not a JSON document: {e}"))?;
     let items: Vec<&Value> = match &v {
@@ -395,7 +395,7 @@ pub fn parse_k8s_events(doc: &str) -> Result<Vec<Record>, String> {
     Ok(records)
 }
 
-fn event_record(o: &Map<String, Value>) -> Record {
+fn event_record(o: &Map<String, Value>) -> Record<'static> {
     let reason = str_at(o, "reason");
     let note = str_at(o, "message").or_else(|| str_at(o, "note"));
     let message = match (reason, note) {
@@ -440,8 +440,8 @@ fn event_record(o: &Map<String, Value>) -> Record {
     Record {
         time,
         level: Some(level),
-        service,
-        message,
+        service: service.map(Into::into),
+        message: message.into(),
         count,
     }
 }
