@@ -199,23 +199,36 @@ impl Part {
 /// Where each part of a matched time is, as byte ranges of the text the time starts.
 /// Lines of the same shape (the same bytes, digits aside) have their parts at the same
 /// places, so a line's time can be read again from these ranges without a pattern.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Parts([Option<(u32, u32)>; Part::COUNT]);
+/// A part that did not match is `(u16::MAX, u16::MAX)` (times sit at a line's start, so
+/// their parts are far below that).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Parts([(u16, u16); Part::COUNT]);
 
 impl Parts {
+    const ABSENT: (u16, u16) = (u16::MAX, u16::MAX);
+
     fn from_captures(re: &Regex, caps: &Captures<'_>) -> Parts {
-        let mut parts = Parts::default();
+        let mut parts = Parts([Parts::ABSENT; Part::COUNT]);
         for (i, name) in re.capture_names().enumerate() {
             if let (Some(part), Some(m)) = (name.and_then(Part::from_name), caps.get(i)) {
-                parts.0[part as usize] = Some((m.start() as u32, m.end() as u32));
+                if let (Ok(a), Ok(b)) = (u16::try_from(m.start()), u16::try_from(m.end())) {
+                    parts.0[part as usize] = (a, b);
+                }
             }
         }
         parts
     }
 
+    fn has(&self, part: Part) -> bool {
+        self.0[part as usize] != Parts::ABSENT
+    }
+
     fn get<'t>(&self, text: &'t str, part: Part) -> Option<&'t str> {
-        let (a, b) = self.0[part as usize]?;
-        text.get(a as usize..b as usize)
+        let (a, b) = self.0[part as usize];
+        if (a, b) == Parts::ABSENT {
+            return None;
+        }
+        text.get(usize::from(a)..usize::from(b))
     }
 
     fn num(&self, text: &str, part: Part) -> Option<i64> {
@@ -659,16 +672,13 @@ fn time_by_patterns(
             if end > 0 && matches!(bytes[end - 1], b' ' | b'\t') {
                 end -= 1;
             }
-            parts.0[Part::Off as usize] = None;
+            parts.0[Part::Off as usize] = Parts::ABSENT;
             if !boundary_ok(s, end) {
                 continue;
             }
         }
         // A ctime's trailing year must start with 19 or 20: a value, not a shape.
-        if kind == TimeKind::Ctime
-            && parts.0[Part::Y2b as usize].is_none()
-            && trailing_year_like(&s[end..])
-        {
+        if kind == TimeKind::Ctime && !parts.has(Part::Y2b) && trailing_year_like(&s[end..]) {
             value_dependent = true;
         }
         match decode(kind, &parts, s, end, default_year) {
