@@ -23,6 +23,8 @@ use regex::{Captures, Regex};
 
 use crate::record::{Level, Record};
 
+mod shapes;
+
 // ---------------------------------------------------------------------------------------
 // Timestamps
 // ---------------------------------------------------------------------------------------
@@ -516,8 +518,13 @@ fn read_time(s: &str, default_year: i16) -> TimeRead {
     if !first.is_ascii_digit() && !starts_alpha {
         return none;
     }
-    let glog_ok = starts_alpha && bytes.get(1).is_some_and(u8::is_ascii_digit);
-    let ctime_ok = starts_alpha && bytes.len() >= 3 && {
+    // glog: a level letter, four digits and a space; ctime: a month or weekday name and a
+    // space or comma. What the patterns ask first, asked without them.
+    let glog_ok = matches!(first, b'I' | b'W' | b'E' | b'F' | b'D')
+        && bytes.len() > 5
+        && bytes[1..5].iter().all(u8::is_ascii_digit)
+        && bytes[5] == b' ';
+    let ctime_ok = starts_alpha && matches!(bytes.get(3), Some(b' ' | b',')) && {
         let head = [
             bytes[0].to_ascii_lowercase(),
             bytes[1].to_ascii_lowercase(),
@@ -781,29 +788,13 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("valid header pattern")
 }
 
-/// `sshd[1234]:`, `sshd(pam_unix)[19939]:`, `app[web.1]:`
-static PROG: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9_.\-/()@]+\[[\w.\-:]*\]:$"));
 /// `kernel:`, `1.4.1:` (a syslog tag without pid)
 static NAME_COLON: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9_.\-/()@]*[A-Za-z0-9_)]:$"));
-/// `main.go:42:`, `server.go:123]`, `server/main.go:42`
-static LOC: LazyLock<Regex> = LazyLock::new(|| re(r"^[\w.\-/]+\.[A-Za-z]{1,5}:[0-9]+[:\]]?$"));
 /// `nova.osapi_compute.wsgi.server`, `c.e.demo.DemoApplication`
 static DOTTED: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z_][\w$\-]*(?:\.[\w$\-]+)+$"));
 static HOSTLIKE: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-z0-9][a-z0-9.\-_]*$"));
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| re(r"^-?[0-9]+$"));
-/// nginx's `1234#1234:`
-static PID_COLON: LazyLock<Regex> = LazyLock::new(|| re(r"^[0-9]+(?:#[0-9]+)?:$"));
-/// A word of letters only, with at least one lower-case letter: message prose, likely.
-static PLAIN: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z]*[a-z][A-Za-z]*$"));
-/// `[1234]`, `[pid 1234:tid 5678]`, `#1234`
-static PID_BRACKET: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)^(?:pid[ :=]?\s*[0-9]+.*|#?[0-9]+)$"));
-/// Python's default `ERROR:root:message`
-static LEVEL_LOGGER: LazyLock<Regex> = LazyLock::new(|| re(r"^([A-Z]{3,}):([\w.$\-]+):"));
 static CAMEL: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$"));
 static LOGGER_CHARS: LazyLock<Regex> = LazyLock::new(|| re(r"^[\w.$/:\-<>#@]+$"));
-static UPTIME: LazyLock<Regex> = LazyLock::new(|| re(r"^[0-9]+\.[0-9]+$"));
-static PRI: LazyLock<Regex> = LazyLock::new(|| re(r"^[0-9]{1,3}$"));
 /// A container runtime (CRI) prefix after the first time: ` stdout F `.
 static CRI: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[ \t]+(?:stdout|stderr)[ \t]+[FP](?:[ \t]+|$)"));
@@ -884,7 +875,7 @@ impl<'a> Tok<'a> {
     }
 
     fn is_plain(&self) -> bool {
-        self.kind == Kind::Word && PLAIN.is_match(self.text)
+        self.kind == Kind::Word && shapes::plain(self.text)
     }
 
     /// A level written loud: `[warn]`, `<INFO>`, `ERROR`, `WARNING:`.
@@ -1004,7 +995,7 @@ fn token_at<'s>(
             let whole = &s[i..e];
             let inner = s[i + 1..e - 1].trim();
             if c == b'<' {
-                if PRI.is_match(inner) {
+                if shapes::pri(inner) {
                     let p: u32 = inner.parse().unwrap_or(0);
                     if let Some(lv) = Level::from_syslog_priority((p & 7) as u8) {
                         return Tok::with_level(Kind::Pri, e, whole, lv);
@@ -1028,16 +1019,16 @@ fn token_at<'s>(
                 *value_dependent |= read.value_dependent;
                 if let Some(m) = read.found {
                     let tail = inner[m.end..].trim();
-                    if tail.is_empty() || PID_BRACKET.is_match(tail) {
+                    if tail.is_empty() || shapes::pid_bracket(tail) {
                         let base = inner.as_ptr() as usize - s.as_ptr() as usize;
                         return Tok::time(e, whole, &m, base);
                     }
                 }
                 // the kernel's uptime `[   12.345678]`
-                if UPTIME.is_match(inner) {
+                if shapes::uptime(inner) {
                     return Tok::new(Kind::Time, e, whole);
                 }
-                if PID_BRACKET.is_match(inner) {
+                if shapes::pid_bracket(inner) {
                     return Tok::new(Kind::Pid, e, whole);
                 }
                 return Tok::new(Kind::Bracket, e, whole);
@@ -1066,27 +1057,24 @@ fn token_at<'s>(
             return Tok::with_level(Kind::Level, j, t, lv);
         }
     }
-    if let Some(caps) = LEVEL_LOGGER.captures(t) {
-        if let (Some(whole), Some(lv)) = (
-            caps.get(0),
-            caps.get(1).and_then(|w| Level::from_word(w.as_str())),
-        ) {
-            return Tok::with_level(Kind::LevelLogger, i + whole.end(), whole.as_str(), lv);
+    if let Some((end, word)) = shapes::level_logger(t) {
+        if let Some(lv) = Level::from_word(word) {
+            return Tok::with_level(Kind::LevelLogger, i + end, &t[..end], lv);
         }
     }
     if t.starts_with(['"', '\'', '{']) {
         return Tok::new(Kind::Stop, j, t);
     }
-    if NUMBER.is_match(t) {
+    if shapes::number(t) {
         return Tok::new(Kind::Num, j, t);
     }
-    if PROG.is_match(t) {
+    if shapes::prog(t) {
         return Tok::new(Kind::Prog, j, t);
     }
-    if LOC.is_match(t) {
+    if shapes::loc(t) {
         return Tok::new(Kind::Loc, j, t);
     }
-    if PID_COLON.is_match(t) {
+    if shapes::pid_colon(t) {
         return Tok::new(Kind::PidColon, j, t);
     }
     if t.ends_with(':') && t.len() > 1 {

@@ -24,15 +24,22 @@ impl Level {
     pub fn from_word(word: &str) -> Option<Level> {
         let w =
             word.trim_matches(|c: char| matches!(c, '[' | ']' | '<' | '>' | '(' | ')' | ':' | ','));
-        let level = match w.to_ascii_lowercase().as_str() {
-            "trace" | "trc" | "finest" | "finer" => Level::Trace,
-            "debug" | "dbg" | "fine" | "verbose" => Level::Debug,
-            "info" | "inf" | "information" | "informational" | "config" => Level::Info,
-            "notice" => Level::Notice,
-            "warn" | "warning" | "wrn" => Level::Warn,
-            "error" | "err" | "severe" | "eror" => Level::Error,
-            "fatal" | "crit" | "critical" | "alert" | "emerg" | "emergency" | "panic"
-            | "failure" => Level::Fatal,
+        // The longest level word has 13 letters: lower-case it on the stack.
+        let mut buf = [0u8; 13];
+        let Some(lower) = buf.get_mut(..w.len()) else {
+            return None;
+        };
+        lower.copy_from_slice(w.as_bytes());
+        lower.make_ascii_lowercase();
+        let level = match &*lower {
+            b"trace" | b"trc" | b"finest" | b"finer" => Level::Trace,
+            b"debug" | b"dbg" | b"fine" | b"verbose" => Level::Debug,
+            b"info" | b"inf" | b"information" | b"informational" | b"config" => Level::Info,
+            b"notice" => Level::Notice,
+            b"warn" | b"warning" | b"wrn" => Level::Warn,
+            b"error" | b"err" | b"severe" | b"eror" => Level::Error,
+            b"fatal" | b"crit" | b"critical" | b"alert" | b"emerg" | b"emergency" | b"panic"
+            | b"failure" => Level::Fatal,
             _ => return None,
         };
         Some(level)
