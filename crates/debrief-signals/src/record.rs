@@ -26,9 +26,7 @@ impl Level {
             word.trim_matches(|c: char| matches!(c, '[' | ']' | '<' | '>' | '(' | ')' | ':' | ','));
         // The longest level word has 13 letters: lower-case it on the stack.
         let mut buf = [0u8; 13];
-        let Some(lower) = buf.get_mut(..w.len()) else {
-            return None;
-        };
+        let lower = buf.get_mut(..w.len())?;
         lower.copy_from_slice(w.as_bytes());
         lower.make_ascii_lowercase();
         let level = match &*lower {
