@@ -111,6 +111,9 @@ const fn is_delim(b: u8) -> bool {
 fn mask_plain(text: &str, base: usize, out: &mut String, mut spans: Option<&mut Vec<Span>>) {
     let bytes = text.as_bytes();
     let mut i = 0;
+    // Whether the output ends with a token that is exactly `<*>`: worked out once from
+    // what is already written, then kept up to date token by token.
+    let mut prev_var = ends_with_var_token(out);
     while i < bytes.len() {
         while i < bytes.len() && bytes[i].is_ascii_whitespace() {
             i += 1;
@@ -123,7 +126,6 @@ fn mask_plain(text: &str, base: usize, out: &mut String, mut spans: Option<&mut 
             break;
         }
         let token = &text[start..i];
-        let prev_var = out.ends_with(VAR) && ends_with_var_token(out);
         if !out.is_empty() && !out.ends_with(' ') {
             out.push(' ');
         }
@@ -136,6 +138,7 @@ fn mask_plain(text: &str, base: usize, out: &mut String, mut spans: Option<&mut 
                 if let Some(last) = spans.as_deref_mut().and_then(|s| s.last_mut()) {
                     last.1 = base + start + core.len();
                 }
+                prev_var = trail.is_empty();
                 continue;
             }
             // A run of variables is one variable (`delete <*> <*> <*>` → `delete <*>`).
@@ -152,9 +155,12 @@ fn mask_plain(text: &str, base: usize, out: &mut String, mut spans: Option<&mut 
             if let Some(s) = spans.as_deref_mut() {
                 s.push((base + start, base + i));
             }
+            prev_var = true;
             continue;
         }
+        let at = out.len();
         mask_token(token, base + start, out, spans.as_deref_mut());
+        prev_var = &out[at..] == VAR;
     }
 }
 
@@ -399,14 +405,24 @@ fn quoted_value(token: &str) -> Option<&str> {
 
 /// Splits leading and trailing brackets and punctuation off a token.
 fn trim_punct(token: &str) -> (&str, &str, &str) {
-    let lead = token.len()
-        - token
-            .trim_start_matches(['(', '[', '{', '<', '"', '\''])
-            .len();
-    let core = &token[lead..];
-    let core_trimmed = core.trim_end_matches([')', ']', '}', '>', '"', '\'', ',', ';', '.', ':']);
-    let trail = &core[core_trimmed.len()..];
-    (&token[..lead], core_trimmed, trail)
+    let b = token.as_bytes();
+    let lead = b
+        .iter()
+        .take_while(|c| matches!(c, b'(' | b'[' | b'{' | b'<' | b'"' | b'\''))
+        .count();
+    let trail = b[lead..]
+        .iter()
+        .rev()
+        .take_while(|c| {
+            matches!(
+                c,
+                b')' | b']' | b'}' | b'>' | b'"' | b'\'' | b',' | b';' | b'.' | b':'
+            )
+        })
+        .count();
+    // ASCII bytes at both ends: the cuts fall on character boundaries.
+    let core_end = b.len() - trail;
+    (&token[..lead], &token[lead..core_end], &token[core_end..])
 }
 
 fn is_var_segment(seg: &str) -> bool {
