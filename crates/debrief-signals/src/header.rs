@@ -1123,6 +1123,10 @@ struct Layout {
     service: Option<(usize, usize)>,
     /// Every time the scan read, to be read again.
     checks: Vec<TimeCheck>,
+    /// Bracket groups the scan read as nothing but brackets (`[req-9a3f… - - -]`): their
+    /// letters and digits are [`WILD`] in the shape, and each is read again to check that it
+    /// still is a plain bracket group ending at the same byte.
+    opaque: Vec<(usize, usize)>,
     /// Which of `checks` is the line's time.
     time: Option<usize>,
 }
@@ -1139,19 +1143,63 @@ fn shape(s: &str, horizon: usize) -> Vec<u8> {
 fn normalize_into(b: &[u8], n: usize, out: &mut Vec<u8>) {
     out.clear();
     let end = n.min(b.len());
-    out.extend(
-        b[..end]
-            .iter()
-            .map(|&c| if c.is_ascii_digit() { b'0' } else { c }),
-    );
+    out.extend(b[..end].iter().map(|&c| digit_as_zero(c)));
     if end < n {
         out.push(0xff);
     }
 }
 
+fn digit_as_zero(b: u8) -> u8 {
+    if b.wrapping_sub(b'0') < 10 { b'0' } else { b }
+}
+
+/// In a shape: any ASCII letter or digit (a byte UTF-8 text never holds).
+const WILD: u8 = 0xfe;
+
+/// Whether the line byte `b` fits the shape byte `want`.
+fn fits_byte(want: u8, b: u8) -> bool {
+    want == digit_as_zero(b) || (want == WILD && b.is_ascii_alphanumeric())
+}
+
 impl Layout {
+    /// Whether `line` has this layout's shape: what [`shape`] would make of it, compared
+    /// without making it.
+    fn fits(&self, line: &[u8]) -> bool {
+        let Some((&last, body)) = self.shape.split_last() else {
+            return false;
+        };
+        let Some(head) = line.get(..body.len()) else {
+            return false;
+        };
+        // Lines of one file differ most near the end of the header (logger names, levels):
+        // look there first.
+        let tail = body.len().saturating_sub(8);
+        if !body[tail..]
+            .iter()
+            .zip(&head[tail..])
+            .all(|(&want, &b)| fits_byte(want, b))
+        {
+            return false;
+        }
+        // No early exit, so that the loop runs on whole vectors.
+        let fits = body
+            .iter()
+            .zip(head)
+            .fold(true, |acc, (&want, &b)| acc & fits_byte(want, b));
+        fits && match line.get(body.len()) {
+            Some(&b) => digit_as_zero(b) == last,
+            None => last == 0xff,
+        }
+    }
+
     /// Splits a line of this layout's shape, or `None` when its time does not read the same.
     fn apply<'s>(&self, s: &'s str, default_year: i16) -> Option<Record<'s>> {
+        for &(start, end) in &self.opaque {
+            let tok = next_token(s, start, default_year, false);
+            if tok.kind != Kind::Bracket || tok.end != end || tok.value_dependent {
+                return None;
+            }
+        }
         let mut time = None;
         for (k, check) in self.checks.iter().enumerate() {
             let m = check.read(s, default_year)?;
@@ -1185,8 +1233,6 @@ const LAYOUTS: usize = 16;
 struct Memo {
     /// The layouts of recent lines, most recently used first.
     layouts: Vec<Layout>,
-    /// A buffer for the normalized start of the line being split.
-    norm: Vec<u8>,
 }
 
 thread_local! {
@@ -1212,6 +1258,8 @@ struct Scanner<'a> {
     value_dependent: std::cell::Cell<bool>,
     /// Every time read so far, and which of them is the line's time.
     checks: std::cell::RefCell<Vec<TimeCheck>>,
+    /// Plain bracket groups read so far.
+    opaque: std::cell::RefCell<Vec<(usize, usize)>>,
     time_at: Option<TimeCheck>,
     /// Where the service name is in the line; `None` with a service means not a slice.
     service_span: Option<(usize, usize)>,
@@ -1235,6 +1283,7 @@ impl<'a> Scanner<'a> {
             horizon: std::cell::Cell::new(0),
             value_dependent: std::cell::Cell::new(false),
             checks: std::cell::RefCell::new(Vec::new()),
+            opaque: std::cell::RefCell::new(Vec::new()),
             time_at: None,
             service_span: None,
         }
@@ -1259,6 +1308,13 @@ impl<'a> Scanner<'a> {
             let mut checks = self.checks.borrow_mut();
             if !checks.contains(&check) {
                 checks.push(check);
+            }
+        }
+        if tok.kind == Kind::Bracket {
+            let span = (tok.end - tok.text.len(), tok.end);
+            let mut opaque = self.opaque.borrow_mut();
+            if !opaque.contains(&span) {
+                opaque.push(span);
             }
         }
     }
@@ -1305,17 +1361,30 @@ impl<'a> Scanner<'a> {
         let layout = (!self.value_dependent.get()
             && (self.service.is_none() || self.service_span.is_some())
             && (self.time.is_none() || time_index.is_some()))
-        .then(|| Layout {
+        .then(|| {
             // Whitespace after the last token read was skipped and the byte after it looked at.
-            shape: shape(
+            let mut shape = shape(
                 self.s,
                 skip_ws(self.s, self.horizon.get().max(self.committed)) + 1,
-            ),
-            committed: self.committed,
-            level: self.level,
-            service: self.service_span,
-            time: time_index,
-            checks,
+            );
+            let opaque = self.opaque.take();
+            let line = self.s.as_bytes();
+            for &(start, end) in &opaque {
+                for k in start + 1..end.saturating_sub(1).min(shape.len()) {
+                    if line[k].is_ascii_alphanumeric() {
+                        shape[k] = WILD;
+                    }
+                }
+            }
+            Layout {
+                shape,
+                committed: self.committed,
+                level: self.level,
+                service: self.service_span,
+                time: time_index,
+                checks,
+                opaque,
+            }
         });
         Scan {
             time: self.time,
@@ -1833,8 +1902,11 @@ fn rfc5424(s: &str, default_year: i16) -> Option<Record<'_>> {
 /// without a recognisable header comes back whole as the message (only a trailing line end
 /// removed).
 pub fn split_header(line: &str, default_year: i16) -> Record<'_> {
-    let s = line.trim_end_matches(['\r', '\n']);
-    if s.bytes().take(40).any(|b| b == b'=') {
+    let mut s = line;
+    while let Some(rest) = s.strip_suffix(['\r', '\n']) {
+        s = rest;
+    }
+    if memchr::memchr(b'=', &s.as_bytes()[..s.len().min(40)]).is_some() {
         if let Some(r) = logfmt(s.trim(), default_year) {
             return r;
         }
@@ -1845,13 +1917,8 @@ pub fn split_header(line: &str, default_year: i16) -> Record<'_> {
         }
     }
     let fast = LAST_LAYOUT.with(|m| {
-        let mut m = m.borrow_mut();
-        let Memo { layouts, norm } = &mut *m;
-        let longest = layouts.iter().map(|x| x.shape.len()).max()?;
-        normalize_into(s.as_bytes(), longest, norm);
-        let at = layouts
-            .iter()
-            .position(|x| norm.get(..x.shape.len()) == Some(&x.shape[..]))?;
+        let layouts = &mut m.borrow_mut().layouts;
+        let at = layouts.iter().position(|x| x.fits(s.as_bytes()))?;
         let r = layouts[at].apply(s, default_year)?;
         if at > 0 {
             let hit = layouts.remove(at);
@@ -2246,6 +2313,10 @@ mod tests {
         "10/Oct/2000:13:55:36 -0700 GET /index.html 200",
         "12:00:00.123 [main] DEBUG app - tick",
         "Sun Dec 04 04:47:44 2005 client denied",
+        "2024-03-01 14:02:00 INFO [req-1a2b3c abc] [instance: 9f8e] VM Started",
+        "2024-03-01 14:02:00 INFO [main] app: [info] started",
+        "2024-03-01 14:02:00 [abc] [dec 04 04:47:44] x",
+        "[Sun Dec 04 04:47:44 2005] [abcde] app started",
     ];
 
     /// `line` with its digits replaced, in order, by `digits` (cycled).
@@ -2258,6 +2329,26 @@ mod tests {
                     char::from(b'0' + digits[(k - 1) % digits.len()] % 10)
                 } else {
                     char::from(b)
+                }
+            })
+            .collect()
+    }
+
+    /// `line` with some of its ASCII letters replaced: the k-th letter becomes the letter
+    /// `picks[k]` (same case) when that is below 26, and stays otherwise.
+    fn with_letters(line: &str, picks: &[u8]) -> String {
+        let mut k = 0;
+        line.chars()
+            .map(|c| {
+                if !c.is_ascii_alphabetic() || picks.is_empty() {
+                    return c;
+                }
+                k += 1;
+                let p = picks[(k - 1) % picks.len()];
+                match (p < 26, c.is_ascii_uppercase()) {
+                    (false, _) => c,
+                    (true, true) => char::from(b'A' + p),
+                    (true, false) => char::from(b'a' + p),
                 }
             })
             .collect()
@@ -2285,6 +2376,47 @@ mod tests {
             let variant = with_digits(line, &digits);
             let (shortcut, full) = shortcut_and_full(line, &variant);
             proptest::prop_assert_eq!(shortcut, full, "{} after {}", variant, line);
+        }
+
+        /// The same with letters changed too (a bracket group whose letters changed may
+        /// have become a level, a time or a pid).
+        #[test]
+        fn the_layout_shortcut_reads_other_letters_as_a_full_scan(
+            which in 0..SHAPES.len(),
+            digits in proptest::collection::vec(0u8..10, 1..40),
+            picks in proptest::collection::vec(0u8..40, 1..60),
+        ) {
+            let line = SHAPES[which];
+            let variant = with_letters(&with_digits(line, &digits), &picks);
+            let (shortcut, full) = shortcut_and_full(line, &variant);
+            proptest::prop_assert_eq!(shortcut, full, "{} after {}", variant, line);
+        }
+    }
+
+    #[test]
+    fn a_bracket_group_whose_letters_make_it_something_else_is_scanned_again() {
+        for (first, variant) in [
+            (
+                "2024-03-01 14:02:00 [abcde] x",
+                "2024-03-01 14:02:00 [error] x",
+            ),
+            (
+                "2024-03-01 14:02:00 [abcd] x",
+                "2024-03-01 14:02:00 [WARN] x",
+            ),
+            (
+                "2024-03-01 14:02:00 [abc 1234] x",
+                "2024-03-01 14:02:00 [pid 1234] x",
+            ),
+            (
+                "Jan 01 14:02:00 [abc 04 04:47:44 2005] x",
+                "Jan 01 14:02:00 [Dec 04 04:47:44 2005] x",
+            ),
+        ] {
+            let (shortcut, full) = shortcut_and_full(first, variant);
+            assert_eq!(shortcut, full, "{variant} after {first}");
+            let (_, plain) = shortcut_and_full(first, first);
+            assert_ne!(plain, full, "{variant} must split otherwise than {first}");
         }
     }
 
@@ -2314,6 +2446,10 @@ mod tests {
                     })
                     .collect();
                 let variant = with_digits(line, &digits);
+                let (shortcut, full) = shortcut_and_full(line, &variant);
+                assert_eq!(shortcut, full, "{name}: {variant:?} after {line:?}");
+                let picks: Vec<u8> = digits.iter().map(|d| d * 4 + 1).collect();
+                let variant = with_letters(&variant, &picks);
                 let (shortcut, full) = shortcut_and_full(line, &variant);
                 assert_eq!(shortcut, full, "{name}: {variant:?} after {line:?}");
                 checked += 1;
