@@ -11,6 +11,9 @@
 //! whole token is), or when a token is one quoted value (`"alt0"`, `'bob'`). User masks
 //! (regular expressions from the config file) run first, on the whole message.
 
+use std::cell::RefCell;
+use std::hash::BuildHasher;
+
 use regex::Regex;
 
 /// The text that stands for a variable in a template.
@@ -40,7 +43,11 @@ impl Masker {
             s.clear();
         }
         if self.extra.is_empty() {
-            mask_plain(message, 0, out, spans);
+            if spans.is_none() && message.len() <= SHAPE_CACHE_MAX {
+                SHAPE_CACHE.with(|c| c.borrow_mut().mask(message, out));
+            } else {
+                mask_plain(message, 0, out, spans);
+            }
             return;
         }
         // User masks: cut the message at their matches, mask the pieces between them.
@@ -73,6 +80,49 @@ impl Masker {
         let mut out = String::new();
         self.mask_into(message, &mut out, None);
         out
+    }
+}
+
+/// Messages longer than this are masked without the cache (it holds at most
+/// `SHAPE_CACHE_SLOTS` of them, so its memory stays small).
+const SHAPE_CACHE_MAX: usize = 512;
+const SHAPE_CACHE_SLOTS: usize = 1024;
+
+/// Recently masked messages by shape. The built-in masking looks at digits only as
+/// digits, never at their values (a property test holds it to that), so two messages that
+/// differ only in which digits they have mask the same, and most lines of a log repeat a
+/// recent line's shape: `Found child 6725 in scoreboard slot 10`, then `… 6736 … 10`. One
+/// slot per hash, the newest shape wins.
+struct ShapeCache {
+    /// The message being looked up, digits as `0`.
+    shape: Vec<u8>,
+    slots: Vec<Option<(Box<[u8]>, Box<str>)>>,
+}
+
+thread_local! {
+    static SHAPE_CACHE: RefCell<ShapeCache> = RefCell::new(ShapeCache {
+        shape: Vec::with_capacity(SHAPE_CACHE_MAX),
+        slots: vec![None; SHAPE_CACHE_SLOTS],
+    });
+}
+
+impl ShapeCache {
+    fn mask(&mut self, message: &str, out: &mut String) {
+        self.shape.clear();
+        self.shape.extend(
+            message
+                .bytes()
+                .map(|b| if b.is_ascii_digit() { b'0' } else { b }),
+        );
+        let slot = rustc_hash::FxBuildHasher.hash_one(&self.shape[..]) as usize % SHAPE_CACHE_SLOTS;
+        if let Some((shape, key)) = &self.slots[slot] {
+            if **shape == self.shape[..] {
+                out.push_str(key);
+                return;
+            }
+        }
+        mask_plain(message, 0, out, None);
+        self.slots[slot] = Some((self.shape.as_slice().into(), out.as_str().into()));
     }
 }
 
@@ -433,9 +483,98 @@ fn is_var_segment(seg: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn m(s: &str) -> String {
         Masker::default().mask(s)
+    }
+
+    /// Masking without the shape cache.
+    fn uncached(s: &str) -> String {
+        let mut out = String::new();
+        mask_plain(s, 0, &mut out, None);
+        out
+    }
+
+    /// `s` with its digits replaced, in order, by `digits` (cycled).
+    fn with_digits(s: &str, digits: &[u8]) -> String {
+        let mut k = 0;
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    k += 1;
+                    char::from(b'0' + digits[(k - 1) % digits.len()] % 10)
+                } else {
+                    c
+                }
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// What the shape cache rests on: masking sees digits, not their values.
+        #[test]
+        fn messages_that_differ_only_in_digit_values_mask_the_same(
+            message in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[0-9]{1,10}").unwrap(),
+                    proptest::string::string_regex("[a-fA-Z]{1,6}").unwrap(),
+                    proptest::string::string_regex("[ .:,;=/\\@()\\[\\]{}<>\"'_#x-]{1,2}").unwrap(),
+                    proptest::prelude::Just("blk_".to_string()),
+                    proptest::prelude::Just("://".to_string()),
+                    proptest::prelude::Just(" ms".to_string()),
+                    proptest::prelude::Just(" Jun ".to_string()),
+                    proptest::prelude::Just("0x".to_string()),
+                ],
+                0..14,
+            ).prop_map(|v| v.concat()),
+            digits in proptest::collection::vec(0u8..10, 1..20),
+        ) {
+            let other = with_digits(&message, &digits);
+            proptest::prop_assert_eq!(uncached(&message), uncached(&other), "{} / {}", message, other);
+            // and the cache answers as masking does, hit or miss
+            proptest::prop_assert_eq!(m(&message), uncached(&message));
+            proptest::prop_assert_eq!(m(&other), uncached(&other));
+        }
+    }
+
+    #[test]
+    fn loghub_messages_with_other_digits_mask_the_same() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/loghub/Linux/Linux_2k.log_structured_corrected.csv");
+        let dir = path
+            .parent()
+            .and_then(|p| p.parent())
+            .map(|p| p.to_path_buf());
+        let Some(Ok(systems)) = dir.map(std::fs::read_dir) else {
+            println!("skipping: loghub not found");
+            return;
+        };
+        let mut seed = 7u64;
+        let mut checked = 0;
+        for system in systems.flatten() {
+            let name = system.file_name().to_string_lossy().into_owned();
+            let Ok(log) = std::fs::read_to_string(system.path().join(format!("{name}_2k.log")))
+            else {
+                continue;
+            };
+            for line in log.lines() {
+                let digits: Vec<u8> = (0..16)
+                    .map(|_| {
+                        seed = seed
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        (seed >> 33) as u8 % 10
+                    })
+                    .collect();
+                let other = with_digits(line, &digits);
+                assert_eq!(uncached(line), uncached(&other), "{line:?} / {other:?}");
+                assert_eq!(m(&other), uncached(&other));
+                checked += 1;
+            }
+        }
+        println!("{checked} lines checked");
     }
 
     #[test]
