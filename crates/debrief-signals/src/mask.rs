@@ -96,8 +96,11 @@ const SHAPE_CACHE_SLOTS: usize = 1024;
 struct ShapeCache {
     /// The message being looked up, digits as `0`.
     shape: Vec<u8>,
-    slots: Vec<Option<(Box<[u8]>, Box<str>)>>,
+    slots: Vec<Option<Cached>>,
 }
+
+/// A shape and its masked form.
+type Cached = (Box<[u8]>, Box<str>);
 
 thread_local! {
     static SHAPE_CACHE: RefCell<ShapeCache> = RefCell::new(ShapeCache {
