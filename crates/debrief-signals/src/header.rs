@@ -14,6 +14,9 @@
 //! procid msgid [sd] msg`). A container runtime prefix (`<time> stdout F <line>`) is taken
 //! off and the inner line read again.
 
+use std::cell::RefCell;
+use std::hash::BuildHasher;
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 use jiff::Timestamp;
@@ -1200,6 +1203,11 @@ impl Layout {
                 return None;
             }
         }
+        self.apply_checked(s, default_year)
+    }
+
+    /// [`Layout::apply`] for a line known to read its bracket groups as the layout did.
+    fn apply_checked<'s>(&self, s: &'s str, default_year: i16) -> Option<Record<'s>> {
         let mut time = None;
         for (k, check) in self.checks.iter().enumerate() {
             let m = check.read(s, default_year)?;
@@ -1232,7 +1240,7 @@ const LAYOUTS: usize = 16;
 #[derive(Default)]
 struct Memo {
     /// The layouts of recent lines, most recently used first.
-    layouts: Vec<Layout>,
+    layouts: Vec<Rc<Layout>>,
 }
 
 thread_local! {
@@ -1902,39 +1910,58 @@ fn rfc5424(s: &str, default_year: i16) -> Option<Record<'_>> {
 /// without a recognisable header comes back whole as the message (only a trailing line end
 /// removed).
 pub fn split_header(line: &str, default_year: i16) -> Record<'_> {
+    let s = trim_line_end(line);
+    if let Some(r) = special_shape(s, default_year) {
+        return r;
+    }
+    split_plain(s, default_year).0
+}
+
+/// `line` without the line ends it may still carry.
+fn trim_line_end(line: &str) -> &str {
     let mut s = line;
     while let Some(rest) = s.strip_suffix(['\r', '\n']) {
         s = rest;
     }
+    s
+}
+
+/// The shapes read whole: logfmt and RFC 5424.
+fn special_shape(s: &str, default_year: i16) -> Option<Record<'_>> {
     if memchr::memchr(b'=', &s.as_bytes()[..s.len().min(40)]).is_some() {
         if let Some(r) = logfmt(s.trim(), default_year) {
-            return r;
+            return Some(r);
         }
     }
     if s.starts_with('<') {
         if let Some(r) = rfc5424(s, default_year) {
-            return r;
+            return Some(r);
         }
     }
+    None
+}
+
+/// Splits a line by token runs (through the layouts of recent lines), and gives the layout
+/// that decided it when there is one.
+fn split_plain(s: &str, default_year: i16) -> (Record<'_>, Option<Rc<Layout>>) {
     let fast = LAST_LAYOUT.with(|m| {
         let layouts = &mut m.borrow_mut().layouts;
         let at = layouts.iter().position(|x| x.fits(s.as_bytes()))?;
         let r = layouts[at].apply(s, default_year)?;
-        if at > 0 {
-            let hit = layouts.remove(at);
-            layouts.insert(0, hit);
-        }
-        Some(r)
+        let hit = layouts.remove(at);
+        layouts.insert(0, Rc::clone(&hit));
+        Some((r, hit))
     });
-    if let Some(r) = fast {
-        return r;
+    if let Some((r, layout)) = fast {
+        return (r, Some(layout));
     }
     let sc = scan(s, default_year, true);
-    if let Some(layout) = &sc.layout {
+    let layout = sc.layout.map(Rc::new);
+    if let Some(layout) = &layout {
         LAST_LAYOUT.with(|m| {
             let l = &mut m.borrow_mut().layouts;
             l.retain(|x| x.shape != layout.shape);
-            l.insert(0, layout.clone());
+            l.insert(0, Rc::clone(layout));
             l.truncate(LAYOUTS);
         });
     }
@@ -1943,13 +1970,98 @@ pub fn split_header(line: &str, default_year: i16) -> Record<'_> {
     } else {
         s[sc.committed..].trim()
     };
-    Record {
+    let record = Record {
         time: sc.time,
         level: sc.level,
         service: sc.service.map(Into::into),
         message: message.into(),
         count: 1,
+    };
+    (record, layout)
+}
+
+/// Lines longer than this skip the line cache (which holds at most `LINE_CACHE_SLOTS`).
+const LINE_CACHE_MAX: usize = 512;
+const LINE_CACHE_SLOTS: usize = 1024;
+
+/// Recent lines by shape (digits as `0`), with the layout that split them and the masked
+/// form of their message. How a line splits depends on its digits' values only where a
+/// layout reads its times again, and masking does not depend on them at all, so a line of
+/// a cached shape needs only its times read. Logs repeat their lines' shapes: a log's
+/// lines mostly differ in numbers. One slot per hash, the newest shape wins.
+struct LineCache {
+    /// The line being looked up, digits as `0`.
+    shape: Vec<u8>,
+    slots: Vec<Option<CachedLine>>,
+}
+
+/// A slot is overwritten in place, so its buffers are allocated once.
+struct CachedLine {
+    shape: Vec<u8>,
+    layout: Rc<Layout>,
+    key: String,
+}
+
+thread_local! {
+    static LINE_CACHE: RefCell<LineCache> = RefCell::new(LineCache {
+        shape: Vec::with_capacity(LINE_CACHE_MAX),
+        slots: std::iter::repeat_with(|| None).take(LINE_CACHE_SLOTS).collect(),
+    });
+}
+
+/// Splits a line as [`split_header`] does and writes the masked form of its message into
+/// `key` with `mask`, which must depend on digits only as digits (the built-in masking
+/// does; user patterns may not, so their callers use [`split_header`]).
+pub fn split_and_key<'l>(
+    line: &'l str,
+    default_year: i16,
+    key: &mut String,
+    mask: &dyn Fn(&str, &mut String),
+) -> Record<'l> {
+    let s = trim_line_end(line);
+    if let Some(r) = special_shape(s, default_year) {
+        mask(&r.message, key);
+        return r;
     }
+    if s.len() > LINE_CACHE_MAX {
+        let r = split_plain(s, default_year).0;
+        mask(&r.message, key);
+        return r;
+    }
+    LINE_CACHE.with(|c| {
+        let c = &mut *c.borrow_mut();
+        c.shape.clear();
+        c.shape.extend(s.bytes().map(digit_as_zero));
+        let slot = rustc_hash::FxBuildHasher.hash_one(&c.shape[..]) as usize % LINE_CACHE_SLOTS;
+        if let Some(hit) = &c.slots[slot] {
+            if hit.shape == c.shape {
+                if let Some(r) = hit.layout.apply_checked(s, default_year) {
+                    key.clear();
+                    key.push_str(&hit.key);
+                    return r;
+                }
+            }
+        }
+        let (r, layout) = split_plain(s, default_year);
+        mask(&r.message, key);
+        if let Some(layout) = layout {
+            match &mut c.slots[slot] {
+                Some(old) => {
+                    old.shape.clone_from(&c.shape);
+                    old.layout = layout;
+                    old.key.clone_from(key);
+                }
+                empty => {
+                    *empty = Some(CachedLine {
+                        shape: c.shape.clone(),
+                        layout,
+                        key: key.clone(),
+                    })
+                }
+            }
+        }
+        r
+    })
 }
 
 #[cfg(test)]
@@ -2255,6 +2367,12 @@ mod tests {
         rows
     }
 
+    /// Forgets the layouts and lines of this thread.
+    fn clear_memo() {
+        LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
+        LINE_CACHE.with(|c| c.borrow_mut().slots.iter_mut().for_each(|s| *s = None));
+    }
+
     #[test]
     fn the_layout_shortcut_decides_as_a_full_scan_in_any_order() {
         let lines = [
@@ -2271,12 +2389,12 @@ mod tests {
         let full: Vec<Record> = lines
             .iter()
             .map(|l| {
-                LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
+                clear_memo();
                 split_header(l, 2026)
             })
             .collect();
         for first in 0..lines.len() {
-            LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
+            clear_memo();
             for k in 0..lines.len() {
                 let i = (first + k) % lines.len();
                 assert_eq!(
@@ -2356,11 +2474,22 @@ mod tests {
 
     /// Splits `variant` after `first` left its layout, and in full.
     fn shortcut_and_full<'v>(first: &str, variant: &'v str) -> (Record<'v>, Record<'v>) {
-        LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
+        clear_memo();
         split_header(first, 2026);
         let shortcut = split_header(variant, 2026);
-        LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
-        (shortcut, split_header(variant, 2026))
+        clear_memo();
+        let full = split_header(variant, 2026);
+        // The line cache too: `first` leaves its line, then `variant` (the same shape when
+        // only digits changed) is split and keyed through it.
+        let masker = crate::mask::Masker::default();
+        let mask = |m: &str, k: &mut String| masker.mask_into(m, k, None);
+        clear_memo();
+        let mut key = String::new();
+        split_and_key(first, 2026, &mut key, &mask);
+        let cached = split_and_key(variant, 2026, &mut key, &mask);
+        assert_eq!(cached, full, "line cache: {variant:?} after {first:?}");
+        assert_eq!(key, masker.mask(&full.message), "line cache key: {variant:?}");
+        (shortcut, full)
     }
 
     proptest::proptest! {
@@ -2537,7 +2666,7 @@ mod tests {
                 total += 1;
                 let got = split_header(line, 2005);
                 // The layout shortcut must decide exactly as a full scan does.
-                LAST_LAYOUT.with(|l| l.borrow_mut().layouts.clear());
+                clear_memo();
                 let full = split_header(line, 2005);
                 assert_eq!(got, full, "{system}: the shortcut differs on {line:?}");
                 if got.message.trim() == want.trim() {

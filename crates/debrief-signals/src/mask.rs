@@ -34,6 +34,11 @@ impl Masker {
         Masker { extra }
     }
 
+    /// Whether the config added patterns of its own.
+    pub fn has_extra(&self) -> bool {
+        !self.extra.is_empty()
+    }
+
     /// Writes the masked form of `message` into `out` (cleared first): tokens joined by one
     /// space, variables as `<*>`. When `spans` is given, the byte ranges of the variables in
     /// `message` are pushed to it in order.
@@ -100,7 +105,7 @@ struct ShapeCache {
 }
 
 /// A shape and its masked form.
-type Cached = (Box<[u8]>, Box<str>);
+type Cached = (Vec<u8>, String);
 
 thread_local! {
     static SHAPE_CACHE: RefCell<ShapeCache> = RefCell::new(ShapeCache {
@@ -119,13 +124,20 @@ impl ShapeCache {
         );
         let slot = rustc_hash::FxBuildHasher.hash_one(&self.shape[..]) as usize % SHAPE_CACHE_SLOTS;
         if let Some((shape, key)) = &self.slots[slot] {
-            if **shape == self.shape[..] {
+            if *shape == self.shape {
                 out.push_str(key);
                 return;
             }
         }
         mask_plain(message, 0, out, None);
-        self.slots[slot] = Some((self.shape.as_slice().into(), out.as_str().into()));
+        // Overwrite the slot in place: its buffers are allocated once.
+        match &mut self.slots[slot] {
+            Some((shape, key)) => {
+                shape.clone_from(&self.shape);
+                key.clone_from(out);
+            }
+            empty => *empty = Some((self.shape.clone(), out.clone())),
+        }
     }
 }
 

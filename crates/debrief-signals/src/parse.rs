@@ -51,8 +51,7 @@ impl Parse<'_> {
                 let mut key = String::new();
                 for line in lines {
                     if let Line::Text(text) = line {
-                        let record = self.parser.record(&text);
-                        self.parser.key(&record, &mut key, None);
+                        let record = self.parser.record_and_key(&text, &mut key);
                         let n = record.count.max(1);
                         let failing = record.level.is_some_and(|l| l.is_failure());
                         seqs.add(
@@ -104,8 +103,7 @@ impl Parse<'_> {
                 for line in lines {
                     match line {
                         Line::Text(text) => {
-                            let record = self.parser.record(&text);
-                            self.parser.key(&record, &mut key, None);
+                            let record = self.parser.record_and_key(&text, &mut key);
                             let t = clustering
                                 .template_of(&key)
                                 .or_else(|| clustering.template_of(crate::miner::OVERFLOW));

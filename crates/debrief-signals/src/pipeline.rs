@@ -60,6 +60,22 @@ impl LineParser {
     pub fn key(&self, record: &Record, key: &mut String, spans: Option<&mut Vec<Span>>) {
         self.masker.mask_into(&record.message, key, spans);
     }
+
+    /// Splits a line into a record and writes its key: [`LineParser::record`] then
+    /// [`LineParser::key`], through the per-thread cache of recent line shapes when masking
+    /// has no user patterns.
+    pub fn record_and_key<'l>(&self, line: &'l str, key: &mut String) -> Record<'l> {
+        if self.header == HeaderMode::Auto
+            && !self.masker.has_extra()
+            && !line.trim_start().starts_with('{')
+        {
+            let mask = |m: &str, k: &mut String| self.masker.mask_into(m, k, None);
+            return crate::header::split_and_key(line, self.default_year, key, &mask);
+        }
+        let record = self.record(line);
+        self.key(&record, key, None);
+        record
+    }
 }
 
 /// Runs `work` over the chunks of `reader` on `threads` threads and hands each result to

@@ -166,7 +166,7 @@ pub fn scan(
             let mut spans = Vec::new();
             for line in lines {
                 if let Line::Text(text) = line {
-                    let record = parser.record(&text);
+                    let record = parser.record_and_key(&text, &mut key);
                     count_record(
                         &mut chunk, parser, &record, &text, scanned_at, &mut key, &mut spans,
                     );
@@ -199,6 +199,7 @@ pub fn scan_records(
             Some(s) => format!("{s} {}", r.message),
             None => r.message.to_string(),
         };
+        parser.key(r, &mut key, None);
         count_record(
             &mut chunk, parser, r, &line, scanned_at, &mut key, &mut spans,
         );
@@ -209,6 +210,7 @@ pub fn scan_records(
     result
 }
 
+/// Counts one record, whose masked key is already in `key`.
 fn count_record(
     chunk: &mut ChunkScan,
     parser: &LineParser,
@@ -218,7 +220,6 @@ fn count_record(
     key: &mut String,
     spans: &mut Vec<Span>,
 ) {
-    parser.key(record, key, None);
     let time = record.time.unwrap_or_else(|| {
         chunk.undated += record.count.max(1);
         scanned_at
