@@ -551,9 +551,129 @@ fn read_time(s: &str, default_year: i16) -> TimeRead {
             Err(by_value) => value_dependent = by_value,
         }
     }
+    if ctime_ok {
+        // Ctime is the first pattern a text starting with a letter may match.
+        match ctime_fast(s, default_year) {
+            Ok(m) => {
+                return TimeRead {
+                    found: Some(m),
+                    value_dependent: false,
+                };
+            }
+            Err(by_value) => value_dependent |= by_value,
+        }
+    }
     let mut read = time_by_patterns(s, default_year, nd, nb, glog_ok, ctime_ok);
     read.value_dependent |= value_dependent;
     read
+}
+
+/// The plain syslog and ctime shapes (`Jun 14 15:16:01`, `Sun Dec 04 04:47:44 2005`) read
+/// by hand: where the Ctime pattern's parts are, then the pattern's own decoding. An error
+/// when anything is unusual (a comma, a year before the time, a zone after it: the
+/// pattern then decides); `Err(true)` when the shape is right but the values are no time.
+fn ctime_fast(s: &str, default_year: i16) -> Result<TimeMatch, bool> {
+    const DAYS: [&[u8]; 14] = [
+        b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun", b"MON", b"TUE", b"WED", b"THU",
+        b"FRI", b"SAT", b"SUN",
+    ];
+    const MONTHS: [&[u8]; 12] = [
+        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
+        b"dec",
+    ];
+    let b = s.as_bytes();
+    let digits_at = |i: usize| {
+        b[i.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let mut parts = Parts([Parts::ABSENT; Part::COUNT]);
+    let mut set = |part: Part, a: usize, e: usize| -> Result<(), bool> {
+        parts.0[part as usize] = (
+            u16::try_from(a).map_err(|_| false)?,
+            u16::try_from(e).map_err(|_| false)?,
+        );
+        Ok(())
+    };
+    let mut i = 0;
+    if b.len() > 4 && DAYS.contains(&&b[..3]) && b[3] == b' ' {
+        i = 4;
+    }
+    // `[Jj]an` or `JAN`
+    let mon = b.get(i..i + 3).ok_or(false)?;
+    let lower = [mon[0].to_ascii_lowercase(), mon[1], mon[2]];
+    let upper = mon.iter().all(u8::is_ascii_uppercase);
+    if !(MONTHS.contains(&&lower[..]) || (upper && MONTHS.contains(&&mon.to_ascii_lowercase()[..])))
+    {
+        return Err(false);
+    }
+    set(Part::Mon, i, i + 3)?;
+    i += 3;
+    let spaces = b[i..].iter().take_while(|&&c| c == b' ').count();
+    if spaces == 0 {
+        return Err(false);
+    }
+    i += spaces;
+    let nd = digits_at(i);
+    if !(1..=2).contains(&nd) || b.get(i + nd) != Some(&b' ') {
+        return Err(false);
+    }
+    set(Part::D, i, i + nd)?;
+    i += nd + 1;
+    let nh = digits_at(i);
+    if !(1..=2).contains(&nh) || b.get(i + nh) != Some(&b':') {
+        return Err(false);
+    }
+    set(Part::H, i, i + nh)?;
+    i += nh + 1;
+    if digits_at(i) != 2 {
+        return Err(false);
+    }
+    set(Part::Mi, i, i + 2)?;
+    i += 2;
+    if b.get(i) == Some(&b':') {
+        if digits_at(i + 1) != 2 {
+            return Err(false);
+        }
+        set(Part::S, i + 1, i + 3)?;
+        i += 3;
+    }
+    if matches!(b.get(i), Some(b'.' | b',')) {
+        let nf = digits_at(i + 1);
+        if !(1..=9).contains(&nf) || digits_at(i + 1 + nf) > 0 {
+            return Err(false);
+        }
+        set(Part::Frac, i + 1, i + 1 + nf)?;
+        i += 1 + nf;
+    }
+    let rest = &b[i..];
+    if rest.len() >= 5
+        && rest[0] == b' '
+        && (rest[1..3] == *b"19" || rest[1..3] == *b"20")
+        && rest[3..5].iter().all(u8::is_ascii_digit)
+    {
+        set(Part::Y2b, i + 1, i + 5)?;
+        i += 5;
+    } else if trailing_year_like(&s[i..]) {
+        return Err(false);
+    }
+    // A zone after the time, or anything but a plain boundary: the pattern decides.
+    let after = &b[i..];
+    let after = after
+        .strip_prefix(b" ")
+        .or_else(|| after.strip_prefix(b"\t"))
+        .unwrap_or(after);
+    if after
+        .first()
+        .is_some_and(|c| matches!(c, b'Z' | b'+' | b'-'))
+        || after.starts_with(b"UTC")
+        || after.starts_with(b"GMT")
+        || !boundary_ok(s, i)
+    {
+        return Err(false);
+    }
+    decode(TimeKind::Ctime, &parts, s, i, default_year).ok_or(true)
 }
 
 /// The ISO shape (`2015-10-18 18:01:47,978`, `2024-03-01T14:02:00.123Z`) read by hand: the
@@ -2488,7 +2608,11 @@ mod tests {
         split_and_key(first, 2026, &mut key, &mask);
         let cached = split_and_key(variant, 2026, &mut key, &mask);
         assert_eq!(cached, full, "line cache: {variant:?} after {first:?}");
-        assert_eq!(key, masker.mask(&full.message), "line cache key: {variant:?}");
+        assert_eq!(
+            key,
+            masker.mask(&full.message),
+            "line cache key: {variant:?}"
+        );
         (shortcut, full)
     }
 
@@ -2585,6 +2709,76 @@ mod tests {
             }
         }
         println!("{checked} variants checked");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// The hand-read ctime finds what the pattern finds, parts and all.
+        #[test]
+        fn the_ctime_shortcut_reads_as_the_pattern_does(
+            pieces in (
+                proptest::prop_oneof![
+                    proptest::prelude::Just(""), proptest::prelude::Just("Sun "),
+                    proptest::prelude::Just("SUN "), proptest::prelude::Just("Sun, "),
+                    proptest::prelude::Just("sun "),
+                ],
+                proptest::prop_oneof![
+                    proptest::prelude::Just("Jun"), proptest::prelude::Just("JUN"),
+                    proptest::prelude::Just("jun"), proptest::prelude::Just("jUN"),
+                    proptest::prelude::Just("Feb"), proptest::prelude::Just("Mon"),
+                ],
+                proptest::prop_oneof![
+                    8 => proptest::string::string_regex(" {1,2}[0-9]{1,2} ").unwrap(),
+                    1 => proptest::string::string_regex("[ ]{0,3}[0-9]{0,3}[ ,]{0,2}").unwrap(),
+                ],
+                proptest::prop_oneof![
+                    8 => proptest::string::string_regex("[0-9]{1,2}:[0-9]{2}").unwrap(),
+                    1 => proptest::string::string_regex("([0-9]{4} )?[0-9]{0,3}:[0-9]{1,3}").unwrap(),
+                ],
+                proptest::prop_oneof![
+                    8 => proptest::string::string_regex("(:[0-9]{2})?([.,][0-9]{1,3})?").unwrap(),
+                    1 => proptest::string::string_regex("(:[0-9]{1,3})?([.,][0-9]{0,10})?").unwrap(),
+                ],
+                proptest::string::string_regex("( (19|20|21)[0-9]{1,3})?").unwrap(),
+                proptest::string::string_regex("([ \\t]?(Z|[+-][0-9]{2}|UTC|GMT|Zoo))?").unwrap(),
+                proptest::string::string_regex("[ \\]|:;x0-]{0,2}").unwrap(),
+            ),
+        ) {
+            let (a, b, c, d, e, f, g, h) = pieces;
+            let pieces = [a.to_string(), b.to_string(), c, d, e, f, g, h];
+            let text = pieces.concat();
+            let slow = time_by_patterns(&text, 2024, 0, 0, false, true);
+            match ctime_fast(&text, 2024) {
+                Ok(fast) => {
+                    let slow = slow.found.expect("the pattern reads it too");
+                    proptest::prop_assert_eq!(
+                        (fast.end, fast.ts, fast.kind, fast.recipe),
+                        (slow.end, slow.ts, slow.kind, slow.recipe),
+                        "{:?}", text
+                    );
+                }
+                Err(true) => proptest::prop_assert!(slow.found.is_none(), "{:?}", text),
+                Err(false) => {}
+            }
+        }
+    }
+
+    #[test]
+    fn the_ctime_shortcut_reads_syslog_and_ctime() {
+        for text in [
+            "Jun 14 15:16:01 combo",
+            "Sun Dec 04 04:47:44 2005]",
+            "Jun  9 06:06:20 x",
+        ] {
+            let fast = ctime_fast(text, 2024).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let slow = time_by_patterns(text, 2024, 0, 0, false, true)
+                .found
+                .unwrap();
+            assert_eq!(
+                (fast.end, fast.ts, fast.recipe),
+                (slow.end, slow.ts, slow.recipe)
+            );
+        }
     }
 
     #[test]

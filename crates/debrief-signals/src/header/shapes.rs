@@ -86,6 +86,15 @@ static LOC: LazyLock<Regex> = LazyLock::new(|| re(r"^[\w.\-/]+\.[A-Za-z]{1,5}:[0
 
 /// `^[\w.\-/]+\.[A-Za-z]{1,5}:[0-9]+[:\]]?$`: `file.py:42`
 pub fn loc(t: &str) -> bool {
+    // It ends with a digit, or a digit and `:` or `]`.
+    let b = t.as_bytes();
+    let end = match b.last() {
+        Some(b':' | b']') => b.len() - 1,
+        _ => b.len(),
+    };
+    if end == 0 || !b[end - 1].is_ascii_digit() {
+        return false;
+    }
     if !t.is_ascii() {
         return LOC.is_match(t);
     }
