@@ -168,7 +168,7 @@ pub fn scan(
                 if let Line::Text(text) = line {
                     let record = parser.record_and_key(&text, &mut key);
                     count_record(
-                        &mut chunk, parser, &record, &text, scanned_at, &mut key, &mut spans,
+                        &mut chunk, parser, &record, &text, scanned_at, &key, &mut spans,
                     );
                 }
             }
@@ -200,9 +200,7 @@ pub fn scan_records(
             None => r.message.to_string(),
         };
         parser.key(r, &mut key, None);
-        count_record(
-            &mut chunk, parser, r, &line, scanned_at, &mut key, &mut spans,
-        );
+        count_record(&mut chunk, parser, r, &line, scanned_at, &key, &mut spans);
     }
     result.read.lines = records.len() as u64;
     result.read.parsed = records.len() as u64;
@@ -217,7 +215,7 @@ fn count_record(
     record: &Record,
     line: &str,
     scanned_at: Timestamp,
-    key: &mut String,
+    key: &str,
     spans: &mut Vec<Span>,
 ) {
     let time = record.time.unwrap_or_else(|| {
