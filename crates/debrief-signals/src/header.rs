@@ -2192,7 +2192,7 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn split(line: &str) -> Record {
+    fn split(line: &str) -> Record<'_> {
         split_header(line, 2005)
     }
 
@@ -2557,20 +2557,7 @@ mod tests {
         "[Sun Dec 04 04:47:44 2005] [abcde] app started",
     ];
 
-    /// `line` with its digits replaced, in order, by `digits` (cycled).
-    fn with_digits(line: &str, digits: &[u8]) -> String {
-        let mut k = 0;
-        line.bytes()
-            .map(|b| {
-                if b.is_ascii_digit() && !digits.is_empty() {
-                    k += 1;
-                    char::from(b'0' + digits[(k - 1) % digits.len()] % 10)
-                } else {
-                    char::from(b)
-                }
-            })
-            .collect()
-    }
+    use crate::testing::{digits, loghub_logs, with_digits};
 
     /// `line` with some of its ASCII letters replaced: the k-th letter becomes the letter
     /// `picks[k]` (same case) when that is below 26, and stays otherwise.
@@ -2675,29 +2662,12 @@ mod tests {
 
     #[test]
     fn the_layout_shortcut_reads_loghub_lines_with_other_digits_as_a_full_scan() {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/loghub");
-        let Ok(systems) = std::fs::read_dir(&dir) else {
-            println!("skipping: {} not found", dir.display());
-            return;
-        };
+        let Some(logs) = loghub_logs() else { return };
         let mut seed = 0x9e37_79b9_u64;
         let mut checked = 0;
-        for system in systems.flatten() {
-            let name = system.file_name().to_string_lossy().into_owned();
-            let Ok(log) = std::fs::read_to_string(system.path().join(format!("{name}_2k.log")))
-            else {
-                continue;
-            };
+        for (name, log) in &logs {
             for line in log.lines().step_by(7) {
-                let digits: Vec<u8> = (0..24)
-                    .map(|_| {
-                        seed = seed
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        (seed >> 33) as u8 % 10
-                    })
-                    .collect();
+                let digits = digits(&mut seed, 24);
                 let variant = with_digits(line, &digits);
                 let (shortcut, full) = shortcut_and_full(line, &variant);
                 assert_eq!(shortcut, full, "{name}: {variant:?} after {line:?}");

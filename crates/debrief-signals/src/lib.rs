@@ -16,5 +16,7 @@ pub mod record;
 pub mod report;
 pub mod scan;
 pub mod structured;
+#[cfg(test)]
+mod testing;
 
 pub use record::{Level, Record};

@@ -511,20 +511,7 @@ mod tests {
         out
     }
 
-    /// `s` with its digits replaced, in order, by `digits` (cycled).
-    fn with_digits(s: &str, digits: &[u8]) -> String {
-        let mut k = 0;
-        s.chars()
-            .map(|c| {
-                if c.is_ascii_digit() {
-                    k += 1;
-                    char::from(b'0' + digits[(k - 1) % digits.len()] % 10)
-                } else {
-                    c
-                }
-            })
-            .collect()
-    }
+    use crate::testing::{digits, loghub_logs, with_digits};
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
@@ -556,34 +543,12 @@ mod tests {
 
     #[test]
     fn loghub_messages_with_other_digits_mask_the_same() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data/loghub/Linux/Linux_2k.log_structured_corrected.csv");
-        let dir = path
-            .parent()
-            .and_then(|p| p.parent())
-            .map(|p| p.to_path_buf());
-        let Some(Ok(systems)) = dir.map(std::fs::read_dir) else {
-            println!("skipping: loghub not found");
-            return;
-        };
+        let Some(logs) = loghub_logs() else { return };
         let mut seed = 7u64;
         let mut checked = 0;
-        for system in systems.flatten() {
-            let name = system.file_name().to_string_lossy().into_owned();
-            let Ok(log) = std::fs::read_to_string(system.path().join(format!("{name}_2k.log")))
-            else {
-                continue;
-            };
+        for (_, log) in &logs {
             for line in log.lines() {
-                let digits: Vec<u8> = (0..16)
-                    .map(|_| {
-                        seed = seed
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        (seed >> 33) as u8 % 10
-                    })
-                    .collect();
-                let other = with_digits(line, &digits);
+                let other = with_digits(line, &digits(&mut seed, 16));
                 assert_eq!(uncached(line), uncached(&other), "{line:?} / {other:?}");
                 assert_eq!(m(&other), uncached(&other));
                 checked += 1;
