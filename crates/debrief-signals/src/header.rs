@@ -15,7 +15,6 @@
 //! off and the inner line read again.
 
 use std::cell::RefCell;
-use std::hash::BuildHasher;
 use std::rc::Rc;
 use std::sync::LazyLock;
 
@@ -25,6 +24,7 @@ use jiff::tz::Offset;
 use regex::{Captures, Regex};
 
 use crate::record::{Level, Record};
+use crate::shape_cache::{ShapeCache, digit_as_zero};
 
 mod shapes;
 
@@ -1257,23 +1257,16 @@ struct Layout {
 /// The bytes of `s` up to `horizon`, and the byte after (or 0xff at the end of the line),
 /// with every digit as `0`.
 fn shape(s: &str, horizon: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    normalize_into(s.as_bytes(), horizon + 1, &mut out);
-    out
-}
-
-/// The first `n` bytes of `b` with digits as `0`, then 0xff if `b` is shorter.
-fn normalize_into(b: &[u8], n: usize, out: &mut Vec<u8>) {
-    out.clear();
-    let end = n.min(b.len());
-    out.extend(b[..end].iter().map(|&c| digit_as_zero(c)));
-    if end < n {
+    let b = s.as_bytes();
+    let n = horizon + 1;
+    let mut out: Vec<u8> = b[..n.min(b.len())]
+        .iter()
+        .map(|&c| digit_as_zero(c))
+        .collect();
+    if b.len() < n {
         out.push(0xff);
     }
-}
-
-fn digit_as_zero(b: u8) -> u8 {
-    if b.wrapping_sub(b'0') < 10 { b'0' } else { b }
+    out
 }
 
 /// In a shape: any ASCII letter or digit (a byte UTF-8 text never holds).
@@ -2104,29 +2097,13 @@ fn split_plain(s: &str, default_year: i16) -> (Record<'_>, Option<Rc<Layout>>) {
 const LINE_CACHE_MAX: usize = 512;
 const LINE_CACHE_SLOTS: usize = 1024;
 
-/// Recent lines by shape (digits as `0`), with the layout that split them and the masked
-/// form of their message. How a line splits depends on its digits' values only where a
-/// layout reads its times again, and masking does not depend on them at all, so a line of
-/// a cached shape needs only its times read. Logs repeat their lines' shapes: a log's
-/// lines mostly differ in numbers. One slot per hash, the newest shape wins.
-struct LineCache {
-    /// The line being looked up, digits as `0`.
-    shape: Vec<u8>,
-    slots: Vec<Option<CachedLine>>,
-}
-
-/// A slot is overwritten in place, so its buffers are allocated once.
-struct CachedLine {
-    shape: Vec<u8>,
-    layout: Rc<Layout>,
-    key: String,
-}
-
 thread_local! {
-    static LINE_CACHE: RefCell<LineCache> = RefCell::new(LineCache {
-        shape: Vec::with_capacity(LINE_CACHE_MAX),
-        slots: std::iter::repeat_with(|| None).take(LINE_CACHE_SLOTS).collect(),
-    });
+    /// Recent lines by shape, with the layout that split them and the masked form of their
+    /// message. How a line splits depends on its digits' values only where a layout reads
+    /// its times again, and masking does not depend on them at all, so a line of a cached
+    /// shape needs only its times read.
+    static LINE_CACHE: RefCell<ShapeCache<Rc<Layout>>> =
+        RefCell::new(ShapeCache::new(LINE_CACHE_SLOTS));
 }
 
 /// Splits a line as [`split_header`] does and writes the masked form of its message into
@@ -2149,36 +2126,18 @@ pub fn split_and_key<'l>(
         return r;
     }
     LINE_CACHE.with(|c| {
-        let c = &mut *c.borrow_mut();
-        c.shape.clear();
-        c.shape.extend(s.bytes().map(digit_as_zero));
-        let slot = rustc_hash::FxBuildHasher.hash_one(&c.shape[..]) as usize % LINE_CACHE_SLOTS;
-        if let Some(hit) = &c.slots[slot] {
-            if hit.shape == c.shape {
-                if let Some(r) = hit.layout.apply_checked(s, default_year) {
-                    key.clear();
-                    key.push_str(&hit.key);
-                    return r;
-                }
+        let mut c = c.borrow_mut();
+        if let Some((cached, layout)) = c.find(s) {
+            if let Some(r) = layout.apply_checked(s, default_year) {
+                key.clear();
+                key.push_str(cached);
+                return r;
             }
         }
         let (r, layout) = split_plain(s, default_year);
         mask(&r.message, key);
         if let Some(layout) = layout {
-            match &mut c.slots[slot] {
-                Some(old) => {
-                    old.shape.clone_from(&c.shape);
-                    old.layout = layout;
-                    old.key.clone_from(key);
-                }
-                empty => {
-                    *empty = Some(CachedLine {
-                        shape: c.shape.clone(),
-                        layout,
-                        key: key.clone(),
-                    })
-                }
-            }
+            c.store(key, layout);
         }
         r
     })
@@ -2490,7 +2449,7 @@ mod tests {
     /// Forgets the layouts and lines of this thread.
     fn clear_memo() {
         LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
-        LINE_CACHE.with(|c| c.borrow_mut().slots.iter_mut().for_each(|s| *s = None));
+        LINE_CACHE.with(|c| *c.borrow_mut() = ShapeCache::new(LINE_CACHE_SLOTS));
     }
 
     #[test]

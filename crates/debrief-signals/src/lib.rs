@@ -15,6 +15,7 @@ pub mod read;
 pub mod record;
 pub mod report;
 pub mod scan;
+mod shape_cache;
 pub mod structured;
 #[cfg(test)]
 mod testing;

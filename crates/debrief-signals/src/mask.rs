@@ -12,9 +12,10 @@
 //! (regular expressions from the config file) run first, on the whole message.
 
 use std::cell::RefCell;
-use std::hash::BuildHasher;
 
 use regex::Regex;
+
+use crate::shape_cache::ShapeCache;
 
 /// The text that stands for a variable in a template.
 pub const VAR: &str = "<*>";
@@ -49,7 +50,7 @@ impl Masker {
         }
         if self.extra.is_empty() {
             if spans.is_none() && message.len() <= SHAPE_CACHE_MAX {
-                SHAPE_CACHE.with(|c| c.borrow_mut().mask(message, out));
+                mask_cached(message, out);
             } else {
                 mask_plain(message, 0, out, spans);
             }
@@ -93,52 +94,23 @@ impl Masker {
 const SHAPE_CACHE_MAX: usize = 512;
 const SHAPE_CACHE_SLOTS: usize = 1024;
 
-/// Recently masked messages by shape. The built-in masking looks at digits only as
-/// digits, never at their values (a property test holds it to that), so two messages that
-/// differ only in which digits they have mask the same, and most lines of a log repeat a
-/// recent line's shape: `Found child 6725 in scoreboard slot 10`, then `… 6736 … 10`. One
-/// slot per hash, the newest shape wins.
-struct ShapeCache {
-    /// The message being looked up, digits as `0`.
-    shape: Vec<u8>,
-    slots: Vec<Option<Cached>>,
-}
-
-/// A shape and its masked form.
-type Cached = (Vec<u8>, String);
-
 thread_local! {
-    static SHAPE_CACHE: RefCell<ShapeCache> = RefCell::new(ShapeCache {
-        shape: Vec::with_capacity(SHAPE_CACHE_MAX),
-        slots: vec![None; SHAPE_CACHE_SLOTS],
-    });
+    /// Recently masked messages by shape: the built-in masking looks at digits only as
+    /// digits, never at their values.
+    static SHAPE_CACHE: RefCell<ShapeCache<()>> = RefCell::new(ShapeCache::new(SHAPE_CACHE_SLOTS));
 }
 
-impl ShapeCache {
-    fn mask(&mut self, message: &str, out: &mut String) {
-        self.shape.clear();
-        self.shape.extend(
-            message
-                .bytes()
-                .map(|b| if b.is_ascii_digit() { b'0' } else { b }),
-        );
-        let slot = rustc_hash::FxBuildHasher.hash_one(&self.shape[..]) as usize % SHAPE_CACHE_SLOTS;
-        if let Some((shape, key)) = &self.slots[slot] {
-            if *shape == self.shape {
-                out.push_str(key);
-                return;
-            }
+/// Masks `message` through the shape cache.
+fn mask_cached(message: &str, out: &mut String) {
+    SHAPE_CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some((key, ())) = c.find(message) {
+            out.push_str(key);
+            return;
         }
         mask_plain(message, 0, out, None);
-        // Overwrite the slot in place: its buffers are allocated once.
-        match &mut self.slots[slot] {
-            Some((shape, key)) => {
-                shape.clone_from(&self.shape);
-                key.clone_from(out);
-            }
-            empty => *empty = Some((self.shape.clone(), out.clone())),
-        }
-    }
+        c.store(out, ());
+    })
 }
 
 /// After a user mask matched at `start..end`, writes `<*>` as its own token unless it sits

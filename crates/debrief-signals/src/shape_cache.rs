@@ -1,0 +1,91 @@
+//! A small cache keyed by a text's shape: its bytes with every ASCII digit as `0`.
+//!
+//! Logs repeat their lines' shapes (`Found child 6725 in scoreboard slot 10`, then
+//! `… 6736 … 10`), and what debrief works out from a line or a message depends on digits
+//! only as digits, never on their values (property tests in `mask.rs` and `header.rs` hold
+//! each user to that). So the masked key of a recent text of the same shape is the key of
+//! this one. One slot per hash, the newest shape wins; a slot is overwritten in place, so
+//! its buffers are allocated once.
+
+use std::hash::BuildHasher;
+
+/// `b`, or `0` when `b` is an ASCII digit.
+pub(crate) fn digit_as_zero(b: u8) -> u8 {
+    if b.wrapping_sub(b'0') < 10 { b'0' } else { b }
+}
+
+/// Masked keys (and an `extra` value each) by the shape of the text they came from.
+pub(crate) struct ShapeCache<E> {
+    /// The shape of the text last looked up, and its slot.
+    shape: Vec<u8>,
+    slot: usize,
+    slots: Vec<Option<Slot<E>>>,
+}
+
+struct Slot<E> {
+    shape: Vec<u8>,
+    key: String,
+    extra: E,
+}
+
+impl<E> ShapeCache<E> {
+    pub(crate) fn new(slots: usize) -> ShapeCache<E> {
+        ShapeCache {
+            shape: Vec::new(),
+            slot: 0,
+            slots: std::iter::repeat_with(|| None).take(slots.max(1)).collect(),
+        }
+    }
+
+    /// Takes the shape of `text`; the key and extra value cached under it, if any.
+    pub(crate) fn find(&mut self, text: &str) -> Option<(&str, &E)> {
+        self.shape.clear();
+        self.shape.extend(text.bytes().map(digit_as_zero));
+        self.slot = rustc_hash::FxBuildHasher.hash_one(&self.shape[..]) as usize % self.slots.len();
+        match &self.slots[self.slot] {
+            Some(s) if s.shape == self.shape => Some((&s.key, &s.extra)),
+            _ => None,
+        }
+    }
+
+    /// Caches `key` and `extra` under the shape of the text last given to [`find`].
+    ///
+    /// [`find`]: ShapeCache::find
+    pub(crate) fn store(&mut self, key: &str, extra: E) {
+        match &mut self.slots[self.slot] {
+            Some(old) => {
+                old.shape.clone_from(&self.shape);
+                old.key.clear();
+                old.key.push_str(key);
+                old.extra = extra;
+            }
+            empty => {
+                *empty = Some(Slot {
+                    shape: self.shape.clone(),
+                    key: key.to_string(),
+                    extra,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_of_one_shape_share_a_slot_and_others_do_not() {
+        let mut cache = ShapeCache::new(64);
+        assert!(cache.find("slot 10 of 12").is_none());
+        cache.store("slot <*> of <*>", 1);
+        assert_eq!(cache.find("slot 73 of 99"), Some(("slot <*> of <*>", &1)));
+        assert!(
+            cache.find("slot 7 of 99").is_none(),
+            "another length is another shape"
+        );
+        assert!(cache.find("slit 73 of 99").is_none());
+        cache.store("slit <*> of <*>", 2);
+        assert_eq!(cache.find("slit 11 of 22"), Some(("slit <*> of <*>", &2)));
+    }
+}
