@@ -1349,15 +1349,9 @@ impl Layout {
 /// Layouts kept per thread (lines of a file alternate between a few header shapes).
 const LAYOUTS: usize = 16;
 
-/// What a thread remembers between lines.
-#[derive(Default)]
-struct Memo {
-    /// The layouts of recent lines, most recently used first.
-    layouts: Vec<Rc<Layout>>,
-}
-
 thread_local! {
-    static LAST_LAYOUT: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
+    /// The layouts of this thread's recent lines, most recently used first.
+    static LAYOUTS_SEEN: RefCell<Vec<Rc<Layout>>> = const { RefCell::new(Vec::new()) };
 }
 
 struct Scanner<'a> {
@@ -2057,8 +2051,8 @@ fn special_shape(s: &str, default_year: i16) -> Option<Record<'_>> {
 /// Splits a line by token runs (through the layouts of recent lines), and gives the layout
 /// that decided it when there is one.
 fn split_plain(s: &str, default_year: i16) -> (Record<'_>, Option<Rc<Layout>>) {
-    let fast = LAST_LAYOUT.with(|m| {
-        let layouts = &mut m.borrow_mut().layouts;
+    let fast = LAYOUTS_SEEN.with(|m| {
+        let layouts = &mut *m.borrow_mut();
         let at = layouts.iter().position(|x| x.fits(s.as_bytes()))?;
         let r = layouts[at].apply(s, default_year)?;
         let hit = layouts.remove(at);
@@ -2071,8 +2065,8 @@ fn split_plain(s: &str, default_year: i16) -> (Record<'_>, Option<Rc<Layout>>) {
     let sc = scan(s, default_year, true);
     let layout = sc.layout.map(Rc::new);
     if let Some(layout) = &layout {
-        LAST_LAYOUT.with(|m| {
-            let l = &mut m.borrow_mut().layouts;
+        LAYOUTS_SEEN.with(|m| {
+            let l = &mut *m.borrow_mut();
             l.retain(|x| x.shape != layout.shape);
             l.insert(0, Rc::clone(layout));
             l.truncate(LAYOUTS);
@@ -2448,7 +2442,7 @@ mod tests {
 
     /// Forgets the layouts and lines of this thread.
     fn clear_memo() {
-        LAST_LAYOUT.with(|x| x.borrow_mut().layouts.clear());
+        LAYOUTS_SEEN.with(|x| x.borrow_mut().clear());
         LINE_CACHE.with(|c| *c.borrow_mut() = ShapeCache::new(LINE_CACHE_SLOTS));
     }
 
