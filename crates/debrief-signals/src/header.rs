@@ -1252,6 +1252,40 @@ struct Layout {
     opaque: Vec<(usize, usize)>,
     /// Which of `checks` is the line's time.
     time: Option<usize>,
+    /// Tokens past the header that the scan asked one question of, answered no: asked again.
+    probes: Vec<Probe>,
+}
+
+/// A token the scanner read only to ask one question of (is it a separator that closes a
+/// logger, a kernel uptime, a loud level?), when the answer was no and did not hang on its
+/// digits' values. A layout keeps the question instead of the token's bytes: lines that
+/// differ there (most often in the first word of their message) share the layout, and each
+/// gets the question asked again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Probe {
+    at: usize,
+    pipe_mode: bool,
+    ask: Ask,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    /// `-`, `:`, `--` or `|` after a logger name.
+    Closing,
+    /// The kernel's `[   12.345678]`.
+    Uptime,
+    /// `ERROR`, `[warn]`, `<INFO>`.
+    LoudLevel,
+}
+
+impl Ask {
+    fn yes(self, tok: &Tok<'_>) -> bool {
+        match self {
+            Ask::Closing => tok.kind == Kind::Sep && matches!(tok.text, "-" | ":" | "--" | "|"),
+            Ask::Uptime => tok.kind == Kind::Time && tok.ts.is_none(),
+            Ask::LoudLevel => tok.kind == Kind::Level && tok.loud_level(),
+        }
+    }
 }
 
 /// The bytes of `s` up to `horizon`, and the byte after (or 0xff at the end of the line),
@@ -1272,9 +1306,15 @@ fn shape(s: &str, horizon: usize) -> Vec<u8> {
 /// In a shape: any ASCII letter or digit (a byte UTF-8 text never holds).
 const WILD: u8 = 0xfe;
 
+/// In a shape: the first byte of a probed token when it was not `[` (the only thing the
+/// scan asked of that byte): any byte but `[` and whitespace (a byte UTF-8 never holds).
+const NOT_BRACKET: u8 = 0xfd;
+
 /// Whether the line byte `b` fits the shape byte `want`.
 fn fits_byte(want: u8, b: u8) -> bool {
-    want == digit_as_zero(b) || (want == WILD && b.is_ascii_alphanumeric())
+    want == digit_as_zero(b)
+        || (want == WILD && b.is_ascii_alphanumeric())
+        || (want == NOT_BRACKET && !matches!(b, b'[' | b' ' | b'\t'))
 }
 
 impl Layout {
@@ -1303,7 +1343,7 @@ impl Layout {
             .zip(head)
             .fold(true, |acc, (&want, &b)| acc & fits_byte(want, b));
         fits && match line.get(body.len()) {
-            Some(&b) => digit_as_zero(b) == last,
+            Some(&b) => fits_byte(last, b),
             None => last == 0xff,
         }
     }
@@ -1316,10 +1356,17 @@ impl Layout {
                 return None;
             }
         }
+        for p in &self.probes {
+            let tok = next_token(s, p.at, default_year, p.pipe_mode);
+            if p.ask.yes(&tok) {
+                return None;
+            }
+        }
         self.apply_checked(s, default_year)
     }
 
-    /// [`Layout::apply`] for a line known to read its bracket groups as the layout did.
+    /// [`Layout::apply`] for a line known to read its bracket groups and probes as the layout
+    /// did: a line of the same shape to its end (probes never hang on digits' values).
     fn apply_checked<'s>(&self, s: &'s str, default_year: i16) -> Option<Record<'s>> {
         let mut time = None;
         for (k, check) in self.checks.iter().enumerate() {
@@ -1378,6 +1425,11 @@ struct Scanner<'a> {
     time_at: Option<TimeCheck>,
     /// Where the service name is in the line; `None` with a service means not a slice.
     service_span: Option<(usize, usize)>,
+    /// Questions asked of tokens past the header and answered no.
+    probes: Vec<Probe>,
+    /// Stop as soon as no later token can change what the scan decided (off only in tests,
+    /// which check that it changes nothing).
+    early_exit: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -1401,6 +1453,8 @@ impl<'a> Scanner<'a> {
             opaque: std::cell::RefCell::new(Vec::new()),
             time_at: None,
             service_span: None,
+            probes: Vec::new(),
+            early_exit: true,
         }
     }
 
@@ -1434,12 +1488,50 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// A token read outside pipe mode, counted in the horizon like every other.
-    fn token_plain(&self, i: usize) -> Tok<'a> {
-        let tok = next_token(self.s, i, self.default_year, false);
-        self.horizon.set(self.horizon.get().max(tok.end));
-        self.note(&tok);
-        tok
+    /// Asks `ask` of the token at `i`. A yes makes it a token like every other; a no leaves
+    /// it out of the layout's shape, which keeps the question instead.
+    fn probe(&mut self, i: usize, pipe_mode: bool, ask: Ask) -> Option<Tok<'a>> {
+        let tok = next_token(self.s, i, self.default_year, pipe_mode);
+        if ask.yes(&tok) || tok.value_dependent || !self.early_exit {
+            self.horizon.set(self.horizon.get().max(tok.end));
+            self.note(&tok);
+        } else {
+            self.probes.push(Probe {
+                at: i,
+                pipe_mode,
+                ask,
+            });
+        }
+        ask.yes(&tok).then_some(tok)
+    }
+
+    /// Whether no token after the pending ones can change what the scan decided: the
+    /// scan may stop here. Each branch of [`Scanner::run`] was read for what it needs of
+    /// the pending tokens to commit, or to change anything else; a test scans every Loghub
+    /// line and many made-up ones both ways.
+    fn settled(&self) -> bool {
+        if !self.early_exit || self.pipe_mode {
+            return false;
+        }
+        let p = &self.pending;
+        // A word (or anything but a field) among the pending tokens: a separator cannot
+        // close them as fields, nor a logger name follow only brackets.
+        let not_fields = p
+            .iter()
+            .any(|t| !matches!(t.kind, Kind::Bracket | Kind::Num | Kind::Pid | Kind::Sep));
+        let words = p.iter().filter(|t| t.kind != Kind::Sep).count();
+        let bad = has_bad(p);
+        match (self.seen_time, self.seen_level) {
+            // Times and levels end the header now; a program, file location or logger
+            // needs at most two words before it.
+            (_, true) => not_fields && (words > 2 || bad),
+            // A program, location or `host prog:` needs at most two words before it, a
+            // second time none that is plain, a level at most one plain word and no bad one.
+            (true, false) => not_fields && words > 2 && (plain_count(p) > 1 || p.len() > 4 || bad),
+            // Before any time or level, a plain word first rules out both; nothing else can
+            // open a header after something pending.
+            (false, false) => !p.is_empty() && (bad || p.len() > 5 || p[0].is_plain()),
+        }
     }
 
     fn commit(&mut self, end: usize) {
@@ -1477,11 +1569,20 @@ impl<'a> Scanner<'a> {
             && (self.service.is_none() || self.service_span.is_some())
             && (self.time.is_none() || time_index.is_some()))
         .then(|| {
-            // Whitespace after the last token read was skipped and the byte after it looked at.
-            let mut shape = shape(
-                self.s,
-                skip_ws(self.s, self.horizon.get().max(self.committed)) + 1,
-            );
+            // Whitespace after the last token read was skipped and the byte after it looked at;
+            // a probed token's first byte was looked at (is it a bracket?), the rest asked of.
+            let horizon = self.horizon.get().max(self.committed);
+            let probed = self.probes.iter().map(|p| p.at).max();
+            let mut shape = match probed {
+                Some(at) if horizon <= at => {
+                    let mut shape = shape(self.s, at);
+                    if let Some(first) = shape.last_mut().filter(|b| **b != b'[') {
+                        *first = NOT_BRACKET;
+                    }
+                    shape
+                }
+                _ => shape(self.s, skip_ws(self.s, horizon) + 1),
+            };
             let opaque = self.opaque.take();
             let line = self.s.as_bytes();
             for &(start, end) in &opaque {
@@ -1499,6 +1600,7 @@ impl<'a> Scanner<'a> {
                 time: time_index,
                 checks,
                 opaque,
+                probes: self.probes,
             }
         });
         Scan {
@@ -1577,7 +1679,8 @@ impl<'a> Scanner<'a> {
                     if allow_cri {
                         if let Some(m) = CRI.find(&s[i..]) {
                             let start = i + m.end();
-                            let inner = scan(&s[start..], self.default_year, false);
+                            let inner =
+                                scan_with(&s[start..], self.default_year, false, self.early_exit);
                             // Decided on bytes past the horizon: never reuse this layout.
                             self.value_dependent.set(true);
                             if self.time.is_none() {
@@ -1690,6 +1793,9 @@ impl<'a> Scanner<'a> {
                         self.commit(end);
                     } else {
                         self.pending.push(tok);
+                        if self.settled() {
+                            break;
+                        }
                     }
                     i = end;
                 }
@@ -1802,9 +1908,8 @@ impl<'a> Scanner<'a> {
                                     self.terminated = true;
                                     let j3 = skip_ws(s, t2.end);
                                     if j3 < n {
-                                        let t3 = self.token(j3);
-                                        if t3.kind == Kind::Sep
-                                            && matches!(t3.text, "-" | ":" | "--" | "|")
+                                        if let Some(t3) =
+                                            self.probe(j3, self.pipe_mode, Ask::Closing)
                                         {
                                             self.commit(t3.end);
                                         }
@@ -1837,7 +1942,7 @@ impl<'a> Scanner<'a> {
                     }
                     i = tok.end;
                     self.pending.push(tok);
-                    if self.pending.len() > MAX_PENDING {
+                    if self.pending.len() > MAX_PENDING || self.settled() {
                         break;
                     }
                 }
@@ -1848,16 +1953,14 @@ impl<'a> Scanner<'a> {
             // after a program or logger: a kernel uptime, then a loud level, are still header
             let j = skip_ws(s, self.committed);
             if j < n && b[j] == b'[' {
-                let t2 = self.token_plain(j);
-                if t2.kind == Kind::Time && t2.ts.is_none() {
+                if let Some(t2) = self.probe(j, false, Ask::Uptime) {
                     self.commit(t2.end);
                 }
             }
             if !self.seen_level {
                 let j = skip_ws(s, self.committed);
                 if j < n {
-                    let t2 = self.token_plain(j);
-                    if t2.kind == Kind::Level && t2.loud_level() {
+                    if let Some(t2) = self.probe(j, false, Ask::LoudLevel) {
                         self.level = t2.level;
                         self.commit(t2.end);
                     }
@@ -1868,7 +1971,13 @@ impl<'a> Scanner<'a> {
 }
 
 fn scan(s: &str, default_year: i16, allow_cri: bool) -> Scan {
+    scan_with(s, default_year, allow_cri, true)
+}
+
+/// [`scan`], with the early exit on or off.
+fn scan_with(s: &str, default_year: i16, allow_cri: bool, early_exit: bool) -> Scan {
     let mut scanner = Scanner::new(s, default_year);
+    scanner.early_exit = early_exit;
     scanner.run(allow_cri);
     scanner.finish()
 }
@@ -2610,6 +2719,135 @@ mod tests {
             assert_eq!(shortcut, full, "{variant} after {first}");
             let (_, plain) = shortcut_and_full(first, first);
             assert_ne!(plain, full, "{variant} must split otherwise than {first}");
+        }
+    }
+
+    /// Tokens of every kind the scanner tells apart, to make up lines and messages from.
+    const VOCAB: &[&str] = &[
+        "ERROR",
+        "WARN:",
+        "warn",
+        "info:",
+        "[warn]",
+        "<INFO>",
+        "[core:error]",
+        "-",
+        "--",
+        ":",
+        "|",
+        "*",
+        "->",
+        "[  12.345678]",
+        "[main]",
+        "[pid 12]",
+        "[12]",
+        "[abc def]",
+        "<13>",
+        "foo.bar.Baz",
+        "foo.bar.Baz:",
+        "app:",
+        "App:",
+        "prog[12]:",
+        "sshd(pam_unix)[19939]:",
+        "file.go:42",
+        "file.py:42]",
+        "12",
+        "1234:",
+        "0x1f",
+        "x=1",
+        "\"q\"",
+        "'q'",
+        "{",
+        "hello",
+        "world",
+        "Hello",
+        "a",
+        "I",
+        "W",
+        "E",
+        "2024-03-01",
+        "14:02:00",
+        "2024-03-01 14:02:00",
+        "2024-03-01T14:02:00.123Z",
+        "Jun 14 15:16:01",
+        "1117838570",
+        "081109 203615",
+        "17/06/09 20:10:40",
+        "(uid=0)",
+        "a,b",
+        "combo",
+        "node-12",
+        "INFO:app:",
+        "stdout F",
+        "Sun Dec 04 04:47:44 2005",
+        "12:00:00.123",
+        "2005-06-03-15.42.50.675872",
+        "done.",
+        "INFO",
+        "DEBUG",
+        "checkout",
+        "Step_LSC",
+    ];
+
+    fn vocab_line(picks: &[usize], tabs: &[bool]) -> String {
+        let mut line = String::new();
+        for (k, &p) in picks.iter().enumerate() {
+            if k > 0 {
+                line.push_str(if tabs.get(k).copied().unwrap_or(false) {
+                    "\t"
+                } else {
+                    " "
+                });
+            }
+            line.push_str(VOCAB[p % VOCAB.len()]);
+        }
+        line
+    }
+
+    fn scan_result(
+        s: &str,
+        early_exit: bool,
+    ) -> (Option<Timestamp>, Option<Level>, Option<String>, usize) {
+        let sc = scan_with(s, 2026, true, early_exit);
+        (sc.time, sc.level, sc.service, sc.committed)
+    }
+
+    #[test]
+    fn the_early_exit_decides_as_a_scan_to_the_end_on_loghub_lines() {
+        let Some(logs) = loghub_logs() else { return };
+        for (name, log) in &logs {
+            for line in log.lines() {
+                let s = trim_line_end(line);
+                assert_eq!(scan_result(s, true), scan_result(s, false), "{name}: {s:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// Stopping as soon as nothing later can change the scan's decisions changes none.
+        #[test]
+        fn the_early_exit_decides_as_a_scan_to_the_end(
+            picks in proptest::collection::vec(0usize..1000, 1..14),
+            tabs in proptest::collection::vec(proptest::bool::weighted(0.1), 0..14),
+        ) {
+            let line = vocab_line(&picks, &tabs);
+            proptest::prop_assert_eq!(scan_result(&line, true), scan_result(&line, false), "{:?}", line);
+        }
+
+        /// A layout whose scan asked questions of the message's first token (a closing
+        /// separator, an uptime, a loud level) splits lines with other messages as a full scan.
+        #[test]
+        fn the_layout_shortcut_reads_other_messages_as_a_full_scan(
+            which in 0..SHAPES.len(),
+            picks in proptest::collection::vec(0usize..1000, 1..6),
+        ) {
+            let line = SHAPES[which];
+            clear_memo();
+            let header = &line[..skip_ws(line, scan(line, 2026, true).committed)];
+            let variant = format!("{header}{}", vocab_line(&picks, &[]));
+            let (shortcut, full) = shortcut_and_full(line, &variant);
+            proptest::prop_assert_eq!(shortcut, full, "{} after {}", variant, line);
         }
     }
 
