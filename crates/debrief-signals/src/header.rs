@@ -26,6 +26,7 @@ use regex::{Captures, Regex};
 use crate::record::{Level, Record};
 use crate::shape_cache::{ShapeCache, digit_as_zero};
 
+mod patterns;
 mod shapes;
 
 // ---------------------------------------------------------------------------------------
@@ -791,14 +792,21 @@ fn time_by_patterns(
         if !wanted {
             continue;
         }
-        let Some(caps) = re.captures(s) else { continue };
-        let Some(whole) = caps.get(0) else { continue };
-        let mut end = whole.end();
-        let mut parts = Parts::from_captures(re, &caps);
+        let found = match patterns::reader(kind) {
+            Some(read) => read(s),
+            None => re
+                .captures(s)
+                .and_then(|caps| Some((caps.get(0)?.end(), Parts::from_captures(re, &caps)))),
+        };
+        let Some((mut end, mut parts)) = found else {
+            continue;
+        };
         if !boundary_ok(s, end) {
             // `2020-01-01 12:00:00 Zookeeper`: the `Z` was no offset.
-            let Some(o) = caps.name("off") else { continue };
-            end = o.start();
+            if !parts.has(Part::Off) {
+                continue;
+            }
+            end = usize::from(parts.0[Part::Off as usize].0);
             if end > 0 && matches!(bytes[end - 1], b' ' | b'\t') {
                 end -= 1;
             }
