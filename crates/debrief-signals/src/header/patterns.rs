@@ -15,8 +15,11 @@
 
 use super::{Part, Parts, TimeKind};
 
+/// Reads a time's pattern by hand: where the match ends and its parts, or no match.
+pub(super) type Reader = fn(&str) -> Option<(usize, Parts)>;
+
 /// The hand reader for `kind`'s pattern, when there is one.
-pub(super) fn reader(kind: TimeKind) -> Option<fn(&str) -> Option<(usize, Parts)>> {
+pub(super) fn reader(kind: TimeKind) -> Option<Reader> {
     Some(match kind {
         TimeKind::Iso => iso,
         TimeKind::Db2 => db2,
