@@ -324,8 +324,58 @@ fn two_digit_year(yy: i64) -> i64 {
     if yy < 70 { 2000 + yy } else { 1900 + yy }
 }
 
+thread_local! {
+    /// The last day a time was built on, and the timestamp of its first second (UTC):
+    /// lines of a log come a day at a time, and the calendar sums cost more than the rest.
+    static LAST_DAY: std::cell::Cell<Option<((i64, i64, i64), i64)>> =
+        const { std::cell::Cell::new(None) };
+}
+
+/// The timestamp of a civil time at an offset, `None` when it is no valid time.
 #[allow(clippy::too_many_arguments)]
 fn build_ts(
+    y: i64,
+    mo: i64,
+    d: i64,
+    h: i64,
+    mi: i64,
+    sec: i64,
+    nanos: i32,
+    off: i32,
+) -> Option<Timestamp> {
+    // What `DateTime::new` and `Offset::from_seconds` check of the time of day.
+    if !(0..=23).contains(&h) || !(0..=59).contains(&mi) || !(0..=59).contains(&sec.min(59)) {
+        return None;
+    }
+    if !(0..=999_999_999).contains(&nanos) {
+        return None;
+    }
+    Offset::from_seconds(off).ok()?;
+    let day = (y, mo, d);
+    let midnight = match LAST_DAY.get() {
+        Some((last, first)) if last == day => Some(first),
+        _ => {
+            let first = build_ts_civil(y, mo, d, 0, 0, 0, 0, 0).map(|t| t.as_second());
+            if let Some(first) = first {
+                LAST_DAY.set(Some((day, first)));
+            }
+            first
+        }
+    };
+    match midnight {
+        Some(first) => Timestamp::new(
+            first + h * 3600 + mi * 60 + sec.min(59) - i64::from(off),
+            nanos,
+        )
+        .ok(),
+        // A day whose first second is out of range may still hold times in range.
+        None => build_ts_civil(y, mo, d, h, mi, sec, nanos, off),
+    }
+}
+
+/// [`build_ts`] through the calendar every time.
+#[allow(clippy::too_many_arguments)]
+fn build_ts_civil(
     y: i64,
     mo: i64,
     d: i64,
@@ -2948,6 +2998,50 @@ mod tests {
                 (slow.end, slow.ts, slow.recipe)
             );
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        /// Times built from the day's first second are the times the calendar gives, on
+        /// the same day as the time before or another, valid or not, at the range's ends.
+        #[test]
+        fn times_built_by_the_day_are_the_calendars(
+            y in proptest::prop_oneof![0i64..=9999, proptest::prelude::Just(9999i64), proptest::prelude::Just(0i64), -1i64..=10001],
+            mo in -1i64..=13,
+            d in -1i64..=32,
+            h in -1i64..=24,
+            mi in -1i64..=60,
+            sec in -1i64..=61,
+            nanos in proptest::prop_oneof![0i32..=999_999_999, proptest::prelude::Just(1_000_000_000i32), proptest::prelude::Just(-1i32)],
+            off in proptest::prop_oneof![-100_000i32..=100_000, -93_599i32..=93_599, proptest::prelude::Just(0i32)],
+            same_day in proptest::bool::ANY,
+        ) {
+            if same_day {
+                build_ts(y, mo, d, 12, 0, 0, 0, 0);
+            }
+            proptest::prop_assert_eq!(
+                build_ts(y, mo, d, h, mi, sec, nanos, off),
+                build_ts_civil(y, mo, d, h, mi, sec, nanos, off)
+            );
+        }
+    }
+
+    #[test]
+    fn times_at_the_end_of_the_range_are_the_calendars() {
+        for (d, h, off) in [
+            (30, 23, 0),
+            (31, 0, 18_000),
+            (31, 23, 93_599),
+            (30, 21, -3_600),
+        ] {
+            let civil = build_ts_civil(9999, 12, d, h, 30, 0, 0, off);
+            assert_eq!(
+                build_ts(9999, 12, d, h, 30, 0, 0, off),
+                civil,
+                "9999-12-{d} {h}:30 {off}"
+            );
+        }
+        assert!(build_ts(9999, 12, 31, 0, 30, 0, 0, 18_000).is_some());
     }
 
     #[test]
