@@ -324,11 +324,13 @@ fn two_digit_year(yy: i64) -> i64 {
     if yy < 70 { 2000 + yy } else { 1900 + yy }
 }
 
+/// A civil day (year, month, day) and the second it starts at (UTC).
+type DayStart = ((i64, i64, i64), i64);
+
 thread_local! {
-    /// The last day a time was built on, and the timestamp of its first second (UTC):
-    /// lines of a log come a day at a time, and the calendar sums cost more than the rest.
-    static LAST_DAY: std::cell::Cell<Option<((i64, i64, i64), i64)>> =
-        const { std::cell::Cell::new(None) };
+    /// The last day a time was built on, and the timestamp of its first second: lines of a
+    /// log come a day at a time, and the calendar sums cost more than the rest.
+    static LAST_DAY: std::cell::Cell<Option<DayStart>> = const { std::cell::Cell::new(None) };
 }
 
 /// The timestamp of a civil time at an offset, `None` when it is no valid time.
