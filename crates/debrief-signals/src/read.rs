@@ -169,6 +169,17 @@ impl<R: BufRead> ChunkReader<R> {
                 }
                 continue;
             }
+            // Most buffers hold short lines only: copy them up to the last line end that
+            // fits in the chunk, in one go.
+            let room = CHUNK_BYTES.saturating_sub(chunk.len()).min(buf.len());
+            if let Some(last) = memchr::memrchr(b'\n', &buf[..room]) {
+                if lines_fit(&buf[..=last], self.partial) {
+                    chunk.extend_from_slice(&buf[..=last]);
+                    self.partial = 0;
+                    self.reader.consume(last + 1);
+                    continue;
+                }
+            }
             // Copy runs of whole lines as they are; cut the lines that are too long.
             let mut run_start = 0;
             let mut pos = 0;
@@ -212,6 +223,23 @@ impl<R: BufRead> ChunkReader<R> {
         }
         Ok(Some(chunk))
     }
+}
+
+/// Whether every line of `lines` (which ends with a line end) is at most [`MAX_LINE`]
+/// bytes long, the first counting `partial` bytes read before. Looks for the last line end
+/// within reach of each, so a buffer of short lines takes a few searches, not one a line.
+fn lines_fit(lines: &[u8], partial: usize) -> bool {
+    let mut start = 0;
+    let mut reach = MAX_LINE - partial.min(MAX_LINE);
+    while start < lines.len() {
+        let window = &lines[start..lines.len().min(start + reach + 1)];
+        match memchr::memrchr(b'\n', window) {
+            Some(nl) => start += nl + 1,
+            None => return false,
+        }
+        reach = MAX_LINE;
+    }
+    true
 }
 
 fn memchr_nl(buf: &[u8]) -> Option<usize> {
@@ -439,6 +467,66 @@ mod tests {
         assert_eq!(lines[1], "next");
         assert_eq!(stats.oversized, 1);
         assert_eq!(stats.lines, 2);
+    }
+
+    /// What the chunks of `input` must hold: each line cut to `MAX_LINE` bytes (and
+    /// marked), each ending with a line end.
+    fn cut_lines(input: &[u8]) -> Vec<u8> {
+        let mut want = Vec::new();
+        let body = input.strip_suffix(b"\n").unwrap_or(input);
+        if input.is_empty() {
+            return want;
+        }
+        for line in body.split(|&b| b == b'\n') {
+            if line.len() > MAX_LINE {
+                want.extend_from_slice(&line[..MAX_LINE]);
+                want.extend_from_slice(CUT_MARK);
+            } else {
+                want.extend_from_slice(line);
+            }
+            want.push(b'\n');
+        }
+        want
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Whatever the buffer sizes and line lengths (short, at the limit, far past it),
+        /// the chunks hold every line, cut where it is too long, and end at line ends.
+        #[test]
+        fn chunks_hold_every_line_cut_to_the_limit(
+            lengths in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => 0usize..200,
+                    1 => (MAX_LINE - 2)..=(MAX_LINE + 2),
+                    1 => proptest::prelude::Just(3 * MAX_LINE + 5),
+                ],
+                1..40,
+            ),
+            capacity in proptest::prop_oneof![
+                proptest::prelude::Just(7usize),
+                proptest::prelude::Just(4096),
+                proptest::prelude::Just(MAX_LINE + 1),
+                proptest::prelude::Just(CHUNK_BYTES),
+            ],
+            end_with_newline in proptest::bool::ANY,
+        ) {
+            let mut input = Vec::new();
+            for (k, n) in lengths.iter().enumerate() {
+                input.extend(std::iter::repeat_n(b'a' + (k % 26) as u8, *n));
+                input.push(b'\n');
+            }
+            if !end_with_newline {
+                input.pop();
+            }
+            let mut r = ChunkReader::new(io::BufReader::with_capacity(capacity, &input[..]));
+            let mut got = Vec::new();
+            while let Some(chunk) = r.next_chunk().unwrap() {
+                proptest::prop_assert_eq!(chunk.last(), Some(&b'\n'));
+                got.extend_from_slice(&chunk);
+            }
+            proptest::prop_assert!(got == cut_lines(&input), "{} bytes read, {} wanted", got.len(), cut_lines(&input).len());
+        }
     }
 
     #[test]
