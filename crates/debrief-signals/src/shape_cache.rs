@@ -33,15 +33,23 @@ impl<E> ShapeCache<E> {
         ShapeCache {
             shape: Vec::new(),
             slot: 0,
-            slots: std::iter::repeat_with(|| None).take(slots.max(1)).collect(),
+            // A power of two, so that a hash picks its slot by a mask, not a division.
+            slots: std::iter::repeat_with(|| None)
+                .take(slots.max(2).next_power_of_two())
+                .collect(),
         }
     }
 
     /// Takes the shape of `text`; the key and extra value cached under it, if any.
     pub(crate) fn find(&mut self, text: &str) -> Option<(&str, &E)> {
+        // Copied, then mapped in place: both loops run on whole vectors.
         self.shape.clear();
-        self.shape.extend(text.bytes().map(digit_as_zero));
-        self.slot = rustc_hash::FxBuildHasher.hash_one(&self.shape[..]) as usize % self.slots.len();
+        self.shape.extend_from_slice(text.as_bytes());
+        for b in &mut self.shape {
+            *b = digit_as_zero(*b);
+        }
+        let hash = rustc_hash::FxBuildHasher.hash_one(&self.shape[..]);
+        self.slot = hash as usize & (self.slots.len() - 1);
         match &self.slots[self.slot] {
             Some(s) if s.shape == self.shape => Some((&s.key, &s.extra)),
             _ => None,
