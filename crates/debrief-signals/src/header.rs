@@ -1314,6 +1314,38 @@ struct Layout {
     time: Option<usize>,
     /// Tokens past the header that the scan asked one question of, answered no: asked again.
     probes: Vec<Probe>,
+    /// Words the scan read: their letters and digits are [`WILD`] in the shape, and each is
+    /// read again to check that it still is a word of the same letters' kinds.
+    soft: Vec<Soft>,
+    /// The shape with the words' letters kept, when there are words.
+    exact: Option<Vec<u8>>,
+}
+
+/// A word the scan read (a host, a node name, the first words of a message). What the scan
+/// decides of a word hangs on its punctuation, which the shape keeps, and on a few kinds of
+/// its letters ([`word_letters`]); a layout asks those again instead of keeping the letters,
+/// so `R02-M1-NB-C:J12-U11` and `R17-M0-N4-I:J18-U01` share one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Soft {
+    start: usize,
+    end: usize,
+    pipe_mode: bool,
+    letters: u8,
+}
+
+/// What the scan asks of a word's letters and digits, beyond where they are: whether they
+/// are all letters, whether one is lower-case, one upper-case, and whether the first is a
+/// letter (plain words, host names and dotted logger names are told apart by nothing else).
+fn word_letters(t: &str) -> u8 {
+    let b = t.as_bytes();
+    let (mut all_alpha, mut lower, mut upper) = (true, false, false);
+    for &c in b {
+        all_alpha &= c.is_ascii_alphabetic();
+        lower |= c.is_ascii_lowercase();
+        upper |= c.is_ascii_uppercase();
+    }
+    let first_alpha = b.first().is_some_and(u8::is_ascii_alphabetic);
+    u8::from(all_alpha) | u8::from(lower) << 1 | u8::from(upper) << 2 | u8::from(first_alpha) << 3
 }
 
 /// A token the scanner read only to ask one question of (is it a separator that closes a
@@ -1377,11 +1409,11 @@ fn fits_byte(want: u8, b: u8) -> bool {
         || (want == NOT_BRACKET && !matches!(b, b'[' | b' ' | b'\t'))
 }
 
-impl Layout {
-    /// Whether `line` has this layout's shape: what [`shape`] would make of it, compared
-    /// without making it.
-    fn fits(&self, line: &[u8]) -> bool {
-        let Some((&last, body)) = self.shape.split_last() else {
+/// Whether `line` has the shape `shape`: what [`shape`] would make of it, compared
+/// without making it.
+fn fits_shape(shape: &[u8], line: &[u8]) -> bool {
+    {
+        let Some((&last, body)) = shape.split_last() else {
             return false;
         };
         let Some(head) = line.get(..body.len()) else {
@@ -1407,6 +1439,13 @@ impl Layout {
             None => last == 0xff,
         }
     }
+}
+
+impl Layout {
+    /// Whether `line` has this layout's shape.
+    fn fits(&self, line: &[u8]) -> bool {
+        fits_shape(&self.shape, line)
+    }
 
     /// Splits a line of this layout's shape, or `None` when its time does not read the same.
     fn apply<'s>(&self, s: &'s str, default_year: i16) -> Option<Record<'s>> {
@@ -1419,6 +1458,22 @@ impl Layout {
         for p in &self.probes {
             let tok = next_token(s, p.at, default_year, p.pipe_mode);
             if p.ask.yes(&tok) {
+                return None;
+            }
+        }
+        // A line with the very words of the scan's line needs them read no more.
+        let same_words = self.soft.is_empty()
+            || self
+                .exact
+                .as_deref()
+                .is_some_and(|e| fits_shape(e, s.as_bytes()));
+        for w in self.soft.iter().filter(|_| !same_words) {
+            let tok = next_token(s, w.start, default_year, w.pipe_mode);
+            if tok.kind != Kind::Word
+                || tok.end != w.end
+                || tok.value_dependent
+                || word_letters(tok.text) != w.letters
+            {
                 return None;
             }
         }
@@ -1487,6 +1542,8 @@ struct Scanner<'a> {
     service_span: Option<(usize, usize)>,
     /// Questions asked of tokens past the header and answered no.
     probes: Vec<Probe>,
+    /// Words read so far.
+    soft: std::cell::RefCell<Vec<Soft>>,
     /// Stop as soon as no later token can change what the scan decided (off only in tests,
     /// which check that it changes nothing).
     early_exit: bool,
@@ -1514,6 +1571,7 @@ impl<'a> Scanner<'a> {
             time_at: None,
             service_span: None,
             probes: Vec::new(),
+            soft: std::cell::RefCell::new(Vec::new()),
             early_exit: true,
         }
     }
@@ -1521,7 +1579,7 @@ impl<'a> Scanner<'a> {
     fn token(&self, i: usize) -> Tok<'a> {
         let tok = next_token(self.s, i, self.default_year, self.pipe_mode);
         self.horizon.set(self.horizon.get().max(tok.end));
-        self.note(&tok);
+        self.note(&tok, self.pipe_mode);
         if tok.kind == Kind::Pri {
             self.value_dependent.set(true);
         }
@@ -1529,9 +1587,22 @@ impl<'a> Scanner<'a> {
     }
 
     /// Remembers what a layout must check again on a line of the same shape.
-    fn note(&self, tok: &Tok<'a>) {
+    fn note(&self, tok: &Tok<'a>, pipe_mode: bool) {
         if tok.value_dependent {
             self.value_dependent.set(true);
+        }
+        // One-letter words are levels to logcat: their letter stays in the shape.
+        if tok.kind == Kind::Word && tok.text.len() > 1 && !tok.value_dependent {
+            let word = Soft {
+                start: tok.end - tok.text.len(),
+                end: tok.end,
+                pipe_mode,
+                letters: word_letters(tok.text),
+            };
+            let mut soft = self.soft.borrow_mut();
+            if !soft.contains(&word) {
+                soft.push(word);
+            }
         }
         if let Some(check) = tok.check {
             let mut checks = self.checks.borrow_mut();
@@ -1554,7 +1625,7 @@ impl<'a> Scanner<'a> {
         let tok = next_token(self.s, i, self.default_year, pipe_mode);
         if ask.yes(&tok) || tok.value_dependent || !self.early_exit {
             self.horizon.set(self.horizon.get().max(tok.end));
-            self.note(&tok);
+            self.note(&tok, pipe_mode);
         } else {
             self.probes.push(Probe {
                 at: i,
@@ -1652,6 +1723,15 @@ impl<'a> Scanner<'a> {
                     }
                 }
             }
+            let soft = self.soft.take();
+            let exact = (!soft.is_empty()).then(|| shape.clone());
+            for w in &soft {
+                for k in w.start..w.end.min(shape.len()) {
+                    if line[k].is_ascii_alphanumeric() {
+                        shape[k] = WILD;
+                    }
+                }
+            }
             Layout {
                 shape,
                 committed: self.committed,
@@ -1661,6 +1741,8 @@ impl<'a> Scanner<'a> {
                 checks,
                 opaque,
                 probes: self.probes,
+                soft,
+                exact,
             }
         });
         Scan {
@@ -2752,6 +2834,81 @@ mod tests {
             let variant = with_letters(&with_digits(line, &digits), &picks);
             let (shortcut, full) = shortcut_and_full(line, &variant);
             proptest::prop_assert_eq!(shortcut, full, "{} after {}", variant, line);
+        }
+    }
+
+    /// `line` with its k-th ASCII letter or digit replaced by the pick: below 26 a
+    /// lower-case letter, below 52 an upper-case one, below 62 a digit, else unchanged.
+    fn with_letter_kinds(line: &str, picks: &[u8]) -> String {
+        let mut k = 0;
+        line.chars()
+            .map(|c| {
+                if !c.is_ascii_alphanumeric() || picks.is_empty() {
+                    return c;
+                }
+                k += 1;
+                match picks[(k - 1) % picks.len()] {
+                    p @ 0..26 => char::from(b'a' + p),
+                    p @ 26..52 => char::from(b'A' + p - 26),
+                    p @ 52..62 => char::from(b'0' + p - 52),
+                    _ => c,
+                }
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
+        /// Words whose letters change case or become digits (a host name that is no longer
+        /// one, a word that became a level) split through a layout as a full scan.
+        #[test]
+        fn the_layout_shortcut_reads_words_of_other_letters_as_a_full_scan(
+            which in 0..SHAPES.len(),
+            token in 0usize..12,
+            picks in proptest::collection::vec(0u8..70, 1..20),
+        ) {
+            // One token changed, so that the rest of the line still fits the layout.
+            let line = SHAPES[which];
+            let variant = line
+                .split(' ')
+                .enumerate()
+                .map(|(k, t)| if k == token { with_letter_kinds(t, &picks) } else { t.to_string() })
+                .collect::<Vec<_>>()
+                .join(" ");
+            let (shortcut, full) = shortcut_and_full(line, &variant);
+            proptest::prop_assert_eq!(shortcut, full, "{} after {}", variant, line);
+        }
+    }
+
+    #[test]
+    fn a_word_whose_letters_make_it_something_else_is_scanned_again() {
+        for (first, variant) in [
+            // no longer a host name
+            (
+                "Jun 14 15:16:01 combo logrotate: ALERT exited abnormally",
+                "Jun 14 15:16:01 COMBO logrotate: ALERT exited abnormally",
+            ),
+            // no longer a dotted logger name
+            (
+                "2024-03-01 14:02:00 INFO com.acme.Foo - started",
+                "2024-03-01 14:02:00 INFO 0om.acme.Foo - started",
+            ),
+            // now a level
+            (
+                "2024-03-01 14:02:00 KERNEL boot started now",
+                "2024-03-01 14:02:00 NOTICE boot started now",
+            ),
+            // no longer a plain word before an epoch
+            ("foo 1117838570 started", "f0o 1117838570 started"),
+        ] {
+            let (shortcut, full) = shortcut_and_full(first, variant);
+            assert_eq!(shortcut, full, "{variant} after {first}");
+            let (_, plain) = shortcut_and_full(first, first);
+            assert_ne!(
+                (plain.level, plain.service.is_some(), plain.message.len()),
+                (full.level, full.service.is_some(), full.message.len()),
+                "{variant} must split otherwise than {first}"
+            );
         }
     }
 
