@@ -304,19 +304,20 @@ fn offset_seconds(off: Option<&str>) -> i32 {
         return 0;
     }
     let sign = if o.starts_with('-') { -1 } else { 1 };
-    let digits: String = o[1..].chars().filter(char::is_ascii_digit).collect();
-    let hh: i32 = digits.get(..2).and_then(|x| x.parse().ok()).unwrap_or(0);
-    let mm: i32 = digits.get(2..4).and_then(|x| x.parse().ok()).unwrap_or(0);
+    // `+02`, `+0200`, `+02:00`: the digits after the sign, the colon aside.
+    let mut digits = o[1..].bytes().filter(u8::is_ascii_digit).map(|d| i32::from(d - b'0'));
+    let mut two = || Some(digits.next()? * 10 + digits.next()?);
+    let hh = two().unwrap_or(0);
+    let mm = two().unwrap_or(0);
     sign * (hh * 3600 + mm * 60)
 }
 
 fn month_number(name: &str) -> Option<i64> {
-    let lower = name.to_ascii_lowercase();
     let i = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ]
     .iter()
-    .position(|m| *m == lower)?;
+    .position(|m| m.eq_ignore_ascii_case(name))?;
     Some(i as i64 + 1)
 }
 
@@ -3183,6 +3184,25 @@ mod tests {
                 build_ts_civil(y, mo, d, h, mi, sec, nanos, off)
             );
         }
+    }
+
+    #[test]
+    fn offsets_and_month_names() {
+        for (off, secs) in [
+            ("Z", 0),
+            ("UTC", 0),
+            ("+02", 7200),
+            ("-0700", -25200),
+            ("+05:30", 19800),
+            ("+1", 0),
+            ("+023", 7200),
+        ] {
+            assert_eq!(offset_seconds(Some(off)), secs, "{off}");
+        }
+        assert_eq!(month_number("Jan"), Some(1));
+        assert_eq!(month_number("DEC"), Some(12));
+        assert_eq!(month_number("sEp"), Some(9));
+        assert_eq!(month_number("Juni"), None);
     }
 
     #[test]
