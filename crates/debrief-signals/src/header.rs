@@ -305,7 +305,10 @@ fn offset_seconds(off: Option<&str>) -> i32 {
     }
     let sign = if o.starts_with('-') { -1 } else { 1 };
     // `+02`, `+0200`, `+02:00`: the digits after the sign, the colon aside.
-    let mut digits = o[1..].bytes().filter(u8::is_ascii_digit).map(|d| i32::from(d - b'0'));
+    let mut digits = o[1..]
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|d| i32::from(d - b'0'));
     let mut two = || Some(digits.next()? * 10 + digits.next()?);
     let hh = two().unwrap_or(0);
     let mm = two().unwrap_or(0);
@@ -616,6 +619,13 @@ fn read_time(s: &str, default_year: i16) -> TimeRead {
             }
             Err(by_value) => value_dependent |= by_value,
         }
+    }
+    // Every pattern but glog's and ctime's starts with a digit.
+    if nd == 0 && !glog_ok && !ctime_ok {
+        return TimeRead {
+            found: None,
+            value_dependent,
+        };
     }
     let mut read = time_by_patterns(s, default_year, nd, nb, glog_ok, ctime_ok);
     read.value_dependent |= value_dependent;
@@ -1229,6 +1239,29 @@ fn token_at<'s>(
         return Tok::new(Kind::Sep, i + 1, &s[i..i + 1]);
     }
     let t = &s[i..j];
+    plain_token(t, j).unwrap_or_else(|| punctuated_token(t, i, j))
+}
+
+/// A token of letters and digits only (most words of headers and messages): a number, a
+/// level or a word, as [`punctuated_token`] reads it, without its other questions (each
+/// of them needs punctuation). `None` for any other token.
+fn plain_token(t: &str, j: usize) -> Option<Tok<'_>> {
+    if !t.bytes().all(|x| x.is_ascii_alphanumeric()) {
+        return None;
+    }
+    if t.bytes().all(|x| x.is_ascii_digit()) {
+        return Some(Tok::new(Kind::Num, j, t));
+    }
+    if t.len() >= 3 && t.bytes().all(|x| x.is_ascii_alphabetic()) && is_upper(t) {
+        if let Some(lv) = Level::from_word(t) {
+            return Some(Tok::with_level(Kind::Level, j, t, lv));
+        }
+    }
+    Some(Tok::new(Kind::Word, j, t))
+}
+
+/// The token `t` at `i..j` of its line, by its shape.
+fn punctuated_token(t: &str, i: usize, j: usize) -> Tok<'_> {
     if SEPS.contains(&t) {
         return Tok::new(Kind::Sep, j, t);
     }
@@ -3182,6 +3215,25 @@ mod tests {
             proptest::prop_assert_eq!(
                 build_ts(y, mo, d, h, mi, sec, nanos, off),
                 build_ts_civil(y, mo, d, h, mi, sec, nanos, off)
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// Tokens of letters and digits read the same by the short way as by every question.
+        #[test]
+        fn plain_tokens_read_as_every_question_reads_them(
+            t in proptest::prop_oneof![
+                "[A-Za-z0-9]{1,12}",
+                "(?i)(info|warn|warning|error|err|debug|fatal|notice|trace|crit)[0-9]?",
+            ],
+        ) {
+            let fast = plain_token(&t, t.len()).expect("letters and digits");
+            let slow = punctuated_token(&t, 0, t.len());
+            proptest::prop_assert_eq!(
+                (fast.kind, fast.end, fast.text, fast.level),
+                (slow.kind, slow.end, slow.text, slow.level)
             );
         }
     }
