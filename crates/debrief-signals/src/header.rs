@@ -1734,19 +1734,19 @@ impl<'a> Scanner<'a> {
             && (self.service.is_none() || self.service_span.is_some())
             && (self.time.is_none() || time_index.is_some()))
         .then(|| {
-            // Whitespace after the last token read was skipped and the byte after it looked at;
-            // a probed token's first byte was looked at (is it a bracket?), the rest asked of.
+            // Whitespace after the last token read was skipped and the byte after it looked at.
+            // After a program or logger name the scan looked at the next byte (is it a
+            // bracket?) and asked questions of the token there (probes), nothing more.
             let horizon = self.horizon.get().max(self.committed);
-            let probed = self.probes.iter().map(|p| p.at).max();
-            let mut shape = match probed {
-                Some(at) if horizon <= at => {
-                    let mut shape = shape(self.s, at);
-                    if let Some(first) = shape.last_mut().filter(|b| **b != b'[') {
-                        *first = NOT_BRACKET;
-                    }
-                    shape
+            let next = skip_ws(self.s, self.committed);
+            let mut shape = if self.terminated && horizon <= next {
+                let mut shape = shape(self.s, next);
+                if let Some(first) = shape.last_mut().filter(|b| !matches!(**b, b'[' | 0xff)) {
+                    *first = NOT_BRACKET;
                 }
-                _ => shape(self.s, skip_ws(self.s, horizon) + 1),
+                shape
+            } else {
+                shape(self.s, skip_ws(self.s, horizon) + 1)
             };
             let opaque = self.opaque.take();
             let line = self.s.as_bytes();
