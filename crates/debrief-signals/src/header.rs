@@ -238,15 +238,24 @@ impl Parts {
     }
 
     fn num(&self, text: &str, part: Part) -> Option<i64> {
-        let digits = self.get(text, part)?.as_bytes();
-        if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        let (a, b) = self.0[part as usize];
+        if (a, b) == Parts::ABSENT {
             return None;
         }
-        Some(
-            digits
-                .iter()
-                .fold(0i64, |v, &c| v * 10 + i64::from(c - b'0')),
-        )
+        // Bytes, not a `str` slice: a range that cuts a character holds no digit there.
+        let digits = text.as_bytes().get(usize::from(a)..usize::from(b))?;
+        if digits.is_empty() || digits.len() > 18 {
+            return None;
+        }
+        let mut v = 0i64;
+        for &c in digits {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            v = v * 10 + i64::from(d);
+        }
+        Some(v)
     }
 }
 
@@ -291,8 +300,10 @@ fn boundary_ok(s: &str, end: usize) -> bool {
 /// Nanoseconds from the digits of a decimal fraction (`978` → 978_000_000).
 fn frac_nanos(digits: Option<&str>) -> i32 {
     let Some(d) = digits else { return 0 };
+    let d = d.as_bytes();
     let mut v: i32 = 0;
-    for c in d.bytes().chain(std::iter::repeat(b'0')).take(9) {
+    for k in 0..9 {
+        let c = d.get(k).copied().unwrap_or(b'0');
         v = v * 10 + i32::from(c.wrapping_sub(b'0').min(9));
     }
     v
@@ -412,8 +423,25 @@ fn decode(
     end: usize,
     default_year: i16,
 ) -> Option<TimeMatch> {
+    let (ts, level) = decode_time(kind, parts, s, end, default_year)?;
+    Some(TimeMatch {
+        end,
+        ts,
+        level,
+        kind,
+        recipe: Recipe::Parts(*parts),
+    })
+}
+
+/// What [`decode`] reads: the time (`None` for a time of day alone) and glog's level.
+fn decode_time(
+    kind: TimeKind,
+    parts: &Parts,
+    s: &str,
+    end: usize,
+    default_year: i16,
+) -> Option<(Option<Timestamp>, Option<Level>)> {
     let frac = parts.get(s, Part::Frac);
-    let recipe = Recipe::Parts(*parts);
     match kind {
         TimeKind::Epoch => {
             // An epoch number is a field of its own: it ends at whitespace, a pipe or a bracket.
@@ -433,13 +461,7 @@ fn decode(
             } else {
                 Timestamp::new(v, frac_nanos(frac)).ok()?
             };
-            return Some(TimeMatch {
-                end,
-                ts: Some(ts),
-                level: None,
-                kind,
-                recipe,
-            });
+            return Some((Some(ts), None));
         }
         TimeKind::TimeOnly => {
             let h = parts.num(s, Part::H)?;
@@ -448,13 +470,7 @@ fn decode(
             if h > 23 || mi > 59 || sec > 60 {
                 return None;
             }
-            return Some(TimeMatch {
-                end,
-                ts: None,
-                level: None,
-                kind,
-                recipe,
-            });
+            return Some((None, None));
         }
         _ => {}
     }
@@ -550,13 +566,7 @@ fn decode(
     } else {
         build_ts(y, mo, d, h, mi, sec, nanos, off)?
     };
-    Some(TimeMatch {
-        end,
-        ts: Some(ts),
-        level,
-        kind,
-        recipe,
-    })
+    Some((Some(ts), level))
 }
 
 /// The time `s` starts with, in any of the shapes above.
@@ -918,11 +928,15 @@ impl TimeCheck {
         }
     }
 
-    /// Reads the time of a line of the same shape; `None` when it does not read the same.
-    fn read(&self, s: &str, default_year: i16) -> Option<TimeMatch> {
+    /// Reads the time of a line of the same shape (`Some(None)`: a time of day alone);
+    /// `None` when it does not read the same.
+    fn read(&self, s: &str, default_year: i16) -> Option<Option<Timestamp>> {
         let text = s.get(self.base..)?;
-        let m = match &self.recipe {
-            Recipe::Iso => iso_fast(text).ok()?,
+        match &self.recipe {
+            Recipe::Iso => {
+                let m = iso_fast(text).ok()?;
+                (m.end == self.end).then_some(m.ts)
+            }
             Recipe::Parts(parts) => {
                 let fits = match self.kind {
                     // What the patterns ask of digits' values, not only of their places.
@@ -937,10 +951,10 @@ impl TimeCheck {
                 if !fits {
                     return None;
                 }
-                decode(self.kind, parts, text, self.end, default_year)?
+                // A recipe's parts end where the time ends.
+                Some(decode_time(self.kind, parts, text, self.end, default_year)?.0)
             }
-        };
-        (m.end == self.end).then_some(m)
+        }
     }
 }
 
@@ -1519,15 +1533,15 @@ impl Layout {
     fn apply_checked<'s>(&self, s: &'s str, default_year: i16) -> Option<Record<'s>> {
         let mut time = None;
         for (k, check) in self.checks.iter().enumerate() {
-            let m = check.read(s, default_year)?;
+            let ts = check.read(s, default_year)?;
             if self.time == Some(k) {
-                time = Some(m.ts?);
+                time = Some(ts?);
             }
         }
         let message = if self.committed == 0 {
             s
         } else {
-            s.get(self.committed..)?.trim()
+            trim_message(s.get(self.committed..)?)
         };
         Some(Record {
             time,
@@ -1539,6 +1553,17 @@ impl Layout {
             message: message.into(),
             count: 1,
         })
+    }
+}
+
+/// `m` without surrounding whitespace, as `str::trim`; a message that starts and ends with
+/// a printable ASCII byte (most) is not looked at again.
+fn trim_message(m: &str) -> &str {
+    let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
+    if printable(m.as_bytes().first()) && printable(m.as_bytes().last()) {
+        m
+    } else {
+        m.trim()
     }
 }
 
@@ -3235,6 +3260,14 @@ mod tests {
                 (fast.kind, fast.end, fast.text, fast.level),
                 (slow.kind, slow.end, slow.text, slow.level)
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// Messages are trimmed as `str::trim` trims them.
+        #[test]
+        fn messages_trim_as_str_trim(m in "[ \t\u{0b}\u{0c}\u{3000}\u{a0}a-z.é]{0,8}") {
+            proptest::prop_assert_eq!(trim_message(&m), m.trim());
         }
     }
 
