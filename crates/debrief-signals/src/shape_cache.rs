@@ -22,9 +22,11 @@ pub(crate) struct ShapeCache<E> {
     slots: Vec<Option<Slot<E>>>,
 }
 
+/// One cached text: its shape and its key in one buffer (a shape is valid UTF-8, its
+/// text's digits being `0`), so that a look-up touches one allocation, not two.
 struct Slot<E> {
-    shape: Vec<u8>,
-    key: String,
+    shape_and_key: String,
+    shape_len: usize,
     extra: E,
 }
 
@@ -51,7 +53,9 @@ impl<E> ShapeCache<E> {
         let hash = rustc_hash::FxBuildHasher.hash_one(&self.shape[..]);
         self.slot = hash as usize & (self.slots.len() - 1);
         match &self.slots[self.slot] {
-            Some(s) if s.shape == self.shape => Some((&s.key, &s.extra)),
+            Some(s) if s.shape_and_key.as_bytes().get(..s.shape_len) == Some(&self.shape[..]) => {
+                Some((&s.shape_and_key[s.shape_len..], &s.extra))
+            }
             _ => None,
         }
     }
@@ -60,17 +64,22 @@ impl<E> ShapeCache<E> {
     ///
     /// [`find`]: ShapeCache::find
     pub(crate) fn store(&mut self, key: &str, extra: E) {
+        // The shape of a `str` with ASCII digits made `0`: still UTF-8.
+        let Ok(shape) = std::str::from_utf8(&self.shape) else {
+            return;
+        };
         match &mut self.slots[self.slot] {
             Some(old) => {
-                old.shape.clone_from(&self.shape);
-                old.key.clear();
-                old.key.push_str(key);
+                old.shape_and_key.clear();
+                old.shape_and_key.push_str(shape);
+                old.shape_and_key.push_str(key);
+                old.shape_len = shape.len();
                 old.extra = extra;
             }
             empty => {
                 *empty = Some(Slot {
-                    shape: self.shape.clone(),
-                    key: key.to_string(),
+                    shape_and_key: [shape, key].concat(),
+                    shape_len: shape.len(),
                     extra,
                 })
             }
