@@ -997,12 +997,7 @@ fn re(pattern: &str) -> Regex {
 }
 
 /// `kernel:`, `1.4.1:` (a syslog tag without pid)
-static NAME_COLON: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9_.\-/()@]*[A-Za-z0-9_)]:$"));
 /// `nova.osapi_compute.wsgi.server`, `c.e.demo.DemoApplication`
-static DOTTED: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z_][\w$\-]*(?:\.[\w$\-]+)+$"));
-static HOSTLIKE: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-z0-9][a-z0-9.\-_]*$"));
-static CAMEL: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$"));
-static LOGGER_CHARS: LazyLock<Regex> = LazyLock::new(|| re(r"^[\w.$/:\-<>#@]+$"));
 /// A container runtime (CRI) prefix after the first time: ` stdout F `.
 static CRI: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[ \t]+(?:stdout|stderr)[ \t]+[FP](?:[ \t]+|$)"));
@@ -1108,15 +1103,15 @@ fn loggerish(name: &str) -> bool {
         return false;
     }
     if name.contains(['.', '$', '/', '_', '#']) || name.contains("::") {
-        return LOGGER_CHARS.is_match(name);
+        return shapes::logger_chars(name);
     }
-    CAMEL.is_match(name)
+    shapes::camel(name)
 }
 
 fn dotted_logger(name: &str) -> bool {
-    DOTTED.is_match(name)
+    shapes::dotted(name)
         || (name.contains('$')
-            && LOGGER_CHARS.is_match(name)
+            && shapes::logger_chars(name)
             && name.chars().next().is_some_and(char::is_alphabetic))
 }
 
@@ -2059,11 +2054,11 @@ impl<'a> Scanner<'a> {
                         // syslog: `host prog:` / `host prog version:`
                         let host_prog = (1..=2).contains(&words.len())
                             && words[0].kind == Kind::Word
-                            && HOSTLIKE.is_match(words[0].text)
+                            && shapes::hostlike(words[0].text)
                             && words
                                 .iter()
                                 .all(|w| matches!(w.kind, Kind::Word | Kind::Num))
-                            && NAME_COLON.is_match(tok.text);
+                            && shapes::name_colon(tok.text);
                         if host_prog {
                             let svc = if words.len() == 2 {
                                 words[1].text

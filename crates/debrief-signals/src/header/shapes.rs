@@ -165,6 +165,71 @@ pub fn pid_bracket(t: &str) -> bool {
     b.get(i).is_some_and(u8::is_ascii_digit) && !b[i..].contains(&b'\n')
 }
 
+static DOTTED: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z_][\w$\-]*(?:\.[\w$\-]+)+$"));
+static LOGGER_CHARS: LazyLock<Regex> = LazyLock::new(|| re(r"^[\w.$/:\-<>#@]+$"));
+
+/// `\w` on ASCII, `$` and `-`: what the parts of a dotted logger name are made of.
+fn logger_part(b: u8) -> bool {
+    word(b) || b == b'$' || b == b'-'
+}
+
+/// `^[A-Za-z_][\w$\-]*(?:\.[\w$\-]+)+$`: parts of word characters, `$` and `-` joined by
+/// dots, at least two, the first starting with a letter or `_`.
+pub fn dotted(t: &str) -> bool {
+    if !t.is_ascii() {
+        return DOTTED.is_match(t);
+    }
+    let b = t.as_bytes();
+    b.first()
+        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_')
+        && b.contains(&b'.')
+        && b.split(|&c| c == b'.')
+            .all(|part| !part.is_empty() && part.iter().all(|&c| logger_part(c)))
+}
+
+/// `^[\w.$/:\-<>#@]+$`
+pub fn logger_chars(t: &str) -> bool {
+    if !t.is_ascii() {
+        return LOGGER_CHARS.is_match(t);
+    }
+    !t.is_empty() && t.bytes().all(|c| word(c) || b".$/:-<>#@".contains(&c))
+}
+
+/// `^[A-Za-z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$`: a letter, then a lower-case letter or digit,
+/// then letters and digits with an upper-case letter among them.
+pub fn camel(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 3
+        && b[0].is_ascii_alphabetic()
+        && (b[1].is_ascii_lowercase() || b[1].is_ascii_digit())
+        && b[1..].iter().all(u8::is_ascii_alphanumeric)
+        && b[2..].iter().any(u8::is_ascii_uppercase)
+}
+
+/// `^[a-z0-9][a-z0-9.\-_]*$`
+pub fn hostlike(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.first()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && b.iter().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'_')
+        })
+}
+
+/// `^[A-Za-z0-9_.\-/()@]*[A-Za-z0-9_)]:$`
+pub fn name_colon(t: &str) -> bool {
+    let Some(name) = t.as_bytes().strip_suffix(b":") else {
+        return false;
+    };
+    let Some((&last, rest)) = name.split_last() else {
+        return false;
+    };
+    (last.is_ascii_alphanumeric() || matches!(last, b'_' | b')'))
+        && rest
+            .iter()
+            .all(|&c| c.is_ascii_alphanumeric() || b"_.-/()@".contains(&c))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,7 +250,7 @@ mod tests {
             "[0-9]{1,4}",
             "[a-z]{1,3}",
             "[A-Z]{1,4}",
-            "[ \\t\\n\\x0b.:#=\\-_/()@\\[\\]$]{1,2}",
+            "[ \\t\\n\\x0b.:#=\\-_/()@\\[\\]$<>]{1,2}",
         ];
         proptest::collection::vec(piece, 0..7).prop_map(|v| v.concat())
     }
@@ -198,6 +263,11 @@ mod tests {
             prop_assert_eq!(number(&t), pat(r"^-?[0-9]+$"), "number {:?}", t);
             prop_assert_eq!(plain(&t), pat(r"^[A-Za-z]*[a-z][A-Za-z]*$"), "plain {:?}", t);
             prop_assert_eq!(pri(&t), pat(r"^[0-9]{1,3}$"), "pri {:?}", t);
+            prop_assert_eq!(dotted(&t), DOTTED.is_match(&t), "dotted {:?}", t);
+            prop_assert_eq!(logger_chars(&t), LOGGER_CHARS.is_match(&t), "logger_chars {:?}", t);
+            prop_assert_eq!(camel(&t), pat(r"^[A-Za-z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$"), "camel {:?}", t);
+            prop_assert_eq!(hostlike(&t), pat(r"^[a-z0-9][a-z0-9.\-_]*$"), "hostlike {:?}", t);
+            prop_assert_eq!(name_colon(&t), pat(r"^[A-Za-z0-9_.\-/()@]*[A-Za-z0-9_)]:$"), "name_colon {:?}", t);
             prop_assert_eq!(uptime(&t), pat(r"^[0-9]+\.[0-9]+$"), "uptime {:?}", t);
             prop_assert_eq!(pid_colon(&t), pat(r"^[0-9]+(?:#[0-9]+)?:$"), "pid_colon {:?}", t);
             prop_assert_eq!(prog(&t), PROG.is_match(&t), "prog {:?}", t);
