@@ -71,7 +71,22 @@ const HMS: &str =
     "(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2}))?(?:[.,](?P<frac>[0-9]{1,9}))?";
 const OFF: &str = "(?:[ \t]?(?P<off>Z|[+-][0-9]{2}(?::?[0-9]{2})?|UTC|GMT))?";
 
-static TIME_PATTERNS: LazyLock<Vec<(TimeKind, Regex)>> = LazyLock::new(|| {
+/// A time pattern, compiled the first time it has to run: hand readers
+/// (`header/patterns.rs`) stand in for all but ctime's, so most runs never compile them.
+struct TimePattern {
+    kind: TimeKind,
+    text: String,
+    re: std::sync::OnceLock<Regex>,
+}
+
+impl TimePattern {
+    fn regex(&self) -> &Regex {
+        self.re
+            .get_or_init(|| Regex::new(&self.text).expect("valid time pattern"))
+    }
+}
+
+static TIME_PATTERNS: LazyLock<Vec<TimePattern>> = LazyLock::new(|| {
     let list: Vec<(TimeKind, String)> = vec![
         (
             TimeKind::Iso,
@@ -139,7 +154,11 @@ static TIME_PATTERNS: LazyLock<Vec<(TimeKind, Regex)>> = LazyLock::new(|| {
         ),
     ];
     list.into_iter()
-        .map(|(kind, pattern)| (kind, Regex::new(&pattern).expect("valid time pattern")))
+        .map(|(kind, text)| TimePattern {
+            kind,
+            text,
+            re: std::sync::OnceLock::new(),
+        })
         .collect()
 });
 
@@ -841,8 +860,8 @@ fn time_by_patterns(
 ) -> TimeRead {
     let bytes = s.as_bytes();
     let mut value_dependent = false;
-    for (kind, re) in TIME_PATTERNS.iter() {
-        let kind = *kind;
+    for pattern in TIME_PATTERNS.iter() {
+        let kind = pattern.kind;
         let wanted = match kind {
             TimeKind::Ctime => ctime_ok,
             TimeKind::Glog => glog_ok,
@@ -867,9 +886,11 @@ fn time_by_patterns(
         }
         let found = match patterns::reader(kind) {
             Some(read) => read(s),
-            None => re
-                .captures(s)
-                .and_then(|caps| Some((caps.get(0)?.end(), Parts::from_captures(re, &caps)))),
+            None => {
+                let re = pattern.regex();
+                re.captures(s)
+                    .and_then(|caps| Some((caps.get(0)?.end(), Parts::from_captures(re, &caps))))
+            }
         };
         let Some((mut end, mut parts)) = found else {
             continue;
