@@ -1435,6 +1435,18 @@ enum Ask {
 }
 
 impl Ask {
+    /// Whether a token starting with byte `first` may answer yes: a separator that closes a
+    /// logger starts with `-`, `:` or `|`; a level with a bracket or an ASCII letter (every
+    /// way `next_token` makes a level); an uptime or a time of day alone with `[` or a digit.
+    fn may_be_yes(self, first: Option<u8>) -> bool {
+        match (self, first) {
+            (_, None) => false,
+            (Ask::Closing, Some(b)) => matches!(b, b'-' | b':' | b'|'),
+            (Ask::Uptime, Some(b)) => b == b'[' || b.is_ascii_digit(),
+            (Ask::LoudLevel, Some(b)) => b == b'[' || b == b'<' || b.is_ascii_alphabetic(),
+        }
+    }
+
     fn yes(self, tok: &Tok<'_>) -> bool {
         match self {
             Ask::Closing => tok.kind == Kind::Sep && matches!(tok.text, "-" | ":" | "--" | "|"),
@@ -1520,6 +1532,9 @@ impl Layout {
             }
         }
         for p in &self.probes {
+            if !p.ask.may_be_yes(s.as_bytes().get(p.at).copied()) {
+                continue;
+            }
             let tok = next_token(s, p.at, default_year, p.pipe_mode);
             if p.ask.yes(&tok) {
                 return None;
@@ -3284,6 +3299,24 @@ mod tests {
         #[test]
         fn messages_trim_as_str_trim(m in "[ \t\u{0b}\u{0c}\u{3000}\u{a0}a-z.é]{0,8}") {
             proptest::prop_assert_eq!(trim_message(&m), m.trim());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// A question that the first byte says cannot be answered yes is answered no.
+        #[test]
+        fn probes_answer_no_where_their_first_byte_says_so(
+            picks in proptest::collection::vec(0usize..1000, 1..4),
+            pipe_mode in proptest::bool::ANY,
+        ) {
+            let line = vocab_line(&picks, &[]);
+            let tok = next_token(&line, 0, 2026, pipe_mode);
+            for ask in [Ask::Closing, Ask::Uptime, Ask::LoudLevel] {
+                if ask.yes(&tok) {
+                    proptest::prop_assert!(ask.may_be_yes(line.as_bytes().first().copied()), "{:?} {:?}", ask, line);
+                }
+            }
         }
     }
 
