@@ -1587,12 +1587,18 @@ impl Layout {
     }
 }
 
-/// `m` without surrounding whitespace, as `str::trim`; a message that starts and ends with
-/// a printable ASCII byte (most) is not looked at again.
+/// `m` without surrounding whitespace, as `str::trim`: spaces and tabs are stepped over by
+/// byte, and a message whose first and last other bytes are printable ASCII (most) is not
+/// looked at again.
 fn trim_message(m: &str) -> &str {
-    let printable = |b: Option<&u8>| b.is_some_and(|&b| b > b' ' && b < 0x7f);
-    if printable(m.as_bytes().first()) && printable(m.as_bytes().last()) {
-        m
+    let b = m.as_bytes();
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let start = b.iter().position(|c| !blank(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|c| !blank(c)).map_or(start, |i| i + 1);
+    let printable = |c: &u8| *c > b' ' && *c < 0x7f;
+    if start < end && printable(&b[start]) && printable(&b[end - 1]) {
+        // Spaces and tabs are one byte each: the cuts fall on character boundaries.
+        &m[start..end]
     } else {
         m.trim()
     }
