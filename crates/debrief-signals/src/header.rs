@@ -1146,19 +1146,18 @@ fn read_bracket(s: &str, i: usize) -> Option<usize> {
         b'<' => b'>',
         _ => return None,
     };
+    // Brackets are looked for within 512 bytes of the opening one, by jumps.
+    let window = &b[i..b.len().min(i + 513)];
     let mut depth = 0i32;
-    let mut j = i;
-    while j < b.len() && j - i <= 512 {
-        let c = b[j];
-        if c == open {
+    for j in memchr::memchr2_iter(open, close, window) {
+        if window[j] == open {
             depth += 1;
-        } else if c == close {
+        } else {
             depth -= 1;
             if depth == 0 {
-                return Some(j + 1);
+                return Some(i + j + 1);
             }
         }
-        j += 1;
     }
     None
 }
@@ -3322,6 +3321,49 @@ mod tests {
                 if ask.yes(&tok) {
                     proptest::prop_assert!(ask.may_be_yes(line.as_bytes().first().copied()), "{:?} {:?}", ask, line);
                 }
+            }
+        }
+    }
+
+    /// `read_bracket` as it was written first, a byte at a time: the reference.
+    fn read_bracket_by_byte(s: &str, i: usize) -> Option<usize> {
+        let b = s.as_bytes();
+        let open = *b.get(i)?;
+        let close = match open {
+            b'[' => b']',
+            b'(' => b')',
+            b'<' => b'>',
+            _ => return None,
+        };
+        let mut depth = 0i32;
+        let mut j = i;
+        while j < b.len() && j - i <= 512 {
+            if b[j] == open {
+                depth += 1;
+            } else if b[j] == close {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(j + 1);
+                }
+            }
+            j += 1;
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// Brackets found by jumps are the brackets found byte by byte, near the 512-byte
+        /// reach too.
+        #[test]
+        fn brackets_are_found_as_byte_by_byte(
+            text in "[\\[\\]()<>a ]{0,40}",
+            pad in 0usize..600,
+            at in 0usize..8,
+        ) {
+            let s = format!("{}{}{}", &text[..text.len().min(4)], "x".repeat(pad), text);
+            for i in [0, at.min(s.len())] {
+                proptest::prop_assert_eq!(read_bracket(&s, i), read_bracket_by_byte(&s, i), "{:?} at {}", s, i);
             }
         }
     }
