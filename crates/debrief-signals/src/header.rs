@@ -1479,9 +1479,13 @@ const NOT_BRACKET: u8 = 0xfd;
 
 /// Whether the line byte `b` fits the shape byte `want`.
 fn fits_byte(want: u8, b: u8) -> bool {
-    want == digit_as_zero(b)
-        || (want == WILD && b.is_ascii_alphanumeric())
-        || (want == NOT_BRACKET && !matches!(b, b'[' | b' ' | b'\t'))
+    fits_body_byte(want, b) || (want == NOT_BRACKET && !matches!(b, b'[' | b' ' | b'\t'))
+}
+
+/// [`fits_byte`] for any byte of a shape but its last: [`NOT_BRACKET`] is only ever a
+/// shape's last byte.
+fn fits_body_byte(want: u8, b: u8) -> bool {
+    want == digit_as_zero(b) || (want == WILD && b.is_ascii_alphanumeric())
 }
 
 /// Whether `line` has the shape `shape`: what [`shape`] would make of it, compared
@@ -1500,7 +1504,7 @@ fn fits_shape(shape: &[u8], line: &[u8]) -> bool {
         if !body[tail..]
             .iter()
             .zip(&head[tail..])
-            .all(|(&want, &b)| fits_byte(want, b))
+            .all(|(&want, &b)| fits_body_byte(want, b))
         {
             return false;
         }
@@ -1508,7 +1512,7 @@ fn fits_shape(shape: &[u8], line: &[u8]) -> bool {
         let fits = body
             .iter()
             .zip(head)
-            .fold(true, |acc, (&want, &b)| acc & fits_byte(want, b));
+            .fold(true, |acc, (&want, &b)| acc & fits_body_byte(want, b));
         fits && match line.get(body.len()) {
             Some(&b) => fits_byte(last, b),
             None => last == 0xff,
