@@ -65,16 +65,22 @@ impl LineParser {
     /// [`LineParser::key`], through the per-thread cache of recent line shapes when masking
     /// has no user patterns.
     pub fn record_and_key<'l>(&self, line: &'l str, key: &mut String) -> Record<'l> {
-        if self.header == HeaderMode::Auto
-            && !self.masker.has_extra()
-            && !line.trim_start().starts_with('{')
-        {
+        if self.header == HeaderMode::Auto && !self.masker.has_extra() && !opens_json(line) {
             let mask = |m: &str, k: &mut String| self.masker.mask_into(m, k, None);
             return crate::header::split_and_key(line, self.default_year, key, &mask);
         }
         let record = self.record(line);
         self.key(&record, key, None);
         record
+    }
+}
+
+/// Whether `line` starts with `{` after whitespace, as `trim_start` sees it; a line whose
+/// first byte is printable ASCII is answered by that byte.
+fn opens_json(line: &str) -> bool {
+    match line.as_bytes().first() {
+        Some(&b) if b > b' ' && b < 0x7f => b == b'{',
+        _ => line.trim_start().starts_with('{'),
     }
 }
 
@@ -171,4 +177,19 @@ where
             None => Ok(total),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The first-byte answer is `trim_start`'s.
+        #[test]
+        fn json_lines_are_told_as_trim_start_tells_them(
+            line in "[ \t\u{3000}\u{a0}{a\"]{0,6}",
+        ) {
+            proptest::prop_assert_eq!(opens_json(&line), line.trim_start().starts_with('{'));
+        }
+    }
 }
