@@ -231,9 +231,11 @@ struct Parts([(u16, u16); Part::COUNT]);
 
 impl Parts {
     const ABSENT: (u16, u16) = (u16::MAX, u16::MAX);
+    /// No part found yet.
+    const NONE: Parts = Parts([Parts::ABSENT; Part::COUNT]);
 
     fn from_captures(re: &Regex, caps: &Captures<'_>) -> Parts {
-        let mut parts = Parts([Parts::ABSENT; Part::COUNT]);
+        let mut parts = Parts::NONE;
         for (i, name) in re.capture_names().enumerate() {
             if let (Some(part), Some(m)) = (name.and_then(Part::from_name), caps.get(i)) {
                 if let (Ok(a), Ok(b)) = (u16::try_from(m.start()), u16::try_from(m.end())) {
@@ -288,16 +290,9 @@ struct TimeMatch {
     /// glog's level letter.
     level: Option<Level>,
     kind: TimeKind,
-    /// How to read the same time from a line of the same shape.
-    recipe: Recipe,
-}
-
-/// How a time was read: by the ISO reader, or by a pattern whose parts are where `Parts`
-/// says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Recipe {
-    Iso,
-    Parts(Parts),
+    /// Where the pattern's parts were: how to read the same time from a line of the same
+    /// shape.
+    parts: Parts,
 }
 
 /// What reading a time found, and whether the answer depended on the digits' values (a
@@ -345,13 +340,23 @@ fn offset_seconds(off: Option<&str>) -> i32 {
     sign * (hh * 3600 + mm * 60)
 }
 
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
 fn month_number(name: &str) -> Option<i64> {
-    let i = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ]
-    .iter()
-    .position(|m| m.eq_ignore_ascii_case(name))?;
+    let i = MONTHS.iter().position(|m| m.eq_ignore_ascii_case(name))?;
     Some(i as i64 + 1)
+}
+
+/// Whether `m` is a month name as the patterns write it (`MON`): `[Jj]an` or `JAN`.
+fn month_name(m: &[u8]) -> bool {
+    m.len() == 3
+        && MONTHS.iter().any(|name| {
+            let n = name.as_bytes();
+            (m[0].eq_ignore_ascii_case(&n[0]) && m[1..] == n[1..])
+                || m.iter().zip(n).all(|(a, b)| *a == b.to_ascii_uppercase())
+        })
 }
 
 fn two_digit_year(yy: i64) -> i64 {
@@ -448,7 +453,7 @@ fn decode(
         ts,
         level,
         kind,
-        recipe: Recipe::Parts(*parts),
+        parts: *parts,
     })
 }
 
@@ -626,17 +631,6 @@ fn read_time(s: &str, default_year: i16) -> TimeRead {
     let nd = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
     let nb = bytes.get(nd).copied().unwrap_or(0);
     let mut value_dependent = false;
-    if nd == 4 && matches!(nb, b'-' | b'/' | b'.') {
-        match iso_fast(s) {
-            Ok(m) => {
-                return TimeRead {
-                    found: Some(m),
-                    value_dependent: false,
-                };
-            }
-            Err(by_value) => value_dependent = by_value,
-        }
-    }
     if ctime_ok {
         // Ctime is the first pattern a text starting with a letter may match.
         match ctime_fast(s, default_year) {
@@ -670,10 +664,6 @@ fn ctime_fast(s: &str, default_year: i16) -> Result<TimeMatch, bool> {
         b"Mon", b"Tue", b"Wed", b"Thu", b"Fri", b"Sat", b"Sun", b"MON", b"TUE", b"WED", b"THU",
         b"FRI", b"SAT", b"SUN",
     ];
-    const MONTHS: [&[u8]; 12] = [
-        b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
-        b"dec",
-    ];
     let b = s.as_bytes();
     let digits_at = |i: usize| {
         b[i.min(b.len())..]
@@ -681,7 +671,7 @@ fn ctime_fast(s: &str, default_year: i16) -> Result<TimeMatch, bool> {
             .take_while(|c| c.is_ascii_digit())
             .count()
     };
-    let mut parts = Parts([Parts::ABSENT; Part::COUNT]);
+    let mut parts = Parts::NONE;
     let mut set = |part: Part, a: usize, e: usize| -> Result<(), bool> {
         parts.0[part as usize] = (
             u16::try_from(a).map_err(|_| false)?,
@@ -693,12 +683,7 @@ fn ctime_fast(s: &str, default_year: i16) -> Result<TimeMatch, bool> {
     if b.len() > 4 && DAYS.contains(&&b[..3]) && b[3] == b' ' {
         i = 4;
     }
-    // `[Jj]an` or `JAN`
-    let mon = b.get(i..i + 3).ok_or(false)?;
-    let lower = [mon[0].to_ascii_lowercase(), mon[1], mon[2]];
-    let upper = mon.iter().all(u8::is_ascii_uppercase);
-    if !(MONTHS.contains(&&lower[..]) || (upper && MONTHS.contains(&&mon.to_ascii_lowercase()[..])))
-    {
+    if !month_name(b.get(i..i + 3).ok_or(false)?) {
         return Err(false);
     }
     set(Part::Mon, i, i + 3)?;
@@ -767,87 +752,6 @@ fn ctime_fast(s: &str, default_year: i16) -> Result<TimeMatch, bool> {
         return Err(false);
     }
     decode(TimeKind::Ctime, &parts, s, i, default_year).ok_or(true)
-}
-
-/// The ISO shape (`2015-10-18 18:01:47,978`, `2024-03-01T14:02:00.123Z`) read by hand: the
-/// most common time in logs, and the regex that reads it costs more than all the rest of a
-/// line. An error when anything is unusual (the patterns then decide); `Err(true)` when
-/// the shape is right but the values are no time.
-fn iso_fast(s: &str) -> Result<TimeMatch, bool> {
-    let (end, y, mo, d, h, mi, sec, nanos) = iso_fields(s).ok_or(false)?;
-    Ok(TimeMatch {
-        end,
-        ts: Some(build_ts(y, mo, d, h, mi, sec, nanos, 0).ok_or(true)?),
-        level: None,
-        kind: TimeKind::Iso,
-        recipe: Recipe::Iso,
-    })
-}
-
-/// Where an ISO time ends and its fields, when `s` starts with one in the plain shapes.
-#[allow(clippy::type_complexity)]
-fn iso_fields(s: &str) -> Option<(usize, i64, i64, i64, i64, i64, i64, i32)> {
-    let b = s.as_bytes();
-    let digits = |at: usize, n: usize| -> Option<i64> {
-        let part = b.get(at..at + n)?;
-        part.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| part.iter().fold(0i64, |v, &c| v * 10 + i64::from(c - b'0')))
-    };
-    let y = digits(0, 4)?;
-    let sep = b[4];
-    if b.get(7) != Some(&sep) {
-        return None; // the pattern allows mixed separators; leave those to it
-    }
-    let mo = digits(5, 2)?;
-    let d = digits(8, 2)?;
-    let mut i = 10;
-    match b.get(i) {
-        Some(b'T') => i += 1,
-        Some(b' ') => {
-            while b.get(i) == Some(&b' ') {
-                i += 1;
-            }
-        }
-        _ => return None,
-    }
-    let hlen = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
-    if !(1..=2).contains(&hlen) || b.get(i + hlen) != Some(&b':') {
-        return None;
-    }
-    let h = digits(i, hlen)?;
-    i += hlen + 1;
-    let mi = digits(i, 2)?;
-    i += 2;
-    let mut sec = 0;
-    if b.get(i) == Some(&b':') {
-        sec = digits(i + 1, 2)?;
-        i += 3;
-    }
-    let mut nanos = 0;
-    if matches!(b.get(i), Some(b'.' | b',')) {
-        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-        if !(1..=9).contains(&n) {
-            return None;
-        }
-        nanos = frac_nanos(Some(&s[i + 1..i + 1 + n]));
-        i += 1 + n;
-    }
-    // Anything after the time but a plain boundary (an offset, a zone) goes to the patterns.
-    match b.get(i) {
-        None | Some(b' ' | b'\t' | b'|' | b']' | b')' | b',' | b';' | b':') => {}
-        _ => return None,
-    }
-    if matches!(b.get(i), Some(b' ' | b'\t')) {
-        let next = &s[i + 1..];
-        if ["Z", "+", "-", "UTC", "GMT"]
-            .iter()
-            .any(|z| next.starts_with(z))
-        {
-            return None;
-        }
-    }
-    Some((i, y, mo, d, h, mi, sec, nanos))
 }
 
 fn time_by_patterns(
@@ -936,7 +840,7 @@ struct TimeCheck {
     /// Where the time ends, from `base`.
     end: usize,
     kind: TimeKind,
-    recipe: Recipe,
+    parts: Parts,
 }
 
 impl TimeCheck {
@@ -945,7 +849,7 @@ impl TimeCheck {
             base,
             end: m.end,
             kind: m.kind,
-            recipe: m.recipe,
+            parts: m.parts,
         }
     }
 
@@ -953,29 +857,22 @@ impl TimeCheck {
     /// `None` when it does not read the same.
     fn read(&self, s: &str, default_year: i16) -> Option<Option<Timestamp>> {
         let text = s.get(self.base..)?;
-        match &self.recipe {
-            Recipe::Iso => {
-                let m = iso_fast(text).ok()?;
-                (m.end == self.end).then_some(m.ts)
-            }
-            Recipe::Parts(parts) => {
-                let fits = match self.kind {
-                    // What the patterns ask of digits' values, not only of their places.
-                    TimeKind::Epoch => parts
-                        .get(text, Part::Ep)
-                        .is_some_and(|e| matches!(e.as_bytes().first(), Some(b'1' | b'2'))),
-                    TimeKind::Ctime => parts
-                        .get(text, Part::Y2b)
-                        .is_none_or(|y| y.starts_with("19") || y.starts_with("20")),
-                    _ => true,
-                };
-                if !fits {
-                    return None;
-                }
-                // A recipe's parts end where the time ends.
-                Some(decode_time(self.kind, parts, text, self.end, default_year)?.0)
-            }
+        let parts = &self.parts;
+        let fits = match self.kind {
+            // What the patterns ask of digits' values, not only of their places.
+            TimeKind::Epoch => parts
+                .get(text, Part::Ep)
+                .is_some_and(|e| matches!(e.as_bytes().first(), Some(b'1' | b'2'))),
+            TimeKind::Ctime => parts
+                .get(text, Part::Y2b)
+                .is_none_or(|y| y.starts_with("19") || y.starts_with("20")),
+            _ => true,
+        };
+        if !fits {
+            return None;
         }
+        // A time's parts end where the time ends.
+        Some(decode_time(self.kind, parts, text, self.end, default_year)?.0)
     }
 }
 
@@ -1491,32 +1388,30 @@ fn fits_body_byte(want: u8, b: u8) -> bool {
 /// Whether `line` has the shape `shape`: what [`shape`] would make of it, compared
 /// without making it.
 fn fits_shape(shape: &[u8], line: &[u8]) -> bool {
+    let Some((&last, body)) = shape.split_last() else {
+        return false;
+    };
+    let Some(head) = line.get(..body.len()) else {
+        return false;
+    };
+    // Lines of one file differ most near the end of the header (logger names, levels):
+    // look there first.
+    let tail = body.len().saturating_sub(8);
+    if !body[tail..]
+        .iter()
+        .zip(&head[tail..])
+        .all(|(&want, &b)| fits_body_byte(want, b))
     {
-        let Some((&last, body)) = shape.split_last() else {
-            return false;
-        };
-        let Some(head) = line.get(..body.len()) else {
-            return false;
-        };
-        // Lines of one file differ most near the end of the header (logger names, levels):
-        // look there first.
-        let tail = body.len().saturating_sub(8);
-        if !body[tail..]
-            .iter()
-            .zip(&head[tail..])
-            .all(|(&want, &b)| fits_body_byte(want, b))
-        {
-            return false;
-        }
-        // No early exit, so that the loop runs on whole vectors.
-        let fits = body
-            .iter()
-            .zip(head)
-            .fold(true, |acc, (&want, &b)| acc & fits_body_byte(want, b));
-        fits && match line.get(body.len()) {
-            Some(&b) => fits_byte(last, b),
-            None => last == 0xff,
-        }
+        return false;
+    }
+    // No early exit, so that the loop runs on whole vectors.
+    let fits = body
+        .iter()
+        .zip(head)
+        .fold(true, |acc, (&want, &b)| acc & fits_body_byte(want, b));
+    fits && match line.get(body.len()) {
+        Some(&b) => fits_byte(last, b),
+        None => last == 0xff,
     }
 }
 
@@ -3231,8 +3126,8 @@ mod tests {
                 Ok(fast) => {
                     let slow = slow.found.expect("the pattern reads it too");
                     proptest::prop_assert_eq!(
-                        (fast.end, fast.ts, fast.kind, fast.recipe),
-                        (slow.end, slow.ts, slow.kind, slow.recipe),
+                        (fast.end, fast.ts, fast.kind, fast.parts),
+                        (slow.end, slow.ts, slow.kind, slow.parts),
                         "{:?}", text
                     );
                 }
@@ -3254,8 +3149,8 @@ mod tests {
                 .found
                 .unwrap();
             assert_eq!(
-                (fast.end, fast.ts, fast.recipe),
-                (slow.end, slow.ts, slow.recipe)
+                (fast.end, fast.ts, fast.parts),
+                (slow.end, slow.ts, slow.parts)
             );
         }
     }
@@ -3409,36 +3304,6 @@ mod tests {
             );
         }
         assert!(build_ts(9999, 12, 31, 0, 30, 0, 0, 18_000).is_some());
-    }
-
-    #[test]
-    fn the_iso_shortcut_reads_as_the_pattern_does() {
-        for text in [
-            "2015-10-18 18:01:47,978 INFO x",
-            "2024-03-01T14:02:00.123Z WARN",
-            "2024-03-01T14:02:00.123456789 x",
-            "2024-03-01  4:02 x",
-            "2024/03/01 14:02:00|x",
-            "2024-03-01 14:02:00 +0200 x",
-            "2024-03-01 14:02:00 Zookeeper",
-            "2024-03-01 14:02:00Z",
-            "2024-13-01 14:02:00 x",
-            "2024-03-01 14:02:00.1234567890 x",
-            "2024-03-01T14:02:60 x",
-        ] {
-            let nd = 4;
-            let nb = text.as_bytes()[4];
-            let slow = time_by_patterns(text, 2024, nd, nb, false, false).found;
-            if let Ok(fast) = iso_fast(text) {
-                let slow = slow.unwrap_or_else(|| panic!("{text}: only the shortcut reads it"));
-                assert_eq!((fast.end, fast.ts), (slow.end, slow.ts), "{text}");
-            }
-            assert_eq!(
-                match_time_at(text, 2024).map(|m| (m.end, m.ts)),
-                slow.map(|m| (m.end, m.ts)),
-                "{text}"
-            );
-        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! Ctime (month and weekday names, commas, a year before or after the time) stays with its
 //! pattern behind the hand reader `ctime_fast` for its common shapes.
 
-use super::{Part, Parts, TimeKind};
+use super::{Part, Parts, TimeKind, month_name};
 
 /// Reads a time's pattern by hand: where the match ends and its parts, or no match.
 pub(super) type Reader = fn(&str) -> Option<(usize, Parts)>;
@@ -50,7 +50,7 @@ impl<'s> Cur<'s> {
         Cur {
             b: s.as_bytes(),
             i: 0,
-            parts: Parts([Parts::ABSENT; Part::COUNT]),
+            parts: Parts::NONE,
         }
     }
 
@@ -163,20 +163,7 @@ impl<'s> Cur<'s> {
 
     /// `[Jj]an|…|[Dd]ec|JAN|…|DEC` as `mon`.
     fn month(&mut self) -> Option<()> {
-        const MONTHS: [&[u8]; 12] = [
-            b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov",
-            b"dec",
-        ];
-        let m = self.b.get(self.i..self.i + 3)?;
-        let lower_tail = MONTHS
-            .iter()
-            .any(|name| m[0].eq_ignore_ascii_case(&name[0]) && m[1..] == name[1..]);
-        let upper = MONTHS.iter().any(|name| {
-            m.iter()
-                .zip(name.iter())
-                .all(|(a, b)| *a == b.to_ascii_uppercase())
-        });
-        if !(lower_tail || upper) {
+        if !month_name(self.b.get(self.i..self.i + 3)?) {
             return None;
         }
         self.mark(Part::Mon, self.i, self.i + 3);
