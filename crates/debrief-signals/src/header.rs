@@ -258,6 +258,7 @@ impl Parts {
         text.get(usize::from(a)..usize::from(b))
     }
 
+    #[inline]
     fn num(&self, text: &str, part: Part) -> Option<i64> {
         let (a, b) = self.0[part as usize];
         if (a, b) == Parts::ABSENT {
@@ -313,14 +314,25 @@ fn boundary_ok(s: &str, end: usize) -> bool {
 
 /// Nanoseconds from the digits of a decimal fraction (`978` → 978_000_000).
 fn frac_nanos(digits: Option<&str>) -> i32 {
+    const SCALE: [i32; 10] = [
+        1_000_000_000,
+        100_000_000,
+        10_000_000,
+        1_000_000,
+        100_000,
+        10_000,
+        1_000,
+        100,
+        10,
+        1,
+    ];
     let Some(d) = digits else { return 0 };
-    let d = d.as_bytes();
-    let mut v: i32 = 0;
-    for k in 0..9 {
-        let c = d.get(k).copied().unwrap_or(b'0');
-        v = v * 10 + i32::from(c.wrapping_sub(b'0').min(9));
-    }
-    v
+    // Digits past the ninth are dropped; a byte that is no digit counts as 9.
+    let d = &d.as_bytes()[..d.len().min(9)];
+    let v = d.iter().fold(0i32, |v, &c| {
+        v * 10 + i32::from(c.wrapping_sub(b'0').min(9))
+    });
+    v * SCALE[d.len()]
 }
 
 fn offset_seconds(off: Option<&str>) -> i32 {
@@ -457,6 +469,17 @@ fn decode(
     })
 }
 
+/// The seconds of a time (0 when it has none) and its nanoseconds, from milliseconds or a
+/// decimal fraction.
+fn seconds_and_nanos(parts: &Parts, s: &str) -> Option<(i64, i32)> {
+    let sec = parts.num(s, Part::S).unwrap_or(0);
+    let nanos = match parts.num(s, Part::Ms) {
+        Some(ms) => i32::try_from(ms).ok()?.checked_mul(1_000_000)?,
+        None => frac_nanos(parts.get(s, Part::Frac)),
+    };
+    Some((sec, nanos))
+}
+
 /// What [`decode`] reads: the time (`None` for a time of day alone) and glog's level.
 fn decode_time(
     kind: TimeKind,
@@ -500,11 +523,7 @@ fn decode_time(
     }
     let h = parts.num(s, Part::H).unwrap_or(0);
     let mi = parts.num(s, Part::Mi).unwrap_or(0);
-    let sec = parts.num(s, Part::S).unwrap_or(0);
-    let nanos = match parts.num(s, Part::Ms) {
-        Some(ms) => i32::try_from(ms).ok()? * 1_000_000,
-        None => frac_nanos(frac),
-    };
+    let (sec, nanos) = seconds_and_nanos(parts, s)?;
     let off = offset_seconds(parts.get(s, Part::Off));
     let mut level = None;
     let (y, mo, d) = match kind {
@@ -841,6 +860,133 @@ struct TimeCheck {
     end: usize,
     kind: TimeKind,
     parts: Parts,
+    /// Where the time of day is, when the rest of the time fixes the timestamp's day: then
+    /// a time that differs from the last one read only there is that one's day plus its
+    /// time of day ([`TimeCheck::read_memo`]).
+    clock: Option<Clock>,
+}
+
+/// Where a time's time of day is and how to read it without its pattern: two digits each
+/// of hours, minutes and seconds, then the digits of a fraction of a second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Clock {
+    /// The bytes the time of day spans, from the time's start: every other part of the
+    /// time lies outside them.
+    span: (usize, usize),
+    /// Where the hours, minutes and seconds start; `None` for a date alone.
+    hms: Option<[usize; 3]>,
+    /// Where the fraction's digits are, and how many nanoseconds one unit of them is.
+    frac: Option<(usize, usize, i32)>,
+}
+
+impl Clock {
+    /// Where the time of day of a time of `kind` with `parts` that ends at `end` is, when
+    /// every other part lies outside it, its hours, minutes and seconds have two digits
+    /// each and the time is no longer than [`MEMO_MAX`]. A date alone has an empty one at
+    /// its end; an epoch and a time of day alone have none.
+    fn of(kind: TimeKind, parts: &Parts, end: usize) -> Option<Clock> {
+        if matches!(kind, TimeKind::Epoch | TimeKind::TimeOnly) || end > MEMO_MAX {
+            return None;
+        }
+        if kind == TimeKind::IsoDate {
+            return Some(Clock {
+                span: (end, end),
+                hms: None,
+                frac: None,
+            });
+        }
+        let at = |p: Part| {
+            let (a, b) = parts.0[p as usize];
+            ((a, b) != Parts::ABSENT).then_some((usize::from(a), usize::from(b)))
+        };
+        let (h, mi, sec) = (at(Part::H)?, at(Part::Mi)?, at(Part::S)?);
+        if [h, mi, sec].iter().any(|&(a, b)| b != a + 2) || !(h.1 <= mi.0 && mi.1 <= sec.0) {
+            return None;
+        }
+        let frac = match (at(Part::Ms), at(Part::Frac)) {
+            (Some((a, b)), None) if (1..=3).contains(&(b - a)) => Some((a, b, 1_000_000)),
+            (None, Some((a, b))) if (1..=9).contains(&(b - a)) => {
+                Some((a, b, 10i32.pow(9 - (b - a) as u32)))
+            }
+            (None, None) => None,
+            _ => return None,
+        };
+        if frac.is_some_and(|(a, _, _)| a < sec.1) {
+            return None;
+        }
+        let span = (h.0, frac.map_or(sec.1, |(_, b, _)| b));
+        let clock = [Part::H, Part::Mi, Part::S, Part::Frac, Part::Ms];
+        let apart = parts.0.iter().enumerate().all(|(i, &(pa, pb))| {
+            clock.iter().any(|&p| p as usize == i)
+                || (pa, pb) == Parts::ABSENT
+                || usize::from(pb) <= span.0
+                || usize::from(pa) >= span.1
+        });
+        (apart && span.1 <= end).then_some(Clock {
+            span,
+            hms: Some([h.0, mi.0, sec.0]),
+            frac,
+        })
+    }
+
+    /// The seconds since midnight and the nanoseconds of `time`, as `decode_time` and
+    /// `build_ts` read and check them; `None` when they are no digits or out of range.
+    fn read(&self, time: &[u8]) -> Option<(i64, i32)> {
+        let Some([h, mi, sec]) = self.hms else {
+            return Some((0, 0));
+        };
+        let two = |i: usize| {
+            let (a, b) = (
+                time.get(i)?.wrapping_sub(b'0'),
+                time.get(i + 1)?.wrapping_sub(b'0'),
+            );
+            (a < 10 && b < 10).then(|| i64::from(a * 10 + b))
+        };
+        let (h, mi, sec) = (two(h)?, two(mi)?, two(sec)?);
+        if h > 23 || mi > 59 {
+            return None;
+        }
+        let nanos = match self.frac {
+            Some((a, b, unit)) => {
+                let mut v = 0i32;
+                for &c in time.get(a..b)? {
+                    let d = c.wrapping_sub(b'0');
+                    if d > 9 {
+                        return None;
+                    }
+                    v = v * 10 + i32::from(d);
+                }
+                v * unit
+            }
+            None => 0,
+        };
+        Some((h * 3600 + mi * 60 + sec.min(59), nanos))
+    }
+}
+
+/// The longest time [`TimeMemo`] keeps.
+const MEMO_MAX: usize = 40;
+
+/// The last time a [`TimeCheck`] read in full: its bytes, and its timestamp's second less
+/// its time of day (the day's first second, at the time's offset).
+#[derive(Debug, Clone, Copy)]
+struct TimeMemo {
+    /// How many of `bytes` hold the time; 0 before the first.
+    len: usize,
+    bytes: [u8; MEMO_MAX],
+    default_year: i16,
+    day: i64,
+}
+
+impl Default for TimeMemo {
+    fn default() -> TimeMemo {
+        TimeMemo {
+            len: 0,
+            bytes: [0; MEMO_MAX],
+            default_year: 0,
+            day: 0,
+        }
+    }
 }
 
 impl TimeCheck {
@@ -850,7 +996,51 @@ impl TimeCheck {
             end: m.end,
             kind: m.kind,
             parts: m.parts,
+            clock: Clock::of(m.kind, &m.parts, m.end),
         }
+    }
+
+    /// [`TimeCheck::read`], through `memo`: when the time's bytes are those of the last time
+    /// read in full but for its time of day, everything but that is as it was, and what
+    /// `decode_time` makes of it is `build_ts`'s sum on the same day.
+    fn read_memo(
+        &self,
+        s: &str,
+        default_year: i16,
+        memo: &std::cell::Cell<TimeMemo>,
+    ) -> Option<Option<Timestamp>> {
+        let (Some(clock), Some(time)) = (
+            self.clock,
+            s.as_bytes().get(self.base..self.base + self.end),
+        ) else {
+            return self.read(s, default_year);
+        };
+        let (a, b) = clock.span;
+        let m = memo.get();
+        if m.len == time.len()
+            && m.default_year == default_year
+            && time[..a] == m.bytes[..a]
+            && time[b..] == m.bytes[b..m.len]
+        {
+            if let Some((since_midnight, nanos)) = clock.read(time) {
+                return Some(Some(Timestamp::new(m.day + since_midnight, nanos).ok()?));
+            }
+        }
+        let read = self.read(s, default_year)?;
+        if let (Some(ts), Some((since_midnight, _))) = (read, clock.read(time)) {
+            // A timestamp before 1970 may have had its second moved by its nanoseconds.
+            if ts.as_second() > 0 {
+                let mut bytes = [0; MEMO_MAX];
+                bytes[..time.len()].copy_from_slice(time);
+                memo.set(TimeMemo {
+                    len: time.len(),
+                    bytes,
+                    default_year,
+                    day: ts.as_second() - since_midnight,
+                });
+            }
+        }
+        Some(read)
     }
 
     /// Reads the time of a line of the same shape (`Some(None)`: a time of day alone);
@@ -1266,6 +1456,8 @@ struct Layout {
     service: Option<(usize, usize)>,
     /// Every time the scan read, to be read again.
     checks: Vec<TimeCheck>,
+    /// The last time each of `checks` read in full.
+    memos: Vec<std::cell::Cell<TimeMemo>>,
     /// Bracket groups the scan read as nothing but brackets (`[req-9a3f… - - -]`): their
     /// letters and digits are [`WILD`] in the shape, and each is read again to check that it
     /// still is a plain bracket group ending at the same byte.
@@ -1462,7 +1654,7 @@ impl Layout {
     fn apply_checked<'s>(&self, s: &'s str, default_year: i16) -> Option<Record<'s>> {
         let mut time = None;
         for (k, check) in self.checks.iter().enumerate() {
-            let ts = check.read(s, default_year)?;
+            let ts = check.read_memo(s, default_year, &self.memos[k])?;
             if self.time == Some(k) {
                 time = Some(ts?);
             }
@@ -1732,6 +1924,7 @@ impl<'a> Scanner<'a> {
                 level: self.level,
                 service: self.service_span,
                 time: time_index,
+                memos: vec![Default::default(); checks.len()],
                 checks,
                 opaque,
                 probes: self.probes,
@@ -2336,7 +2529,7 @@ fn split_plain(s: &str, default_year: i16) -> (Record<'_>, Option<Rc<Layout>>) {
 
 /// Lines longer than this skip the line cache (which holds at most `LINE_CACHE_SLOTS`).
 const LINE_CACHE_MAX: usize = 512;
-const LINE_CACHE_SLOTS: usize = 1024;
+const LINE_CACHE_SLOTS: usize = 8192;
 
 thread_local! {
     /// Recent lines by shape, with the layout that split them and the masked form of their
@@ -2830,6 +3023,62 @@ mod tests {
             let variant = with_letters(&with_digits(line, &digits), &picks);
             let (shortcut, full) = shortcut_and_full(line, &variant);
             proptest::prop_assert_eq!(shortcut, full, "{} after {}", variant, line);
+        }
+    }
+
+    /// `line` with digits set: each edit `(k, d)` makes its k-th digit (counted modulo the
+    /// number of digits) `d`.
+    fn with_digits_set(line: &str, edits: &[(usize, u8)]) -> String {
+        let mut b = line.as_bytes().to_vec();
+        let at: Vec<usize> = (0..b.len()).filter(|&i| b[i].is_ascii_digit()).collect();
+        for &(k, d) in edits.iter().filter(|_| !at.is_empty()) {
+            b[at[k % at.len()]] = b'0' + d;
+        }
+        String::from_utf8(b).expect("digits for digits")
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+        /// Lines of one shape in a row, each a few digits away from the one before (most
+        /// often in its time: seconds, minutes, hours, days, in range or not), split through
+        /// the layout and the memo of its last time as a full scan splits them, keys too.
+        #[test]
+        fn lines_in_a_row_read_their_times_as_a_full_scan(
+            which in 0..SHAPES.len(),
+            edits in proptest::collection::vec(
+                proptest::collection::vec((0usize..24, 0u8..10), 0..4),
+                1..10,
+            ),
+        ) {
+            let line = SHAPES[which];
+            let mut variants = Vec::new();
+            let mut current = line.to_string();
+            for e in &edits {
+                current = with_digits_set(&current, e);
+                variants.push(current.clone());
+            }
+            let full: Vec<Record<'static>> = variants
+                .iter()
+                .map(|v| {
+                    clear_memo();
+                    split_header(v, 2026).into_owned()
+                })
+                .collect();
+            clear_memo();
+            split_header(line, 2026);
+            for (v, want) in variants.iter().zip(&full) {
+                proptest::prop_assert_eq!(&split_header(v, 2026), want, "layout: {} after {}", v, line);
+            }
+            let masker = crate::mask::Masker::default();
+            let mask = |m: &str, k: &mut String| masker.mask_into(m, k, None);
+            clear_memo();
+            let mut key = String::new();
+            split_and_key(line, 2026, &mut key, &mask);
+            for (v, want) in variants.iter().zip(&full) {
+                let got = split_and_key(v, 2026, &mut key, &mask);
+                proptest::prop_assert_eq!(&got, want, "line cache: {} after {}", v, line);
+                proptest::prop_assert_eq!(&key, &masker.mask(&want.message));
+            }
         }
     }
 

@@ -102,7 +102,8 @@ where
     let mut chunks = ChunkReader::new(reader);
     let mut total = ReadStats::default();
     if threads <= 1 {
-        while let Some(chunk) = chunks.next_chunk()? {
+        let mut chunk = Vec::new();
+        while chunks.next_chunk_into(&mut chunk)? {
             let mut stats = ReadStats::default();
             let out = work(&mut lines(&chunk, &mut stats));
             total.add(&stats);
@@ -114,9 +115,13 @@ where
         let (job_tx, job_rx) = mpsc::sync_channel::<(u64, Vec<u8>)>(threads * 2);
         let job_rx = Arc::new(Mutex::new(job_rx));
         let (res_tx, res_rx) = mpsc::sync_channel::<(u64, T, ReadStats)>(threads * 2);
+        // Buffers of chunks done with, to be filled again: a chunk's buffer is megabytes,
+        // which a new allocation would map and clear anew.
+        let (spare_tx, spare_rx) = mpsc::channel::<Vec<u8>>();
         for _ in 0..threads {
             let job_rx = Arc::clone(&job_rx);
             let res_tx = res_tx.clone();
+            let spare_tx = spare_tx.clone();
             let work = &work;
             scope.spawn(move || {
                 loop {
@@ -124,6 +129,8 @@ where
                     let Ok((n, chunk)) = job else { break };
                     let mut stats = ReadStats::default();
                     let out = work(&mut lines(&chunk, &mut stats));
+                    // The reader may be gone; the buffer is then dropped.
+                    let _ = spare_tx.send(chunk);
                     if res_tx.send((n, out, stats)).is_err() {
                         break;
                     }
@@ -131,6 +138,7 @@ where
             });
         }
         drop(res_tx);
+        drop(spare_tx);
         // Keep a bounded number of chunks in flight; hand results on in input order.
         let in_flight = (threads * 2) as u64;
         let mut pending: std::collections::BTreeMap<u64, (T, ReadStats)> = Default::default();
@@ -139,12 +147,13 @@ where
         let mut error = None;
         loop {
             if reading && sent - next_out < in_flight {
-                match chunks.next_chunk() {
-                    Ok(Some(chunk)) => match job_tx.send((sent, chunk)) {
+                let mut chunk = spare_rx.try_recv().unwrap_or_default();
+                match chunks.next_chunk_into(&mut chunk) {
+                    Ok(true) => match job_tx.send((sent, chunk)) {
                         Ok(()) => sent += 1,
                         Err(_) => reading = false, // every worker is gone
                     },
-                    Ok(None) => reading = false,
+                    Ok(false) => reading = false,
                     Err(e) => {
                         error = Some(e);
                         reading = false;

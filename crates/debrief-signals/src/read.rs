@@ -130,10 +130,19 @@ impl<R: BufRead> ChunkReader<R> {
 
     /// The next chunk of whole lines (each ending in `\n`), or `None` at the end.
     pub fn next_chunk(&mut self) -> io::Result<Option<Vec<u8>>> {
+        let mut chunk = Vec::new();
+        Ok(self.next_chunk_into(&mut chunk)?.then_some(chunk))
+    }
+
+    /// [`ChunkReader::next_chunk`] into `chunk`, whose bytes are replaced and whose room is
+    /// kept (a buffer handed back for the next chunk is not allocated again): `false` at
+    /// the end.
+    pub fn next_chunk_into(&mut self, chunk: &mut Vec<u8>) -> io::Result<bool> {
+        chunk.clear();
         if self.done {
-            return Ok(None);
+            return Ok(false);
         }
-        let mut chunk = Vec::with_capacity(CHUNK_BYTES + MAX_LINE + 64);
+        chunk.reserve(CHUNK_BYTES + MAX_LINE + 64);
         loop {
             let buf = match self.reader.fill_buf() {
                 Ok(b) => b,
@@ -218,10 +227,7 @@ impl<R: BufRead> ChunkReader<R> {
             let n = buf.len();
             self.reader.consume(n);
         }
-        if chunk.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(chunk))
+        Ok(!chunk.is_empty())
     }
 }
 
@@ -521,11 +527,22 @@ mod tests {
             }
             let mut r = ChunkReader::new(io::BufReader::with_capacity(capacity, &input[..]));
             let mut got = Vec::new();
+            let mut chunks = Vec::new();
             while let Some(chunk) = r.next_chunk().unwrap() {
                 proptest::prop_assert_eq!(chunk.last(), Some(&b'\n'));
                 got.extend_from_slice(&chunk);
+                chunks.push(chunk);
             }
             proptest::prop_assert!(got == cut_lines(&input), "{} bytes read, {} wanted", got.len(), cut_lines(&input).len());
+            // A buffer handed back, with a chunk still in it, is filled as a new one is.
+            let mut r = ChunkReader::new(io::BufReader::with_capacity(capacity, &input[..]));
+            let mut buffer = b"left over\n".to_vec();
+            let mut again = Vec::new();
+            while r.next_chunk_into(&mut buffer).unwrap() {
+                again.push(buffer.clone());
+            }
+            proptest::prop_assert!(buffer.is_empty(), "the end leaves the buffer empty");
+            proptest::prop_assert!(again == chunks, "reused buffer: {} chunks, {} wanted", again.len(), chunks.len());
         }
     }
 
