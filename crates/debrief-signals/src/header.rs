@@ -2552,31 +2552,50 @@ pub fn split_and_key<'l>(
     key: &mut String,
     mask: &dyn Fn(&str, &mut String),
 ) -> Record<'l> {
+    split_and_key_then(line, default_year, key, mask, |record, key, cached, _| {
+        if let Some(cached) = cached {
+            key.clear();
+            key.push_str(cached);
+        }
+        record
+    })
+}
+
+/// [`split_and_key`] without copying a key the line cache holds: `then` gets the record,
+/// the key buffer, the cached key when the line's shape was in the cache (the buffer is
+/// then left as it was; otherwise the buffer holds the key), and the stamp that stands for
+/// this key and no other (`ShapeCache::find`; 0 when the line went past the cache).
+pub fn split_and_key_then<'l, T>(
+    line: &'l str,
+    default_year: i16,
+    key: &mut String,
+    mask: &dyn Fn(&str, &mut String),
+    then: impl FnOnce(Record<'l>, &mut String, Option<&str>, u64) -> T,
+) -> T {
     let s = trim_line_end(line);
     if let Some(r) = special_shape(s, default_year) {
         mask(&r.message, key);
-        return r;
+        return then(r, key, None, 0);
     }
     if s.len() > LINE_CACHE_MAX {
         let r = split_plain(s, default_year).0;
         mask(&r.message, key);
-        return r;
+        return then(r, key, None, 0);
     }
     LINE_CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if let Some((cached, layout)) = c.find(s) {
+        if let Some((cached, layout, stamp)) = c.find(s) {
             if let Some(r) = layout.apply_checked(s, default_year) {
-                key.clear();
-                key.push_str(cached);
-                return r;
+                return then(r, key, Some(cached), stamp);
             }
         }
         let (r, layout) = split_plain(s, default_year);
         mask(&r.message, key);
-        if let Some(layout) = layout {
-            c.store(key, layout);
-        }
-        r
+        let stamp = match layout {
+            Some(layout) => c.store(key, layout),
+            None => 0,
+        };
+        then(r, key, None, stamp)
     })
 }
 

@@ -104,7 +104,7 @@ thread_local! {
 fn mask_cached(message: &str, out: &mut String) {
     SHAPE_CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if let Some((key, ())) = c.find(message) {
+        if let Some((key, (), _)) = c.find(message) {
             out.push_str(key);
             return;
         }

@@ -37,11 +37,19 @@ impl Default for MinerConfig {
 /// Distinct masked messages and how often each was seen.
 #[derive(Debug, Clone, Default)]
 pub struct Sequences {
-    counts: FxHashMap<Box<str>, Seen>,
+    /// Each distinct key, and where its counts are in `seen`.
+    index: FxHashMap<Box<str>, u32>,
+    seen: Vec<Seen>,
+    /// Where the keys of recent stamps were counted ([`Sequences::add_stamped`]), by stamp
+    /// modulo its length: the stamp, the place in `seen`, and whether it was the overflow.
+    by_stamp: Vec<(u64, u32, bool)>,
     max: usize,
     /// Lines counted under the overflow template because the cap was reached.
     pub overflow: u64,
 }
+
+/// How many stamps [`Sequences`] remembers (a power of two): the line cache's size.
+const STAMPS: usize = 1024;
 
 /// What is known of one sequence.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
@@ -64,7 +72,9 @@ pub const OVERFLOW: &str = VAR;
 impl Sequences {
     pub fn new(config: MinerConfig) -> Sequences {
         Sequences {
-            counts: FxHashMap::default(),
+            index: FxHashMap::default(),
+            seen: Vec::new(),
+            by_stamp: Vec::new(),
             max: config.max_sequences.max(1),
             overflow: 0,
         }
@@ -73,42 +83,98 @@ impl Sequences {
     /// Counts `n` lines of the masked message `key`; returns the key it was counted under
     /// (the key itself, or [`OVERFLOW`] past the cap).
     pub fn add<'k>(&mut self, key: &'k str, seen: Seen) -> &'k str {
-        if let Some(c) = self.counts.get_mut(key) {
-            c.add(seen);
-            return key;
+        if self.count(key, seen).1 {
+            OVERFLOW
+        } else {
+            key
         }
-        if self.counts.len() >= self.max {
+    }
+
+    /// [`Sequences::add`] for a key that comes with a stamp: a number that stands for that
+    /// key and no other, wherever it is met (the line cache's, `header::split_and_key_then`;
+    /// 0 for none). A stamp met again is counted where it was counted before, without
+    /// looking its key up.
+    pub fn add_stamped(&mut self, stamp: u64, key: &str, seen: Seen) {
+        if stamp == 0 {
+            self.count(key, seen);
+            return;
+        }
+        if self.by_stamp.is_empty() {
+            self.by_stamp = vec![(0, 0, false); STAMPS];
+        }
+        let at = stamp as usize & (STAMPS - 1);
+        let (known, i, overflowed) = self.by_stamp[at];
+        if known == stamp {
+            self.seen[i as usize].add(seen);
+            if overflowed {
+                self.overflow += seen.count;
+            }
+            return;
+        }
+        let (i, overflowed) = self.count(key, seen);
+        self.by_stamp[at] = (stamp, i, overflowed);
+    }
+
+    /// Counts `seen` under `key` (or the overflow): where, and whether it was the overflow.
+    fn count(&mut self, key: &str, seen: Seen) -> (u32, bool) {
+        if let Some(&i) = self.index.get(key) {
+            self.seen[i as usize].add(seen);
+            return (i, false);
+        }
+        if self.index.len() >= self.max {
             self.overflow += seen.count;
-            self.counts.entry(OVERFLOW.into()).or_default().add(seen);
-            return OVERFLOW;
+            return (self.entry(OVERFLOW, seen), true);
         }
-        self.counts.insert(key.into(), seen);
-        key
+        (self.entry(key, seen), false)
+    }
+
+    /// Adds `seen` to `key`'s counts, making them if need be.
+    fn entry(&mut self, key: &str, seen: Seen) -> u32 {
+        if let Some(&i) = self.index.get(key) {
+            self.seen[i as usize].add(seen);
+            return i;
+        }
+        let i = u32::try_from(self.seen.len()).expect("fewer than 2^32 sequences");
+        self.index.insert(key.into(), i);
+        self.seen.push(seen);
+        i
     }
 
     /// Adds another map's counts to this one.
     pub fn merge(&mut self, other: Sequences) {
         self.overflow += other.overflow;
-        for (k, n) in other.counts {
-            if self.counts.len() >= self.max && !self.counts.contains_key(&k) {
+        for (k, i) in other.index {
+            let n = other.seen[i as usize];
+            if self.index.len() >= self.max && !self.index.contains_key(&k) {
                 self.overflow += n.count;
-                self.counts.entry(OVERFLOW.into()).or_default().add(n);
+                self.entry(OVERFLOW, n);
             } else {
-                self.counts.entry(k).or_default().add(n);
+                let next = self.seen.len();
+                match self.index.entry(k) {
+                    std::collections::hash_map::Entry::Occupied(e) => {
+                        self.seen[*e.get() as usize].add(n);
+                    }
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert(u32::try_from(next).expect("fewer than 2^32 sequences"));
+                        self.seen.push(n);
+                    }
+                }
             }
         }
     }
 
     pub fn len(&self) -> usize {
-        self.counts.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.index.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, Seen)> {
-        self.counts.iter().map(|(k, &n)| (&**k, n))
+        self.index
+            .iter()
+            .map(|(k, &i)| (&**k, self.seen[i as usize]))
     }
 }
 
@@ -466,6 +532,36 @@ mod tests {
         l2.sort();
         assert_eq!(l1, l2);
         assert_eq!(l1, [("x <*>", n(2)), ("y", n(5)), ("z", n(1))]);
+    }
+
+    fn sorted(s: &Sequences) -> Vec<(String, Seen)> {
+        let mut v: Vec<(String, Seen)> = s.iter().map(|(k, n)| (k.to_string(), n)).collect();
+        v.sort();
+        v
+    }
+
+    proptest::proptest! {
+        /// Counting through stamps (each stamp stands for one key; a key may have several
+        /// stamps, or none) counts as counting by key, past the cap too, and stamps that
+        /// share a place in the memo do not mix.
+        #[test]
+        fn stamped_counts_are_the_counts_by_key(
+            lines in proptest::collection::vec((0usize..6, 0u64..4, 1u64..4, proptest::bool::ANY), 0..60),
+            cap in 1usize..8,
+        ) {
+            let config = MinerConfig { max_sequences: cap };
+            let (mut by_key, mut stamped) = (Sequences::new(config), Sequences::new(config));
+            for &(k, variant, count, failing) in &lines {
+                let key = format!("key {k}");
+                // 0: no stamp; else stamps 1024 apart, so that they share a memo place.
+                let stamp = if variant == 0 { 0 } else { (k as u64 * 3 + variant) * STAMPS as u64 };
+                let seen = Seen { count, failing: if failing { count } else { 0 } };
+                by_key.add(&key, seen);
+                stamped.add_stamped(stamp, &key, seen);
+            }
+            proptest::prop_assert_eq!(sorted(&stamped), sorted(&by_key));
+            proptest::prop_assert_eq!(stamped.overflow, by_key.overflow);
+        }
     }
 
     #[test]

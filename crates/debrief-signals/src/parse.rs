@@ -51,14 +51,17 @@ impl Parse<'_> {
                 let mut key = String::new();
                 for line in lines {
                     if let Line::Text(text) = line {
-                        let record = self.parser.record_and_key(&text, &mut key);
-                        let n = record.count.max(1);
-                        let failing = record.level.is_some_and(|l| l.is_failure());
-                        seqs.add(
-                            &key,
-                            Seen {
-                                count: n,
-                                failing: if failing { n } else { 0 },
+                        self.parser.record_and_key_then(
+                            &text,
+                            &mut key,
+                            |record, key, cached, stamp| {
+                                let n = record.count.max(1);
+                                let failing = record.level.is_some_and(|l| l.is_failure());
+                                let seen = Seen {
+                                    count: n,
+                                    failing: if failing { n } else { 0 },
+                                };
+                                seqs.add_stamped(stamp, cached.unwrap_or(key), seen);
                             },
                         );
                     }

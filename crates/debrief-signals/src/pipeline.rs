@@ -65,13 +65,31 @@ impl LineParser {
     /// [`LineParser::key`], through the per-thread cache of recent line shapes when masking
     /// has no user patterns.
     pub fn record_and_key<'l>(&self, line: &'l str, key: &mut String) -> Record<'l> {
+        self.record_and_key_then(line, key, |record, key, cached, _| {
+            if let Some(cached) = cached {
+                key.clear();
+                key.push_str(cached);
+            }
+            record
+        })
+    }
+
+    /// [`LineParser::record_and_key`] without copying a key the line cache holds: `then`
+    /// gets what [`crate::header::split_and_key_then`] gives it (the record, the key buffer,
+    /// the cached key if any, and the key's stamp, 0 for none).
+    pub fn record_and_key_then<'l, T>(
+        &self,
+        line: &'l str,
+        key: &mut String,
+        then: impl FnOnce(Record<'l>, &mut String, Option<&str>, u64) -> T,
+    ) -> T {
         if self.header == HeaderMode::Auto && !self.masker.has_extra() && !opens_json(line) {
             let mask = |m: &str, k: &mut String| self.masker.mask_into(m, k, None);
-            return crate::header::split_and_key(line, self.default_year, key, &mask);
+            return crate::header::split_and_key_then(line, self.default_year, key, &mask, then);
         }
         let record = self.record(line);
         self.key(&record, key, None);
-        record
+        then(record, key, None, 0)
     }
 }
 

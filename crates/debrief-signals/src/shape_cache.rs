@@ -8,6 +8,11 @@
 //! its buffers are allocated once.
 
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The next slot content's stamp: one counter for every cache of every thread, so that a
+/// stamp stands for one shape and key wherever it is met.
+static NEXT_STAMP: AtomicU64 = AtomicU64::new(1);
 
 /// `b`, or `0` when `b` is an ASCII digit.
 pub(crate) fn digit_as_zero(b: u8) -> u8 {
@@ -28,6 +33,8 @@ struct Slot<E> {
     shape_and_key: String,
     shape_len: usize,
     extra: E,
+    /// Stands for this shape and key: no other content of any cache gets it.
+    stamp: u64,
 }
 
 impl<E> ShapeCache<E> {
@@ -42,8 +49,10 @@ impl<E> ShapeCache<E> {
         }
     }
 
-    /// Takes the shape of `text`; the key and extra value cached under it, if any.
-    pub(crate) fn find(&mut self, text: &str) -> Option<(&str, &E)> {
+    /// Takes the shape of `text`; the key and extra value cached under it and their stamp
+    /// (a number, never 0, that stands for this shape and key and no other, in every cache
+    /// of every thread), if any.
+    pub(crate) fn find(&mut self, text: &str) -> Option<(&str, &E, u64)> {
         // Copied, then mapped in place: both loops run on whole vectors.
         self.shape.clear();
         self.shape.extend_from_slice(text.as_bytes());
@@ -54,20 +63,22 @@ impl<E> ShapeCache<E> {
         self.slot = hash as usize & (self.slots.len() - 1);
         match &self.slots[self.slot] {
             Some(s) if s.shape_and_key.as_bytes().get(..s.shape_len) == Some(&self.shape[..]) => {
-                Some((&s.shape_and_key[s.shape_len..], &s.extra))
+                Some((&s.shape_and_key[s.shape_len..], &s.extra, s.stamp))
             }
             _ => None,
         }
     }
 
-    /// Caches `key` and `extra` under the shape of the text last given to [`find`].
+    /// Caches `key` and `extra` under the shape of the text last given to [`find`]; their
+    /// stamp (0 when nothing was stored).
     ///
     /// [`find`]: ShapeCache::find
-    pub(crate) fn store(&mut self, key: &str, extra: E) {
+    pub(crate) fn store(&mut self, key: &str, extra: E) -> u64 {
         // The shape of a `str` with ASCII digits made `0`: still UTF-8.
         let Ok(shape) = std::str::from_utf8(&self.shape) else {
-            return;
+            return 0;
         };
+        let stamp = NEXT_STAMP.fetch_add(1, Ordering::Relaxed);
         match &mut self.slots[self.slot] {
             Some(old) => {
                 old.shape_and_key.clear();
@@ -75,15 +86,18 @@ impl<E> ShapeCache<E> {
                 old.shape_and_key.push_str(key);
                 old.shape_len = shape.len();
                 old.extra = extra;
+                old.stamp = stamp;
             }
             empty => {
                 *empty = Some(Slot {
                     shape_and_key: [shape, key].concat(),
                     shape_len: shape.len(),
                     extra,
+                    stamp,
                 })
             }
         }
+        stamp
     }
 }
 
@@ -95,14 +109,22 @@ mod tests {
     fn texts_of_one_shape_share_a_slot_and_others_do_not() {
         let mut cache = ShapeCache::new(64);
         assert!(cache.find("slot 10 of 12").is_none());
-        cache.store("slot <*> of <*>", 1);
-        assert_eq!(cache.find("slot 73 of 99"), Some(("slot <*> of <*>", &1)));
+        let stamp = cache.store("slot <*> of <*>", 1);
+        assert_ne!(stamp, 0);
+        assert_eq!(
+            cache.find("slot 73 of 99"),
+            Some(("slot <*> of <*>", &1, stamp))
+        );
         assert!(
             cache.find("slot 7 of 99").is_none(),
             "another length is another shape"
         );
         assert!(cache.find("slit 73 of 99").is_none());
-        cache.store("slit <*> of <*>", 2);
-        assert_eq!(cache.find("slit 11 of 22"), Some(("slit <*> of <*>", &2)));
+        let other = cache.store("slit <*> of <*>", 2);
+        assert_ne!(other, stamp, "a stamp stands for one shape and key");
+        assert_eq!(
+            cache.find("slit 11 of 22"),
+            Some(("slit <*> of <*>", &2, other))
+        );
     }
 }
