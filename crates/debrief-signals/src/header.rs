@@ -3497,6 +3497,20 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Nanoseconds from a fraction's digits as first written: nine places, a missing
+        /// one as `0`, a byte that is no digit as 9.
+        #[test]
+        fn fractions_read_as_nine_places(digits in "[0-9a.]{0,12}") {
+            let mut v = 0i32;
+            for k in 0..9 {
+                let c = digits.as_bytes().get(k).copied().unwrap_or(b'0');
+                v = v * 10 + i32::from(c.wrapping_sub(b'0').min(9));
+            }
+            proptest::prop_assert_eq!(frac_nanos(Some(&digits)), v, "{:?}", digits);
+        }
+    }
+
     /// `read_bracket` as it was written first, a byte at a time: the reference.
     fn read_bracket_by_byte(s: &str, i: usize) -> Option<usize> {
         let b = s.as_bytes();

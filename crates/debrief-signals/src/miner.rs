@@ -123,21 +123,38 @@ impl Sequences {
         }
         if self.index.len() >= self.max {
             self.overflow += seen.count;
-            return (self.entry(OVERFLOW, seen), true);
+            return (self.entry(OVERFLOW.into(), seen), true);
         }
-        (self.entry(key, seen), false)
+        (self.push(key.into(), seen), false)
     }
 
     /// Adds `seen` to `key`'s counts, making them if need be.
-    fn entry(&mut self, key: &str, seen: Seen) -> u32 {
-        if let Some(&i) = self.index.get(key) {
-            self.seen[i as usize].add(seen);
-            return i;
+    fn entry(&mut self, key: Box<str>, seen: Seen) -> u32 {
+        let next = self.next();
+        match self.index.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => {
+                self.seen[*e.get() as usize].add(seen);
+                *e.get()
+            }
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(next);
+                self.seen.push(seen);
+                next
+            }
         }
-        let i = u32::try_from(self.seen.len()).expect("fewer than 2^32 sequences");
-        self.index.insert(key.into(), i);
+    }
+
+    /// Counts for a key not counted yet.
+    fn push(&mut self, key: Box<str>, seen: Seen) -> u32 {
+        let next = self.next();
+        self.index.insert(key, next);
         self.seen.push(seen);
-        i
+        next
+    }
+
+    /// Where the next key's counts go.
+    fn next(&self) -> u32 {
+        u32::try_from(self.seen.len()).expect("fewer than 2^32 sequences")
     }
 
     /// Adds another map's counts to this one.
@@ -147,18 +164,9 @@ impl Sequences {
             let n = other.seen[i as usize];
             if self.index.len() >= self.max && !self.index.contains_key(&k) {
                 self.overflow += n.count;
-                self.entry(OVERFLOW, n);
+                self.entry(OVERFLOW.into(), n);
             } else {
-                let next = self.seen.len();
-                match self.index.entry(k) {
-                    std::collections::hash_map::Entry::Occupied(e) => {
-                        self.seen[*e.get() as usize].add(n);
-                    }
-                    std::collections::hash_map::Entry::Vacant(e) => {
-                        e.insert(u32::try_from(next).expect("fewer than 2^32 sequences"));
-                        self.seen.push(n);
-                    }
-                }
+                self.entry(k, n);
             }
         }
     }
