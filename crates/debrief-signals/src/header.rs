@@ -2573,12 +2573,8 @@ pub fn split_and_key_then<'l, T>(
     then: impl FnOnce(Record<'l>, &mut String, Option<&str>, u64) -> T,
 ) -> T {
     let s = trim_line_end(line);
-    if let Some(r) = special_shape(s, default_year) {
-        mask(&r.message, key);
-        return then(r, key, None, 0);
-    }
     if s.len() > LINE_CACHE_MAX {
-        let r = split_plain(s, default_year).0;
+        let r = special_shape(s, default_year).unwrap_or_else(|| split_plain(s, default_year).0);
         mask(&r.message, key);
         return then(r, key, None, 0);
     }
@@ -2588,6 +2584,14 @@ pub fn split_and_key_then<'l, T>(
             if let Some(r) = layout.apply_checked(s, default_year) {
                 return then(r, key, Some(cached), stamp);
             }
+        }
+        // Whether a line is logfmt or RFC 5424 hangs on its shape only (where its `=`,
+        // quotes, brackets and spaces are, its keys' letters; a priority's value is read but
+        // never asked), and a cached shape is one that was neither: so the shapes are looked
+        // for only in lines the cache does not know.
+        if let Some(r) = special_shape(s, default_year) {
+            mask(&r.message, key);
+            return then(r, key, None, 0);
         }
         let (r, layout) = split_plain(s, default_year);
         mask(&r.message, key);
@@ -2970,6 +2974,9 @@ mod tests {
         "2024-03-01 14:02:00 INFO [main] app: [info] started",
         "2024-03-01 14:02:00 [abc] [dec 04 04:47:44] x",
         "[Sun Dec 04 04:47:44 2005] [abcde] app started",
+        "time=2024-03-01T14:02:00Z level=info msg=\"retry 3 of 5\" port=8080",
+        "ts=1709301720 lvl=warn msg=slow k9=v2 x=\"a \\\"q\\\" 7\"",
+        "<165>1 2003-10-11T22:14:15.003Z host app 123 ID47 - started",
     ];
 
     use crate::testing::{digits, loghub_logs, with_digits};
