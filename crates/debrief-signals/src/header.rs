@@ -1007,23 +1007,25 @@ impl TimeCheck {
         &self,
         s: &str,
         default_year: i16,
-        memo: &std::cell::Cell<TimeMemo>,
+        memo: &RefCell<TimeMemo>,
     ) -> Option<Option<Timestamp>> {
         let (Some(clock), Some(time)) = (
-            self.clock,
+            &self.clock,
             s.as_bytes().get(self.base..self.base + self.end),
         ) else {
             return self.read(s, default_year);
         };
         let (a, b) = clock.span;
-        let m = memo.get();
-        if m.len == time.len()
-            && m.default_year == default_year
-            && time[..a] == m.bytes[..a]
-            && time[b..] == m.bytes[b..m.len]
         {
-            if let Some((since_midnight, nanos)) = clock.read(time) {
-                return Some(Some(Timestamp::new(m.day + since_midnight, nanos).ok()?));
+            let m = memo.borrow();
+            if m.len == time.len()
+                && m.default_year == default_year
+                && time[..a] == m.bytes[..a]
+                && time[b..] == m.bytes[b..m.len]
+            {
+                if let Some((since_midnight, nanos)) = clock.read(time) {
+                    return Some(Some(Timestamp::new(m.day + since_midnight, nanos).ok()?));
+                }
             }
         }
         let read = self.read(s, default_year)?;
@@ -1032,7 +1034,7 @@ impl TimeCheck {
             if ts.as_second() > 0 {
                 let mut bytes = [0; MEMO_MAX];
                 bytes[..time.len()].copy_from_slice(time);
-                memo.set(TimeMemo {
+                memo.replace(TimeMemo {
                     len: time.len(),
                     bytes,
                     default_year,
@@ -1457,7 +1459,7 @@ struct Layout {
     /// Every time the scan read, to be read again.
     checks: Vec<TimeCheck>,
     /// The last time each of `checks` read in full.
-    memos: Vec<std::cell::Cell<TimeMemo>>,
+    memos: Vec<RefCell<TimeMemo>>,
     /// Bracket groups the scan read as nothing but brackets (`[req-9a3f… - - -]`): their
     /// letters and digits are [`WILD`] in the shape, and each is read again to check that it
     /// still is a plain bracket group ending at the same byte.
