@@ -2,6 +2,7 @@
 
 mod action;
 mod incident;
+mod lint;
 mod output;
 mod review;
 mod signals;
@@ -66,6 +67,8 @@ enum Command {
     /// Reviews as Markdown documents: export, import, template.
     #[command(subcommand)]
     Review(review::ReviewCommand),
+    /// Find blame, counterfactuals, hindsight and judgement words in review prose.
+    Lint(lint::LintArgs),
     /// Write every review in the store to a directory, as Markdown.
     #[command(after_help = "Example:\n  debrief export ./debrief-backup\n\n\
         Writes DIR/reviews/INC-N.md for every incident and DIR/debrief-export.json, the list of\n\
@@ -96,6 +99,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         output::emit(&debrief_review::template())?;
         return Ok(ExitCode::SUCCESS);
     }
+    // Linting files needs no store.
+    if let Command::Lint(a) = args.command {
+        return lint::run(a);
+    }
     if let Command::Signals(c) = &args.command {
         if !signals::needs_store(c) {
             let Command::Signals(c) = args.command else {
@@ -122,6 +129,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Signals(c) => signals::run(&store, c).await,
         Command::Export { dir } => review::export_dir(&store, &dir).await,
         Command::Import { dir, replace } => review::import_dir(&store, &dir, replace).await,
+        Command::Lint(_) => unreachable!("linting runs without a store"),
     };
     store.close().await;
     result

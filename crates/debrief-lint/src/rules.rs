@@ -1,0 +1,312 @@
+//! Rules as data: the default set ships in the binary (`default_rules.yaml`), a user's
+//! directory of rule files adds to it or overrides rules by id, and a config can switch
+//! rules off or change their levels.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+
+/// How serious a finding is. Ordered: `Suggestion < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Suggestion,
+    Warning,
+    Error,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Suggestion => "suggestion",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Level> {
+        match text {
+            "suggestion" => Some(Level::Suggestion),
+            "warning" => Some(Level::Warning),
+            "error" => Some(Level::Error),
+            _ => None,
+        }
+    }
+}
+
+/// Whose action a rule is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Subject {
+    /// Any sentence.
+    #[default]
+    Any,
+    /// Only when the clause's subject is a person or a role.
+    Person,
+}
+
+/// Where in a review a rule applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Where {
+    #[default]
+    Anywhere,
+    /// Not in plans (action items, next steps), where "should" states what will be done.
+    Analysis,
+}
+
+/// A rule as written in a rule file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleSpec {
+    id: String,
+    level: Level,
+    #[serde(rename = "match")]
+    pattern: String,
+    #[serde(default)]
+    unless: Vec<String>,
+    #[serde(default)]
+    subject: Subject,
+    #[serde(default)]
+    negatable: bool,
+    #[serde(default, rename = "where")]
+    scope: Where,
+    message: String,
+    suggestion: String,
+    #[serde(default)]
+    source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    rules: Vec<RuleSpec>,
+}
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub level: Level,
+    pub pattern: Regex,
+    pub unless: Vec<Regex>,
+    pub subject: Subject,
+    pub negatable: bool,
+    pub scope: Where,
+    pub message: String,
+    pub suggestion: String,
+    pub source: String,
+}
+
+/// What can go wrong reading rules.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: rule {id}: {message}")]
+    Pattern {
+        file: String,
+        id: String,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    Io { file: String, message: String },
+    #[error("unknown rule {0:?} (see `debrief lint --list-rules`)")]
+    UnknownRule(String),
+}
+
+/// A rule set, in order.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    rules: Vec<Rule>,
+}
+
+const DEFAULT_RULES: &str = include_str!("default_rules.yaml");
+
+fn compile(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(1 << 22)
+        .build()
+}
+
+impl Rules {
+    /// The rules that ship with debrief.
+    pub fn defaults() -> Rules {
+        Rules::from_yaml(DEFAULT_RULES, "default_rules.yaml").expect("the default rules compile")
+    }
+
+    /// Rules from the text of one rule file (`rules: [...]`).
+    pub fn from_yaml(text: &str, file: &str) -> Result<Rules, RuleError> {
+        let parsed: RuleFile = serde_yaml_ng::from_str(text).map_err(|e| RuleError::Parse {
+            file: file.to_string(),
+            message: e.to_string(),
+        })?;
+        let mut rules = Vec::new();
+        for spec in parsed.rules {
+            let bad = |e: regex::Error| RuleError::Pattern {
+                file: file.to_string(),
+                id: spec.id.clone(),
+                message: e.to_string(),
+            };
+            if spec.id.is_empty() || spec.id.contains(char::is_whitespace) {
+                return Err(RuleError::Parse {
+                    file: file.to_string(),
+                    message: format!("rule id {:?} must be one word", spec.id),
+                });
+            }
+            rules.push(Rule {
+                pattern: compile(&spec.pattern).map_err(bad)?,
+                unless: spec
+                    .unless
+                    .iter()
+                    .map(|u| compile(u))
+                    .collect::<Result<_, _>>()
+                    .map_err(bad)?,
+                id: spec.id,
+                level: spec.level,
+                subject: spec.subject,
+                negatable: spec.negatable,
+                scope: spec.scope,
+                message: spec.message,
+                suggestion: spec.suggestion,
+                source: spec.source,
+            });
+        }
+        Ok(Rules { rules })
+    }
+
+    /// Adds the rules of every `*.yaml`/`*.yml` file in `dir` (in name order); a rule with
+    /// the id of one already here replaces it.
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), RuleError> {
+        let io = |e: std::io::Error| RuleError::Io {
+            file: dir.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+        files.sort();
+        for file in files {
+            let name = file.display().to_string();
+            let text = std::fs::read_to_string(&file).map_err(|e| RuleError::Io {
+                file: name.clone(),
+                message: e.to_string(),
+            })?;
+            self.merge(Rules::from_yaml(&text, &name)?);
+        }
+        Ok(())
+    }
+
+    /// Adds `other`'s rules, replacing those with the same id.
+    pub fn merge(&mut self, other: Rules) {
+        for rule in other.rules {
+            match self.rules.iter_mut().find(|r| r.id == rule.id) {
+                Some(old) => *old = rule,
+                None => self.rules.push(rule),
+            }
+        }
+    }
+
+    /// Applies a config's switches: `off` for a rule switched off, else its new level.
+    pub fn configure(&mut self, settings: &BTreeMap<String, String>) -> Result<(), RuleError> {
+        for (id, setting) in settings {
+            let Some(at) = self.rules.iter().position(|r| &r.id == id) else {
+                return Err(RuleError::UnknownRule(id.clone()));
+            };
+            match (setting.as_str(), Level::parse(setting)) {
+                ("off", _) => {
+                    self.rules.remove(at);
+                }
+                (_, Some(level)) => self.rules[at].level = level,
+                _ => {
+                    return Err(RuleError::Parse {
+                        file: "config".into(),
+                        message: format!(
+                            "rule {id}: {setting:?} is not off, error, warning or suggestion"
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Rule> {
+        self.rules.iter()
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_compile_with_unique_ids_and_texts() {
+        let rules = Rules::defaults();
+        assert!(rules.len() >= 20);
+        let mut ids: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), rules.len(), "ids are unique");
+        for r in rules.iter() {
+            assert!(
+                !r.message.is_empty() && !r.suggestion.is_empty() && !r.source.is_empty(),
+                "{}",
+                r.id
+            );
+        }
+    }
+
+    #[test]
+    fn user_rules_override_by_id_and_config_switches_off_or_relevels() {
+        let mut rules = Rules::defaults();
+        let before = rules.len();
+        let user = Rules::from_yaml(
+            "rules:\n  - id: human-error\n    level: warning\n    match: 'human slip'\n    message: m\n    suggestion: s\n  - id: hero\n    level: suggestion\n    match: '\\bhero(es)?\\b'\n    message: Heroics hide a system that needs them.\n    suggestion: Say what made heroics necessary.\n",
+            "user.yaml",
+        )
+        .unwrap();
+        rules.merge(user);
+        assert_eq!(rules.len(), before + 1);
+        assert_eq!(rules.get("human-error").unwrap().level, Level::Warning);
+        let settings = BTreeMap::from([
+            ("hero".to_string(), "off".to_string()),
+            ("simply".to_string(), "error".to_string()),
+        ]);
+        rules.configure(&settings).unwrap();
+        assert!(rules.get("hero").is_none());
+        assert_eq!(rules.get("simply").unwrap().level, Level::Error);
+        let unknown = BTreeMap::from([("nope".to_string(), "off".to_string())]);
+        assert!(matches!(
+            rules.configure(&unknown),
+            Err(RuleError::UnknownRule(_))
+        ));
+    }
+
+    #[test]
+    fn broken_rule_files_say_where() {
+        let err = Rules::from_yaml("rules:\n  - id: x\n    level: error\n    match: '(unclosed'\n    message: m\n    suggestion: s\n", "mine.yaml").unwrap_err();
+        assert!(err.to_string().starts_with("mine.yaml: rule x:"), "{err}");
+        let err =
+            Rules::from_yaml("rules:\n  - id: x\n    level: fatal\n", "mine.yaml").unwrap_err();
+        assert!(err.to_string().starts_with("mine.yaml:"), "{err}");
+    }
+}
