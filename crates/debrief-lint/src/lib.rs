@@ -4,12 +4,14 @@
 //! - [`rules`]: rules as data (a default set in the binary, user files, config switches);
 //! - [`prose`]: the sentences of Markdown or plain text, with their places and sections;
 //! - [`lint`]: matching, kept only when the sentence means it (subject, denial, quotation,
-//!   section).
+//!   section);
+//! - [`sarif`]: findings as SARIF 2.1.0.
 
 pub mod lint;
 mod names;
 pub mod prose;
 pub mod rules;
+pub mod sarif;
 
 pub use lint::{Finding, fails, lint};
 pub use rules::{Level, Rules};

@@ -174,3 +174,23 @@ fn plain_text_files_and_suppression_comments() {
     let out = lint(dir.path(), &["quiet.md"], None);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
 }
+
+#[test]
+fn sarif_output_names_the_rules_and_the_places() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("review.md"), REVIEW).unwrap();
+    let out = lint(dir.path(), &["--format", "sarif", "review.md"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    let result = &run["results"][0];
+    assert_eq!(result["ruleId"], "failed-to");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(7), Some(45))
+    );
+    let index = result["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "failed-to");
+}

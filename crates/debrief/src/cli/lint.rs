@@ -17,6 +17,7 @@ use serde::Deserialize;
 #[command(after_help = "Examples:\n  \
     debrief lint docs/postmortems/*.md\n  \
     debrief lint --format json review.md > findings.json\n  \
+    debrief lint --format sarif docs/**/*.md > lint.sarif\n  \
     git diff --name-only -- '*.md' | xargs debrief lint --fail-level warning\n  \
     cat notes.txt | debrief lint -\n\n\
 Each finding reads `file:line:col: level rule-id: message (suggestion)`. Code blocks, inline\n\
@@ -62,6 +63,8 @@ enum Format {
     /// An array of findings: file, line, column, end_line, end_column, rule, level,
     /// message, suggestion.
     Json,
+    /// SARIF 2.1.0, for code-scanning tools (columns in characters).
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -134,6 +137,11 @@ fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &findings)?;
+            writeln!(out)?;
+        }
+        Format::Sarif => {
+            let log = debrief_lint::sarif::sarif(&findings, &rules, env!("CARGO_PKG_VERSION"));
+            serde_json::to_writer_pretty(&mut out, &log)?;
             writeln!(out)?;
         }
         Format::Text => write_text(&mut out, &findings, std::io::stdout().is_terminal())?,
