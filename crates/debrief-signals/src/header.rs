@@ -469,17 +469,6 @@ fn decode(
     })
 }
 
-/// The seconds of a time (0 when it has none) and its nanoseconds, from milliseconds or a
-/// decimal fraction.
-fn seconds_and_nanos(parts: &Parts, s: &str) -> Option<(i64, i32)> {
-    let sec = parts.num(s, Part::S).unwrap_or(0);
-    let nanos = match parts.num(s, Part::Ms) {
-        Some(ms) => i32::try_from(ms).ok()?.checked_mul(1_000_000)?,
-        None => frac_nanos(parts.get(s, Part::Frac)),
-    };
-    Some((sec, nanos))
-}
-
 /// What [`decode`] reads: the time (`None` for a time of day alone) and glog's level.
 fn decode_time(
     kind: TimeKind,
@@ -523,7 +512,11 @@ fn decode_time(
     }
     let h = parts.num(s, Part::H).unwrap_or(0);
     let mi = parts.num(s, Part::Mi).unwrap_or(0);
-    let (sec, nanos) = seconds_and_nanos(parts, s)?;
+    let sec = parts.num(s, Part::S).unwrap_or(0);
+    let nanos = match parts.num(s, Part::Ms) {
+        Some(ms) => i32::try_from(ms).ok()?.checked_mul(1_000_000)?,
+        None => frac_nanos(frac),
+    };
     let off = offset_seconds(parts.get(s, Part::Off));
     let mut level = None;
     let (y, mo, d) = match kind {
@@ -2554,13 +2547,22 @@ pub fn split_and_key<'l>(
     key: &mut String,
     mask: &dyn Fn(&str, &mut String),
 ) -> Record<'l> {
-    split_and_key_then(line, default_year, key, mask, |record, key, cached, _| {
-        if let Some(cached) = cached {
-            key.clear();
-            key.push_str(cached);
-        }
-        record
-    })
+    split_and_key_then(line, default_year, key, mask, with_key_copied)
+}
+
+/// A `then` for [`split_and_key_then`] that leaves the key in the buffer, copied there
+/// when the line cache held it, and gives the record.
+pub fn with_key_copied<'l>(
+    record: Record<'l>,
+    key: &mut String,
+    cached: Option<&str>,
+    _stamp: u64,
+) -> Record<'l> {
+    if let Some(cached) = cached {
+        key.clear();
+        key.push_str(cached);
+    }
+    record
 }
 
 /// [`split_and_key`] without copying a key the line cache holds: `then` gets the record,

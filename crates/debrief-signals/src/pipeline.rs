@@ -65,13 +65,7 @@ impl LineParser {
     /// [`LineParser::key`], through the per-thread cache of recent line shapes when masking
     /// has no user patterns.
     pub fn record_and_key<'l>(&self, line: &'l str, key: &mut String) -> Record<'l> {
-        self.record_and_key_then(line, key, |record, key, cached, _| {
-            if let Some(cached) = cached {
-                key.clear();
-                key.push_str(cached);
-            }
-            record
-        })
+        self.record_and_key_then(line, key, crate::header::with_key_copied)
     }
 
     /// [`LineParser::record_and_key`] without copying a key the line cache holds: `then`
