@@ -516,3 +516,32 @@ mod tests {
         assert_eq!(heading_depth("###"), Some(3));
     }
 }
+
+/// A lint finding in a review's prose that its authors looked at and chose to keep, and why.
+/// It stays visible but no longer blocks publishing. `finding` is the finding's id (its rule
+/// and a hash of its sentence), so an edited sentence is a new finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub finding: String,
+    pub reason: String,
+    pub at: Timestamp,
+}
+
+impl Acknowledgement {
+    /// Checks that the finding id is one word and the reason says something.
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        if self.finding.is_empty() || self.finding.chars().any(char::is_whitespace) {
+            return Err(InvalidValue::new(format!(
+                "{:?} is not a finding id (one word, such as human-error-1a2b3c4d)",
+                self.finding
+            )));
+        }
+        single_line("reason", &self.reason, true)?;
+        if self.reason.trim().chars().count() < 3 {
+            return Err(InvalidValue::new(
+                "the reason is empty; say why the finding stands (it is kept with the review)",
+            ));
+        }
+        Ok(())
+    }
+}

@@ -13,7 +13,7 @@ pub mod kinds;
 pub mod time;
 
 pub use id::{ActionId, IncidentId};
-pub use incident::{ActionItem, Factor, Incident, Lesson, TimelineEntry};
+pub use incident::{Acknowledgement, ActionItem, Factor, Incident, Lesson, TimelineEntry};
 pub use kinds::{
     ActionKind, ActionStatus, Detection, FactorCategory, FactorLevel, IncidentType, LessonKind,
     ReviewState, Severity, Status,

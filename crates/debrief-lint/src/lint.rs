@@ -16,6 +16,9 @@ use crate::rules::{Level, Rule, Rules, Subject, Where};
 /// the one after the span).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// What names this finding across runs and edits elsewhere in the document: the rule
+    /// and a hash of the sentence's words and the span (see [`finding_id`]).
+    pub id: String,
     pub file: String,
     pub line: usize,
     pub column: usize,
@@ -25,6 +28,10 @@ pub struct Finding {
     pub level: Level,
     pub message: String,
     pub suggestion: String,
+    /// Why the finding stands, when the review's authors acknowledged it (stored reviews
+    /// only): it is still shown, but no longer makes the run fail or blocks publishing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<String>,
     /// The sentence the finding is in.
     #[serde(skip)]
     pub sentence: String,
@@ -34,6 +41,27 @@ pub struct Finding {
     /// Where the sentence starts in the source (bytes).
     #[serde(skip)]
     pub sentence_start: usize,
+}
+
+/// A finding's id: `rule-xxxxxxxx`, where the hex digits are a 32-bit FNV-1a hash of the
+/// sentence's words (white space folded, so rewrapping a paragraph keeps it) and the span.
+/// It does not depend on the file, the line or the debrief version, so an acknowledgement
+/// stored with a review holds until the sentence itself changes.
+pub fn finding_id(rule: &str, sentence: &str, span: &str) -> String {
+    let mut hash: u32 = 0x811c_9dc5;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            hash ^= u32::from(b);
+            hash = hash.wrapping_mul(0x0100_0193);
+        }
+    };
+    for word in sentence.split_whitespace() {
+        feed(word.as_bytes());
+        feed(b" ");
+    }
+    feed(b"\0");
+    feed(span.as_bytes());
+    format!("{rule}-{hash:08x}")
 }
 
 /// Line starts of a text, to turn byte offsets into lines and columns.
@@ -81,6 +109,7 @@ pub fn lint(text: &str, prose: &Prose, rules: &Rules, file: &str) -> Vec<Finding
                 let (line, column) = lines.position(at);
                 let (end_line, end_column) = lines.position(end);
                 findings.push(Finding {
+                    id: finding_id(&rule.id, &sentence.text, &sentence.text[a..b]),
                     file: file.to_string(),
                     line,
                     column,
@@ -90,6 +119,7 @@ pub fn lint(text: &str, prose: &Prose, rules: &Rules, file: &str) -> Vec<Finding
                     level: rule.level,
                     message: rule.message.clone(),
                     suggestion: rule.suggestion.clone(),
+                    acknowledged: None,
                     sentence: sentence.text.clone(),
                     span: (a, b),
                     sentence_start: sentence.source[0],
@@ -586,9 +616,11 @@ fn person_subject(text: &str, at: usize) -> bool {
     false
 }
 
-/// Whether any finding is at or above `level`.
+/// Whether any finding not acknowledged is at or above `level`.
 pub fn fails(findings: &[Finding], level: Level) -> bool {
-    findings.iter().any(|f| f.level >= level)
+    findings
+        .iter()
+        .any(|f| f.level >= level && f.acknowledged.is_none())
 }
 
 #[cfg(test)]

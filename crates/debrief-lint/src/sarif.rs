@@ -65,6 +65,15 @@ pub fn sarif(findings: &[Finding], rules: &Rules, tool_version: &str) -> Value {
                     }
                 }],
             });
+            // The id names the finding across edits elsewhere, so scanners can follow it.
+            result["partialFingerprints"] = json!({ "debriefFinding/v1": f.id });
+            if let Some(reason) = &f.acknowledged {
+                result["suppressions"] = json!([{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": reason,
+                }]);
+            }
             if let Some(index) = ids.iter().position(|id| *id == f.rule) {
                 result["ruleIndex"] = json!(index);
             }

@@ -308,7 +308,24 @@ impl Store {
                             stored.title, incident.title
                         )));
                     }
-                    Ok(_) => {
+                    Ok(stored) => {
+                        if incident.review == ReviewState::Published
+                            && stored.review != ReviewState::Published
+                        {
+                            return Err(StoreError::Conflict(format!(
+                                "{id}: a document cannot publish a stored review (its review \
+                                 is {}); import it with `review: {}` and run `debrief review \
+                                 publish {id}`, which checks it first",
+                                stored.review, stored.review
+                            )));
+                        }
+                        if stored.title != incident.title {
+                            // Replaced by a different incident: its acknowledgements go too.
+                            sqlx::query("DELETE FROM finding_acks WHERE incident_id = $1")
+                                .bind(id.0)
+                                .execute(&mut *tx)
+                                .await?;
+                        }
                         write_incident(&mut tx, &mut incident).await?;
                         report.updated.push(id);
                     }

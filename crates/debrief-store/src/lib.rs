@@ -16,6 +16,7 @@
 mod backend;
 mod incidents;
 mod migrate;
+mod reviews;
 mod signals;
 
 use debrief_core::InvalidValue;

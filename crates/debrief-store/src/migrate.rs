@@ -28,6 +28,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "signals",
         sql: include_str!("../migrations/sqlite/0002_signals.sql"),
     },
+    Migration {
+        version: 3,
+        name: "acknowledgements",
+        sql: include_str!("../migrations/sqlite/0003_acknowledgements.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -40,6 +45,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 2,
         name: "signals",
         sql: include_str!("../migrations/postgres/0002_signals.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "acknowledgements",
+        sql: include_str!("../migrations/postgres/0003_acknowledgements.sql"),
     },
 ];
 

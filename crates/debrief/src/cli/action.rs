@@ -60,6 +60,28 @@ pub enum ActionCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change an action item: its owner team, due date, link, kind or title.
+    #[command(after_help = "Examples:\n  \
+        debrief action edit A-7 --owner platform\n  \
+        debrief action edit 7 --due +14d --link https://tracker.example/PLAT-9")]
+    Edit {
+        /// The action item: A-7 or 7.
+        id: ActionId,
+        /// What will change.
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        kind: Option<ActionKind>,
+        /// The team that owns it.
+        #[arg(long, value_name = "TEAM")]
+        owner: Option<String>,
+        /// Due date: YYYY-MM-DD, or +7d / +2w from today.
+        #[arg(long, value_name = "DATE")]
+        due: Option<String>,
+        /// Where the work is tracked.
+        #[arg(long, value_name = "URL")]
+        link: Option<String>,
+    },
     /// Mark an action item done (or won't do).
     #[command(
         after_help = "Examples:\n  debrief action done A-7\n  debrief action done 7 --wont-do"
@@ -163,6 +185,51 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
                     table_rows,
                 ))?;
             }
+        }
+        ActionCommand::Edit {
+            id,
+            title,
+            kind,
+            owner,
+            due,
+            link,
+        } => {
+            if title.is_none()
+                && kind.is_none()
+                && owner.is_none()
+                && due.is_none()
+                && link.is_none()
+            {
+                anyhow::bail!(
+                    "nothing to change: give --owner, --due, --link, --kind or --title (see --help)"
+                );
+            }
+            let due = due
+                .as_deref()
+                .map(|d| parse_date(d, today()))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--due: {e}"))?;
+            store
+                .update_action(id, |a| {
+                    if let Some(t) = title {
+                        a.title = t;
+                    }
+                    if let Some(k) = kind {
+                        a.kind = k;
+                    }
+                    if owner.is_some() {
+                        a.owner = owner;
+                    }
+                    if due.is_some() {
+                        a.due = due;
+                    }
+                    if link.is_some() {
+                        a.link = link;
+                    }
+                    Ok(())
+                })
+                .await?;
+            emit(&format!("{id}: changed\n"))?;
         }
         ActionCommand::Done { id, wont_do } => {
             let status = if wont_do {

@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args as ClapArgs, ValueEnum};
+use debrief_core::{Acknowledgement, IncidentId};
 use debrief_lint::{Finding, Level, Rules};
+use debrief_store::Store;
 use serde::Deserialize;
 
 #[derive(ClapArgs)]
@@ -19,8 +21,12 @@ use serde::Deserialize;
     debrief lint --format json review.md > findings.json\n  \
     debrief lint --format sarif docs/**/*.md > lint.sarif\n  \
     git diff --name-only -- '*.md' | xargs debrief lint --fail-level warning\n  \
-    cat notes.txt | debrief lint -\n\n\
-Each finding reads `file:line:col: level rule-id: message (suggestion)`. Code blocks, inline\n\
+    cat notes.txt | debrief lint -\n  \
+    debrief lint --incident INC-3                # a stored review\n\n\
+Each finding reads `file:line:col: level rule-id: message (suggestion)`; with --incident, its\n\
+id follows in brackets (JSON always has it). The id names a finding across edits elsewhere\n\
+in the text: `debrief review ack INC-3 ID --reason …` keeps a finding of a stored review\n\
+visible but no longer blocking. Code blocks, inline\n\
 code, URLs, HTML and front matter are not prose and are not linted. In Markdown,\n\
 `<!-- debrief-lint off [RULE…] -->` and `<!-- debrief-lint on [RULE…] -->` switch rules off\n\
 and on from where they stand.\n\n\
@@ -38,6 +44,10 @@ pub struct LintArgs {
     /// `-` for stdin.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
+    /// Lint a stored review (INC-3 or 3), as `debrief review export` writes it; repeat for
+    /// several. Its acknowledged findings are shown but do not fail the run.
+    #[arg(long = "incident", value_name = "ID")]
+    incidents: Vec<IncidentId>,
     /// How to print findings.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -93,8 +103,9 @@ struct Config {
 }
 
 /// Runs `debrief lint`; input and usage errors are reported here, with exit status 2.
-pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
-    match lint(&args) {
+/// `database` is where stored reviews are read from, when `--incident` asks for them.
+pub async fn run(args: LintArgs, database: Option<String>) -> anyhow::Result<ExitCode> {
+    match lint(&args, database).await {
         Ok(code) => Ok(code),
         Err(err) => {
             eprintln!("error: {err}");
@@ -106,8 +117,8 @@ pub fn run(args: LintArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
-    let rules = load_rules(args)?;
+async fn lint(args: &LintArgs, database: Option<String>) -> anyhow::Result<ExitCode> {
+    let rules = load_rules(args.config.as_deref(), args.rules.as_deref())?;
     if args.list_rules {
         let mut out = std::io::stdout().lock();
         for r in rules.iter() {
@@ -115,8 +126,8 @@ fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    if args.files.is_empty() {
-        bail!("nothing to lint: give files, or - for stdin (see --help)");
+    if args.files.is_empty() && args.incidents.is_empty() {
+        bail!("nothing to lint: give files, - for stdin, or --incident ID (see --help)");
     }
     // Every input is read first: one that cannot be read stops the run before any output.
     let mut inputs = Vec::new();
@@ -126,6 +137,12 @@ fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
         inputs.push((name, text, plain));
     }
     let mut findings = Vec::new();
+    if !args.incidents.is_empty() {
+        let store = super::open_store(database).await?;
+        let linted = lint_stored(&store, &args.incidents, &rules).await;
+        store.close().await;
+        findings.extend(linted?);
+    }
     for (name, text, plain) in &inputs {
         findings.extend(if *plain {
             debrief_lint::lint_plain(text, &rules, name)
@@ -144,7 +161,12 @@ fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &log)?;
             writeln!(out)?;
         }
-        Format::Text => write_text(&mut out, &findings, std::io::stdout().is_terminal())?,
+        Format::Text => write_text(
+            &mut out,
+            &findings,
+            !args.incidents.is_empty(),
+            std::io::stdout().is_terminal(),
+        )?,
     }
     out.flush()?;
     Ok(if debrief_lint::fails(&findings, args.fail_level.level()) {
@@ -154,11 +176,42 @@ fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn load_rules(args: &LintArgs) -> anyhow::Result<Rules> {
+/// The findings of stored reviews, each marked with its acknowledgement, if any.
+async fn lint_stored(
+    store: &Store,
+    ids: &[IncidentId],
+    rules: &Rules,
+) -> anyhow::Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for &id in ids {
+        let incident = store.get_incident(id).await?;
+        let acks = store.acknowledgements(id).await?;
+        findings.extend(acknowledged(
+            debrief_review::gate::lint_review(&incident, rules),
+            &acks,
+        ));
+    }
+    Ok(findings)
+}
+
+/// Marks the findings that `acks` acknowledge.
+pub fn acknowledged(mut findings: Vec<Finding>, acks: &[Acknowledgement]) -> Vec<Finding> {
+    for f in &mut findings {
+        f.acknowledged = acks
+            .iter()
+            .find(|a| a.finding == f.id)
+            .map(|a| a.reason.clone());
+    }
+    findings
+}
+
+/// The rules in use: the defaults, then a rule directory named by the config (`config`, or
+/// ~/.config/debrief/lint.yaml when it exists) and `rules_dir`, then the config's switches.
+pub fn load_rules(config: Option<&Path>, rules_dir: Option<&Path>) -> anyhow::Result<Rules> {
     let mut rules = Rules::defaults();
     let default_config = dirs::config_dir().map(|d| d.join("debrief").join("lint.yaml"));
-    let config_path = match &args.config {
-        Some(p) => Some(p.clone()),
+    let config_path = match config {
+        Some(p) => Some(p.to_path_buf()),
         None => default_config.filter(|p| p.exists()),
     };
     let config: Config = match &config_path {
@@ -175,9 +228,12 @@ fn load_rules(args: &LintArgs) -> anyhow::Result<Rules> {
         .and_then(Path::parent)
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    for dir in [config.rules_dir.map(|d| base.join(d)), args.rules.clone()]
-        .into_iter()
-        .flatten()
+    for dir in [
+        config.rules_dir.map(|d| base.join(d)),
+        rules_dir.map(Path::to_path_buf),
+    ]
+    .into_iter()
+    .flatten()
     {
         rules.add_dir(&dir)?;
     }
@@ -207,19 +263,26 @@ fn read_input(path: &Path) -> anyhow::Result<(String, String)> {
     Ok((name, text))
 }
 
-fn write_text(out: &mut dyn Write, findings: &[Finding], terminal: bool) -> std::io::Result<()> {
+fn write_text(
+    out: &mut dyn Write,
+    findings: &[Finding],
+    ids: bool,
+    terminal: bool,
+) -> std::io::Result<()> {
     for f in findings {
-        writeln!(
+        let level = match &f.acknowledged {
+            Some(reason) => format!("{} (acknowledged: {reason})", f.level.as_str()),
+            None => f.level.as_str().to_string(),
+        };
+        write!(
             out,
-            "{}:{}:{}: {} {}: {} ({})",
-            f.file,
-            f.line,
-            f.column,
-            f.level.as_str(),
-            f.rule,
-            f.message,
-            f.suggestion
+            "{}:{}:{}: {level} {}: {} ({})",
+            f.file, f.line, f.column, f.rule, f.message, f.suggestion
         )?;
+        if ids {
+            write!(out, " [{}]", f.id)?;
+        }
+        writeln!(out)?;
         if terminal {
             let before = f.sentence[..f.span.0].chars().count();
             let width = f.sentence[f.span.0..f.span.1].chars().count().max(1);

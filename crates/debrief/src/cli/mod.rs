@@ -58,13 +58,14 @@ enum Command {
     /// Add lessons: what went well, what went wrong, where we got lucky.
     #[command(subcommand)]
     Lesson(incident::LessonCommand),
-    /// Add, list and close action items.
+    /// Add, list, change and close action items.
     #[command(subcommand)]
     Action(action::ActionCommand),
     /// Failures that retries, restarts and failovers hide in logs: mine, classify, report.
     #[command(subcommand)]
     Signals(signals::SignalsCommand),
-    /// Reviews as Markdown documents: export, import, template.
+    /// Reviews: as Markdown documents (export, import, template), and from draft to published
+    /// (submit, ack, publish, reopen).
     #[command(subcommand)]
     Review(review::ReviewCommand),
     /// Find blame, counterfactuals, hindsight and judgement words in review prose.
@@ -99,9 +100,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         output::emit(&debrief_review::template())?;
         return Ok(ExitCode::SUCCESS);
     }
-    // Linting files needs no store.
+    // Linting files needs no store; `--incident` opens it itself.
     if let Command::Lint(a) = args.command {
-        return lint::run(a);
+        return lint::run(a, args.database).await;
     }
     if let Command::Signals(c) = &args.command {
         if !signals::needs_store(c) {
@@ -111,13 +112,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             return signals::run_offline(c);
         }
     }
-    let location = match args.database {
-        Some(l) => l,
-        None => default_location()?,
-    };
-    let store = Store::open(&location)
-        .await
-        .with_context(|| format!("cannot open the store at {}", describe(&location)))?;
+    let store = open_store(args.database).await?;
     let result = match args.command {
         Command::Incident(c) => incident::run(&store, c).await,
         Command::Timeline(c) => incident::run_timeline(&store, c).await,
@@ -133,6 +128,17 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     store.close().await;
     result
+}
+
+/// Opens the store at `database`, or at the default location.
+async fn open_store(database: Option<String>) -> anyhow::Result<Store> {
+    let location = match database {
+        Some(l) => l,
+        None => default_location()?,
+    };
+    Store::open(&location)
+        .await
+        .with_context(|| format!("cannot open the store at {}", describe(&location)))
 }
 
 fn default_location() -> anyhow::Result<String> {

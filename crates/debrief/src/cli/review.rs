@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use debrief_core::{Incident, IncidentId};
+use debrief_core::{Acknowledgement, Incident, IncidentId, ReviewState};
+use debrief_review::gate::Blocker;
 use debrief_review::{read_document, render};
 use debrief_store::{ImportReport, Store};
 use serde::{Deserialize, Serialize};
@@ -46,6 +47,53 @@ pub enum ReviewCommand {
         #[arg(long)]
         replace: bool,
     },
+    /// Acknowledge a lint finding of a stored review: it stays visible, but no longer blocks
+    /// publishing.
+    #[command(after_help = "Examples:\n  \
+        debrief lint --incident INC-3                     # findings end with their id\n  \
+        debrief review ack INC-3 human-error-1a2b3c4d --reason \"quoted from the customer's report\"\n  \
+        debrief review ack INC-3 human-error-1a2b3c4d --withdraw\n\n\
+        The id names the finding by its rule and its sentence: an acknowledgement holds while\n\
+        the sentence reads the same, and a reworded sentence is looked at afresh.")]
+    Ack {
+        /// The incident: INC-3 or 3.
+        id: IncidentId,
+        /// The finding's id, as `debrief lint --incident` prints it.
+        finding: String,
+        /// Why the finding stands as written (kept with the review).
+        #[arg(long, required_unless_present = "withdraw")]
+        reason: Option<String>,
+        /// Take an acknowledgement back.
+        #[arg(long, conflicts_with = "reason")]
+        withdraw: bool,
+    },
+    /// Send a draft review for review (draft → in review).
+    #[command(after_help = "Example:\n  debrief review submit INC-3\n\n\
+        Prints what would still block publishing, so the reviewers see it first.")]
+    Submit {
+        /// The incident: INC-3 or 3.
+        id: IncidentId,
+    },
+    /// Publish a review (in review → published) once nothing blocks it.
+    #[command(after_help = "Example:\n  debrief review publish INC-3\n\n\
+        Publishing is refused, with each reason and how to fix it, while\n  \
+        - an error-level lint finding is not reworded or acknowledged (`review ack`);\n  \
+        - the review has no contributing factor, or every one is technical (a holistic review\n    \
+        names process or organization factors too);\n  \
+        - an action item has no owner team (`action edit A-7 --owner TEAM`).\n\
+        The lint rules are those `debrief lint` uses (its config included). Exit status 1 when\n\
+        refused.")]
+    Publish {
+        /// The incident: INC-3 or 3.
+        id: IncidentId,
+    },
+    /// Move a review back to draft, to change it (in review or published → draft).
+    #[command(after_help = "Example:\n  debrief review reopen INC-3\n\n\
+        Acknowledgements stay; publishing again goes through `review submit` and `review publish`.")]
+    Reopen {
+        /// The incident: INC-3 or 3.
+        id: IncidentId,
+    },
     /// Print an empty review document to start from.
     #[command(
         after_help = "Example:\n  debrief review template > INC-new.md && $EDITOR INC-new.md && debrief review import INC-new.md"
@@ -80,8 +128,166 @@ pub async fn run(store: &Store, cmd: ReviewCommand) -> anyhow::Result<ExitCode> 
             import_files(store, &files, replace).await?;
         }
         ReviewCommand::Template => emit(&debrief_review::template())?,
+        ReviewCommand::Ack {
+            id,
+            finding,
+            reason,
+            withdraw,
+        } => return ack(store, id, finding, reason, withdraw).await,
+        ReviewCommand::Submit { id } => return submit(store, id).await,
+        ReviewCommand::Publish { id } => return publish(store, id).await,
+        ReviewCommand::Reopen { id } => {
+            let incident = store.get_incident(id).await?;
+            if incident.review == ReviewState::Draft {
+                eprintln!("{id} is already a draft");
+            } else {
+                store
+                    .set_review_state(&incident, ReviewState::Draft)
+                    .await?;
+                emit(&format!("{id}: review reopened as a draft\n"))?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn ack(
+    store: &Store,
+    id: IncidentId,
+    finding: String,
+    reason: Option<String>,
+    withdraw: bool,
+) -> anyhow::Result<ExitCode> {
+    if withdraw {
+        if store.withdraw_acknowledgement(id, &finding).await? {
+            emit(&format!("{id}: {finding} is no longer acknowledged\n"))?;
+        } else {
+            bail!("{id} has no acknowledgement of {finding}");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let incident = store.get_incident(id).await?;
+    let rules = super::lint::load_rules(None, None)?;
+    let findings = debrief_review::gate::lint_review(&incident, &rules);
+    let Some(found) = findings.iter().find(|f| f.id == finding) else {
+        let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
+        bail!(
+            "{finding} is not a finding of {id} as it reads now{}; `debrief lint --incident {id}` \
+             lists them with their ids",
+            if ids.is_empty() {
+                " (it has none)".to_string()
+            } else {
+                format!(" (it has {})", ids.join(", "))
+            }
+        );
+    };
+    let ack = Acknowledgement {
+        finding: finding.clone(),
+        reason: reason.unwrap_or_default().trim().to_string(),
+        at: super::now(),
+    };
+    store.acknowledge(id, &ack).await?;
+    emit(&format!(
+        "{id}: acknowledged {finding} ({} {} at {}:{}); it no longer blocks publishing\n",
+        found.level.as_str(),
+        found.rule,
+        found.line,
+        found.column
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What blocks publishing `incident` now.
+async fn blockers(store: &Store, incident: &Incident) -> anyhow::Result<Vec<Blocker>> {
+    let id = incident.id.context("the incident has no number")?;
+    let rules = super::lint::load_rules(None, None)?;
+    let findings = debrief_review::gate::lint_review(incident, &rules);
+    let acks = store.acknowledgements(id).await?;
+    Ok(debrief_review::gate::publish_blockers(
+        incident, &findings, &acks,
+    ))
+}
+
+/// The blockers as a numbered list, each with how to fix it.
+fn list_blockers(id: IncidentId, blockers: &[Blocker]) -> String {
+    let mut text = String::new();
+    for (n, b) in blockers.iter().enumerate() {
+        text.push_str(&format!(
+            "  {}. {b}\n     fix: {}\n",
+            n + 1,
+            b.how_to_fix(&id.to_string())
+        ));
+    }
+    text
+}
+
+async fn submit(store: &Store, id: IncidentId) -> anyhow::Result<ExitCode> {
+    let incident = store.get_incident(id).await?;
+    match incident.review {
+        ReviewState::Draft => {}
+        ReviewState::InReview => {
+            eprintln!("{id} is already in review");
+            return Ok(ExitCode::SUCCESS);
+        }
+        ReviewState::Published => bail!(
+            "{id} is published; to change it, `debrief review reopen {id}` makes it a draft again"
+        ),
+    }
+    let open = blockers(store, &incident).await?;
+    store
+        .set_review_state(&incident, ReviewState::InReview)
+        .await?;
+    let mut text = format!("{id}: review submitted (draft → in review)\n");
+    if open.is_empty() {
+        text.push_str(&format!(
+            "Nothing blocks publishing it: `debrief review publish {id}` when the reviewers agree.\n"
+        ));
+    } else {
+        text.push_str(&format!(
+            "Before it can be published, {} to fix:\n{}",
+            plural(open.len(), "point"),
+            list_blockers(id, &open)
+        ));
+    }
+    emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn publish(store: &Store, id: IncidentId) -> anyhow::Result<ExitCode> {
+    let incident = store.get_incident(id).await?;
+    match incident.review {
+        ReviewState::InReview => {}
+        ReviewState::Draft => bail!(
+            "{id} is a draft: submit it for review first (`debrief review submit {id}`), then \
+             publish it"
+        ),
+        ReviewState::Published => {
+            eprintln!("{id} is already published");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let open = blockers(store, &incident).await?;
+    if !open.is_empty() {
+        eprint!(
+            "error: {id} cannot be published yet; {} to fix:\n{}",
+            plural(open.len(), "point"),
+            list_blockers(id, &open)
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    store
+        .set_review_state(&incident, ReviewState::Published)
+        .await?;
+    emit(&format!("{id}: review published\n"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// Reads every file, then imports them in one transaction and says what happened to each.

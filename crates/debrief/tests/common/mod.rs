@@ -65,6 +65,8 @@ impl Env {
         let mut cmd = Command::new(BIN);
         cmd.args(args)
             .env("DEBRIEF_DATABASE", &self.database)
+            // No lint config from the machine running the tests.
+            .env("XDG_CONFIG_HOME", self.dir.path())
             .env_remove("VISUAL")
             .env_remove("EDITOR")
             .current_dir(self.dir.path());
