@@ -7,11 +7,13 @@
 //!   section);
 //! - [`sarif`]: findings as SARIF 2.1.0.
 
+pub mod labelled;
 pub mod lint;
 mod names;
 pub mod prose;
 pub mod rules;
 pub mod sarif;
+mod subject;
 
 pub use lint::{Finding, fails, lint};
 pub use rules::{Level, Rules};

@@ -245,7 +245,7 @@ fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
                 || b[k] >= 0x80;
             let word_start = text[..i]
                 .rfind(|c: char| c.is_whitespace() || c == '(')
-                .map_or(0, |p| p + 1);
+                .map_or(0, |p| crate::subject::after_char(text, p));
             let word = text[word_start..i].to_ascii_lowercase();
             let abbreviation = b[i] == b'.' && ABBREVIATIONS.contains(&word.as_str());
             if (spaced || k >= b.len()) && next_opens && !abbreviation {

@@ -43,8 +43,14 @@ pub enum Subject {
     /// Any sentence.
     #[default]
     Any,
-    /// Only when the clause's subject is a person or a role.
+    /// Only when the clause's subject is a person, a role, a team or "we".
     Person,
+    /// A person, a role or a team, but not "we" (the organization speaking of itself):
+    /// "we could have caught this with a probe" names a gap, "Bob could have" a person.
+    Individual,
+    /// A person, or a thing a person made ("Pat's change broke login"): for rules about
+    /// who caused the failure.
+    Agent,
 }
 
 /// Where in a review a rule applies.
@@ -90,7 +96,11 @@ struct RuleFile {
 pub struct Rule {
     pub id: String,
     pub level: Level,
+    /// May name groups: `subject` (the words whose person-ness `subject:` checks, instead of
+    /// the words before the match) and `span` (the part to report).
     pub pattern: Regex,
+    /// Whether `pattern` has a `subject` or `span` group.
+    pub groups: bool,
     pub unless: Vec<Regex>,
     pub subject: Subject,
     pub negatable: bool,
@@ -157,8 +167,24 @@ impl Rules {
                     message: format!("rule id {:?} must be one word", spec.id),
                 });
             }
+            let pattern = compile(&spec.pattern).map_err(bad)?;
+            if ["", " ", "a b"]
+                .iter()
+                .any(|t| pattern.find_iter(t).any(|m| m.is_empty()))
+            {
+                // An empty alternative (`a||b`) matches everywhere and hides what follows it.
+                return Err(RuleError::Pattern {
+                    file: file.to_string(),
+                    id: spec.id.clone(),
+                    message: "the pattern matches empty text (an empty alternative?)".into(),
+                });
+            }
+            let groups = pattern
+                .capture_names()
+                .any(|n| n.is_some_and(|n| n == "span" || n.starts_with("subject")));
             rules.push(Rule {
-                pattern: compile(&spec.pattern).map_err(bad)?,
+                pattern,
+                groups,
                 unless: spec
                     .unless
                     .iter()
@@ -308,5 +334,11 @@ mod tests {
         let err =
             Rules::from_yaml("rules:\n  - id: x\n    level: fatal\n", "mine.yaml").unwrap_err();
         assert!(err.to_string().starts_with("mine.yaml:"), "{err}");
+        let err = Rules::from_yaml(
+            "rules:\n  - id: x\n    level: error\n    match: '\\b(one||two)\\b'\n    message: m\n    suggestion: s\n",
+            "mine.yaml",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("matches empty text"), "{err}");
     }
 }

@@ -1,0 +1,1873 @@
+//! Who acted: the subject of the clause a match is in, told apart as a person (a name, a
+//! role, a pronoun, a team), "we", or a thing (a machine, a document, an event).
+//!
+//! There is no parser here, only what word order gives away cheaply:
+//! - walking back from the verb over auxiliaries, adverbs and determiners to the first word
+//!   that names a person or a thing ("the on-call engineer had not checked" → person);
+//! - a passive with its agent after the verb ("was ignored by the on-call engineer");
+//! - a relative clause ("the person who approved the PR is responsible" → person);
+//! - a possessive ("Pat's change broke it": a thing a person made, for rules about causes);
+//! - a sentence-opening adverbial, where the subject comes after ("Once again, the team …").
+//!
+//! Names: a capitalised word in the name list is a person anywhere. Another capitalised word
+//! is taken for a name only where a subject starts (the sentence's first word, after a comma
+//! or a conjunction, after "by"), when it is not a product, a common sentence opener or a
+//! word shaped like a common noun (-tion, -ment, plural -s …); mid-sentence it is a product.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// Who a subject is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    /// A person, a role or a group of people.
+    Person,
+    /// "We": the organization speaking of itself.
+    We,
+    /// A thing that belongs to a person: "Pat's change", "his command".
+    PersonsThing,
+    /// A machine, a document or an event.
+    Thing,
+    /// No word said.
+    Unknown,
+}
+
+/// Pronouns, roles and groups of people: as a clause's subject, a person acted.
+const PEOPLE: &[&str] = &[
+    "admin",
+    "administrator",
+    "administrators",
+    "admins",
+    "analyst",
+    "analysts",
+    "anybody",
+    "anyone",
+    "approver",
+    "approvers",
+    "architect",
+    "architects",
+    "assignee",
+    "assignees",
+    "author",
+    "authors",
+    "biller",
+    "billers",
+    "captain",
+    "captains",
+    "cashier",
+    "cashiers",
+    "ceo",
+    "cio",
+    "ciso",
+    "clerk",
+    "clerks",
+    "coder",
+    "coders",
+    "colleague",
+    "colleagues",
+    "commander",
+    "compliance",
+    "contractor",
+    "contractors",
+    "coordinator",
+    "coordinators",
+    "crew",
+    "cto",
+    "dba",
+    "dbas",
+    "designer",
+    "designers",
+    "desk",
+    "desks",
+    "dev",
+    "developer",
+    "developers",
+    "devs",
+    "director",
+    "directors",
+    "doctor",
+    "doctors",
+    "employee",
+    "employees",
+    "engineer",
+    "engineering",
+    "engineers",
+    "everybody",
+    "everyone",
+    "field-tech",
+    "finance",
+    "folk",
+    "folks",
+    "guy",
+    "guys",
+    "he",
+    "help-desk",
+    "helpdesk",
+    "her",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "hire",
+    "hires",
+    "his",
+    "hr",
+    "human",
+    "humans",
+    "i",
+    "ic",
+    "individual",
+    "individuals",
+    "intern",
+    "interns",
+    "lead",
+    "leadership",
+    "leads",
+    "legal",
+    "maintainer",
+    "maintainers",
+    "management",
+    "manager",
+    "managers",
+    "marketing",
+    "me",
+    "my",
+    "myself",
+    "newbie",
+    "newbies",
+    "newcomer",
+    "newcomers",
+    "nobody",
+    "noc",
+    "nurse",
+    "nurses",
+    "on-call",
+    "on-caller",
+    "on-callers",
+    "oncall",
+    "oncaller",
+    "operator",
+    "operators",
+    "ops",
+    "ops-team",
+    "our",
+    "ourselves",
+    "owner",
+    "owners",
+    "people",
+    "person",
+    "pilot",
+    "pilots",
+    "pm",
+    "pms",
+    "programmer",
+    "programmers",
+    "qa",
+    "qas",
+    "requester",
+    "responder",
+    "responders",
+    "reviewer",
+    "reviewers",
+    "rookie",
+    "rookies",
+    "sales",
+    "scribe",
+    "scribes",
+    "she",
+    "shift",
+    "shifts",
+    "soc",
+    "somebody",
+    "someone",
+    "squad",
+    "squads",
+    "sre",
+    "sres",
+    "staff",
+    "staffer",
+    "staffers",
+    "supervisor",
+    "supervisors",
+    "support",
+    "sysadmin",
+    "sysadmins",
+    "team",
+    "teammate",
+    "teammates",
+    "teams",
+    "tech",
+    "tech-lead",
+    "technician",
+    "technicians",
+    "techs",
+    "tester",
+    "testers",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "they",
+    "us",
+    "vp",
+    "we",
+    "whoever",
+    "you",
+    "your",
+];
+
+/// Machines, documents, events and their parts: as a clause's subject, nothing human acted.
+const THINGS: &[&str] = &[
+    "agent",
+    "agents",
+    "alb",
+    "alert",
+    "alerting",
+    "alerts",
+    "anything",
+    "api",
+    "apis",
+    "app",
+    "application",
+    "applications",
+    "artifact",
+    "artifacts",
+    "auth",
+    "authentication",
+    "backup",
+    "backups",
+    "balancer",
+    "batch",
+    "batches",
+    "billing",
+    "binaries",
+    "binary",
+    "blob",
+    "blobs",
+    "branch",
+    "branches",
+    "breaker",
+    "broker",
+    "brokers",
+    "browser",
+    "browsers",
+    "bucket",
+    "buckets",
+    "budget",
+    "bug",
+    "bugs",
+    "build",
+    "builds",
+    "button",
+    "buttons",
+    "cache",
+    "calls",
+    "canaries",
+    "canary",
+    "cdn",
+    "cert",
+    "certificate",
+    "certificates",
+    "certs",
+    "change",
+    "changes",
+    "chart",
+    "charts",
+    "check",
+    "checkout",
+    "checks",
+    "circuit",
+    "cli",
+    "client",
+    "clients",
+    "cluster",
+    "clusters",
+    "code",
+    "column",
+    "columns",
+    "command",
+    "commands",
+    "commit",
+    "commits",
+    "component",
+    "components",
+    "config",
+    "configuration",
+    "connection",
+    "connections",
+    "console",
+    "consumer",
+    "consumers",
+    "container",
+    "containers",
+    "controller",
+    "cpu",
+    "crash",
+    "crashes",
+    "cron",
+    "cronjob",
+    "daemon",
+    "daemonset",
+    "dashboard",
+    "database",
+    "datacenter",
+    "datacentre",
+    "db",
+    "defect",
+    "defects",
+    "dependencies",
+    "dependency",
+    "deploy",
+    "deployment",
+    "deployments",
+    "deploys",
+    "device",
+    "devices",
+    "diff",
+    "diffs",
+    "disk",
+    "disks",
+    "dns",
+    "downstream",
+    "driver",
+    "dump",
+    "dumps",
+    "egress",
+    "elb",
+    "election",
+    "email",
+    "emails",
+    "endpoint",
+    "endpoints",
+    "environment",
+    "environments",
+    "error",
+    "errors",
+    "event",
+    "events",
+    "everything",
+    "exception",
+    "exceptions",
+    "experiment",
+    "experiments",
+    "export",
+    "exports",
+    "extension",
+    "extensions",
+    "failover",
+    "failure",
+    "failures",
+    "fault",
+    "faults",
+    "feature",
+    "field",
+    "fields",
+    "file",
+    "files",
+    "firewall",
+    "firmware",
+    "fix",
+    "fixes",
+    "flag",
+    "flags",
+    "form",
+    "forms",
+    "framework",
+    "frameworks",
+    "function",
+    "gateway",
+    "hardware",
+    "health-check",
+    "healthcheck",
+    "heartbeat",
+    "heartbeats",
+    "hook",
+    "hooks",
+    "host",
+    "hosts",
+    "hotfix",
+    "hotfixes",
+    "image",
+    "images",
+    "import",
+    "imports",
+    "incident",
+    "incidents",
+    "index",
+    "inference",
+    "ingress",
+    "instance",
+    "instances",
+    "issue",
+    "issues",
+    "it",
+    "its",
+    "itself",
+    "job",
+    "jobs",
+    "kernel",
+    "key",
+    "keys",
+    "laptop",
+    "laptops",
+    "latency",
+    "lb",
+    "leader",
+    "libraries",
+    "library",
+    "license",
+    "licenses",
+    "limit",
+    "limiter",
+    "limits",
+    "load",
+    "lock",
+    "locks",
+    "log",
+    "logging",
+    "login",
+    "logs",
+    "loop",
+    "loops",
+    "manifest",
+    "manifests",
+    "memory",
+    "merge",
+    "message",
+    "messages",
+    "metric",
+    "metrics",
+    "migration",
+    "migrations",
+    "model",
+    "models",
+    "module",
+    "modules",
+    "monitor",
+    "monitoring",
+    "mutex",
+    "network",
+    "nlb",
+    "node",
+    "nodes",
+    "nothing",
+    "notification",
+    "notifications",
+    "object",
+    "objects",
+    "operator-sdk",
+    "outage",
+    "outages",
+    "package",
+    "packages",
+    "page",
+    "pages",
+    "panic",
+    "parameter",
+    "parameters",
+    "partition",
+    "partitions",
+    "patch",
+    "patches",
+    "payment",
+    "payments",
+    "phone",
+    "phones",
+    "pipeline",
+    "pipelines",
+    "playbook",
+    "plugin",
+    "plugins",
+    "pod",
+    "pods",
+    "policies",
+    "policy",
+    "portal",
+    "pr",
+    "primary",
+    "probe",
+    "probes",
+    "process",
+    "processes",
+    "producer",
+    "producers",
+    "provider",
+    "providers",
+    "proxy",
+    "prs",
+    "queries",
+    "query",
+    "queue",
+    "queues",
+    "quota",
+    "quotas",
+    "rack",
+    "racks",
+    "record",
+    "records",
+    "region",
+    "regions",
+    "release",
+    "releases",
+    "reminder",
+    "reminders",
+    "replica",
+    "replicas",
+    "replicaset",
+    "replication",
+    "request",
+    "requests",
+    "resolver",
+    "resolvers",
+    "restore",
+    "restores",
+    "retries",
+    "retry",
+    "rollback",
+    "rollout",
+    "rollouts",
+    "route",
+    "router",
+    "routes",
+    "routing",
+    "row",
+    "rows",
+    "rule",
+    "rules",
+    "runbook",
+    "scheduler",
+    "schema",
+    "screen",
+    "screens",
+    "script",
+    "scripts",
+    "sdk",
+    "sdks",
+    "search",
+    "secret",
+    "secrets",
+    "semaphore",
+    "sensor",
+    "sensors",
+    "server",
+    "servers",
+    "service",
+    "services",
+    "session",
+    "sessions",
+    "setting",
+    "settings",
+    "shard",
+    "shards",
+    "signal",
+    "signals",
+    "signup",
+    "snapshot",
+    "snapshots",
+    "software",
+    "something",
+    "sql",
+    "stage",
+    "stages",
+    "standby",
+    "statefulset",
+    "step",
+    "steps",
+    "storage",
+    "stream",
+    "streams",
+    "subsystem",
+    "subsystems",
+    "switch",
+    "sync",
+    "syncs",
+    "system",
+    "systems",
+    "table",
+    "tables",
+    "task",
+    "tasks",
+    "template",
+    "templates",
+    "terminal",
+    "test",
+    "tests",
+    "this",
+    "thread",
+    "threads",
+    "threshold",
+    "thresholds",
+    "throttle",
+    "ticket",
+    "tickets",
+    "timeout",
+    "timer",
+    "toggle",
+    "toggles",
+    "token",
+    "tokens",
+    "tool",
+    "tooling",
+    "tools",
+    "topic",
+    "topics",
+    "traffic",
+    "training",
+    "ui",
+    "update",
+    "updates",
+    "upgrade",
+    "upstream",
+    "value",
+    "values",
+    "variable",
+    "variables",
+    "vendor",
+    "vendors",
+    "version",
+    "vm",
+    "vms",
+    "volume",
+    "volumes",
+    "vpn",
+    "webhook",
+    "webhooks",
+    "which",
+    "worker",
+    "workers",
+    "zone",
+    "zones",
+];
+
+/// Words between a subject and its verb that say nothing of who the subject is:
+/// auxiliaries, determiners, adverbs.
+const SKIP: &[&str] = &[
+    "a",
+    "actually",
+    "again",
+    "all",
+    "already",
+    "also",
+    "am",
+    "an",
+    "and",
+    "another",
+    "any",
+    "apparently",
+    "are",
+    "aren't",
+    "backup-on-call",
+    "be",
+    "been",
+    "being",
+    "both",
+    "but",
+    "call",
+    "can",
+    "can't",
+    "clearly",
+    "completely",
+    "could",
+    "couldn't",
+    "current",
+    "did",
+    "didn't",
+    "do",
+    "does",
+    "done",
+    "duty",
+    "each",
+    "either",
+    "entire",
+    "entirely",
+    "even",
+    "eventually",
+    "ever",
+    "every",
+    "finally",
+    "first",
+    "former",
+    "had",
+    "hadn't",
+    "has",
+    "hasn't",
+    "have",
+    "haven't",
+    "having",
+    "immediately",
+    "incoming",
+    "initially",
+    "is",
+    "isn't",
+    "junior",
+    "just",
+    "later",
+    "likely",
+    "may",
+    "might",
+    "must",
+    "neither",
+    "never",
+    "new",
+    "no",
+    "nor",
+    "not",
+    "obviously",
+    "old",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "outgoing",
+    "previous",
+    "probably",
+    "quickly",
+    "quite",
+    "rather",
+    "really",
+    "regrettably",
+    "repeatedly",
+    "sadly",
+    "same",
+    "secondary",
+    "seemingly",
+    "senior",
+    "shall",
+    "should",
+    "shouldn't",
+    "simply",
+    "slowly",
+    "so",
+    "some",
+    "still",
+    "subsequently",
+    "that",
+    "the",
+    "then",
+    "therefore",
+    "these",
+    "those",
+    "thus",
+    "to",
+    "too",
+    "twice",
+    "ultimately",
+    "unfortunately",
+    "very",
+    "was",
+    "wasn't",
+    "were",
+    "weren't",
+    "who",
+    "whole",
+    "whom",
+    "whose",
+    "will",
+    "won't",
+    "would",
+    "wouldn't",
+    "yet",
+];
+
+/// Products and proper nouns of computing (and days, months): capitalised, but not people.
+const TECH: &[&str] = &[
+    "activemq",
+    "adyen",
+    "airflow",
+    "akamai",
+    "alertmanager",
+    "amd",
+    "amplitude",
+    "android",
+    "angular",
+    "ansible",
+    "apache",
+    "april",
+    "argo",
+    "argocd",
+    "arista",
+    "august",
+    "aws",
+    "azure",
+    "babel",
+    "bazel",
+    "beam",
+    "bigquery",
+    "bitbucket",
+    "braintree",
+    "buildkite",
+    "calico",
+    "cargo",
+    "cassandra",
+    "celery",
+    "centos",
+    "certbot",
+    "chef",
+    "christmas",
+    "chrome",
+    "cilium",
+    "circleci",
+    "cisco",
+    "citus",
+    "clickhouse",
+    "cloudflare",
+    "cloudformation",
+    "cloudfront",
+    "cockroach",
+    "cockroachdb",
+    "confluence",
+    "consul",
+    "containerd",
+    "coredns",
+    "cron",
+    "crossplane",
+    "cuda",
+    "databricks",
+    "datadog",
+    "dataflow",
+    "debian",
+    "december",
+    "dell",
+    "digitalocean",
+    "diwali",
+    "django",
+    "docker",
+    "docker's",
+    "druid",
+    "dynamodb",
+    "easter",
+    "elasticsearch",
+    "envoy",
+    "ericsson",
+    "esxi",
+    "etcd",
+    "exchange",
+    "fastly",
+    "february",
+    "firecracker",
+    "firefox",
+    "flannel",
+    "flask",
+    "flink",
+    "fluentbit",
+    "fluentd",
+    "flux",
+    "friday",
+    "galera",
+    "gcp",
+    "git",
+    "github",
+    "gitlab",
+    "gmail",
+    "go",
+    "golang",
+    "gradle",
+    "grafana",
+    "graphql",
+    "hadoop",
+    "haproxy",
+    "helm",
+    "heroku",
+    "hetzner",
+    "hive",
+    "hp",
+    "huawei",
+    "hubspot",
+    "intel",
+    "intercom",
+    "ios",
+    "istio",
+    "jaeger",
+    "january",
+    "java",
+    "jenkins",
+    "jira",
+    "july",
+    "june",
+    "juniper",
+    "jupyter",
+    "k8s",
+    "kafka",
+    "kibana",
+    "kube",
+    "kubectl",
+    "kubelet",
+    "kubernetes",
+    "kvm",
+    "lambda",
+    "laravel",
+    "ldap",
+    "lenovo",
+    "linkerd",
+    "linode",
+    "linux",
+    "logstash",
+    "loki",
+    "looker",
+    "macos",
+    "mailchimp",
+    "mailgun",
+    "march",
+    "mariadb",
+    "maven",
+    "may",
+    "memcached",
+    "mixpanel",
+    "monday",
+    "mongo",
+    "mongodb",
+    "mysql",
+    "nats",
+    "netlify",
+    "newrelic",
+    "nginx",
+    "node",
+    "nodejs",
+    "nokia",
+    "nomad",
+    "november",
+    "npm",
+    "nvidia",
+    "october",
+    "office",
+    "okta",
+    "opensearch",
+    "openssl",
+    "openstack",
+    "opsgenie",
+    "oracle",
+    "outlook",
+    "packer",
+    "pagerduty",
+    "patroni",
+    "paypal",
+    "percona",
+    "pgbouncer",
+    "php",
+    "pinot",
+    "pip",
+    "plaid",
+    "podman",
+    "postgres",
+    "postgresql",
+    "presto",
+    "prometheus",
+    "proxmox",
+    "proxysql",
+    "pulsar",
+    "pulumi",
+    "puppet",
+    "python",
+    "qemu",
+    "rabbitmq",
+    "rails",
+    "ramadan",
+    "react",
+    "redis",
+    "redshift",
+    "rhel",
+    "ruby",
+    "rust",
+    "safari",
+    "salesforce",
+    "salt",
+    "saltstack",
+    "sap",
+    "saturday",
+    "scylla",
+    "segment",
+    "sendgrid",
+    "sentry",
+    "september",
+    "sharepoint",
+    "shopify",
+    "sidekiq",
+    "slack",
+    "snowflake",
+    "spark",
+    "spinnaker",
+    "splunk",
+    "spring",
+    "squid",
+    "statuspage",
+    "stripe",
+    "sunday",
+    "superset",
+    "systemd",
+    "tableau",
+    "teams",
+    "tempo",
+    "terraform",
+    "terraform's",
+    "thanksgiving",
+    "thanos",
+    "thursday",
+    "tidb",
+    "tomcat",
+    "traefik",
+    "travis",
+    "trino",
+    "tuesday",
+    "twilio",
+    "ubuntu",
+    "vagrant",
+    "varnish",
+    "vault",
+    "vector",
+    "vercel",
+    "vitess",
+    "vmware",
+    "vue",
+    "webex",
+    "webpack",
+    "wednesday",
+    "windows",
+    "workday",
+    "xen",
+    "yarn",
+    "zendesk",
+    "zookeeper",
+    "zoom",
+];
+
+/// Words that open sentences and clauses capitalised, but are not names.
+const OPENERS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "across",
+    "action",
+    "actions",
+    "after",
+    "afterwards",
+    "again",
+    "against",
+    "all",
+    "almost",
+    "along",
+    "also",
+    "although",
+    "amid",
+    "amidst",
+    "among",
+    "an",
+    "analytics",
+    "and",
+    "another",
+    "anything",
+    "apparently",
+    "approximately",
+    "around",
+    "as",
+    "at",
+    "backend",
+    "because",
+    "before",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "cause",
+    "compliance",
+    "customer",
+    "customers",
+    "data",
+    "dear",
+    "despite",
+    "down",
+    "during",
+    "each",
+    "earlier",
+    "either",
+    "engineering",
+    "even",
+    "eventually",
+    "every",
+    "everything",
+    "externally",
+    "few",
+    "finally",
+    "finance",
+    "first",
+    "five",
+    "following",
+    "for",
+    "fortunately",
+    "four",
+    "frankly",
+    "from",
+    "frontend",
+    "further",
+    "given",
+    "he",
+    "hello",
+    "her",
+    "here",
+    "hi",
+    "his",
+    "how",
+    "however",
+    "i",
+    "if",
+    "impact",
+    "in",
+    "including",
+    "infra",
+    "infrastructure",
+    "initially",
+    "instead",
+    "internally",
+    "into",
+    "it",
+    "its",
+    "just",
+    "last",
+    "latency",
+    "later",
+    "leadership",
+    "least",
+    "legal",
+    "less",
+    "lesson",
+    "lessons",
+    "like",
+    "luckily",
+    "management",
+    "many",
+    "marketing",
+    "meanwhile",
+    "minus",
+    "mobile",
+    "monitoring",
+    "more",
+    "most",
+    "much",
+    "my",
+    "near",
+    "nearly",
+    "neither",
+    "next",
+    "no",
+    "none",
+    "nor",
+    "not",
+    "note",
+    "notes",
+    "nothing",
+    "of",
+    "off",
+    "ok",
+    "okay",
+    "on",
+    "once",
+    "one",
+    "only",
+    "onto",
+    "operations",
+    "or",
+    "other",
+    "our",
+    "out",
+    "over",
+    "overnight",
+    "own",
+    "past",
+    "per",
+    "platform",
+    "please",
+    "plus",
+    "product",
+    "regrettably",
+    "root",
+    "roughly",
+    "sales",
+    "same",
+    "second",
+    "security",
+    "several",
+    "she",
+    "since",
+    "so",
+    "some",
+    "something",
+    "status",
+    "still",
+    "such",
+    "summary",
+    "support",
+    "thank",
+    "thanks",
+    "that",
+    "the",
+    "their",
+    "then",
+    "there",
+    "these",
+    "they",
+    "third",
+    "this",
+    "those",
+    "though",
+    "three",
+    "through",
+    "till",
+    "timeline",
+    "to",
+    "today",
+    "tonight",
+    "traffic",
+    "two",
+    "ultimately",
+    "under",
+    "unfortunately",
+    "unless",
+    "unlike",
+    "until",
+    "up",
+    "upon",
+    "user",
+    "users",
+    "versus",
+    "via",
+    "we",
+    "web",
+    "what",
+    "when",
+    "whenever",
+    "where",
+    "whether",
+    "which",
+    "while",
+    "whilst",
+    "who",
+    "whom",
+    "whose",
+    "why",
+    "with",
+    "within",
+    "without",
+    "yes",
+    "yesterday",
+    "yet",
+    "you",
+    "your",
+];
+
+/// Noun endings that a given name rarely has: a capitalised word ending so is a thing.
+const NOUN_ENDINGS: &[&str] = &[
+    "tion", "sion", "ment", "ness", "ity", "ance", "ence", "ing", "ers", "ors", "ies", "ics",
+    "ure", "age", "ogy", "ism", "ist", "ists", "ts", "ks", "ds", "ps", "ms", "gs", "bs", "ls",
+    "ions", "ens", "rns", "es", "ys", "ws", "al", "ive", "ous", "ful", "less", "able", "ible",
+    "ed",
+];
+
+struct Lexicon {
+    people: HashSet<&'static str>,
+    things: HashSet<&'static str>,
+    skip: HashSet<&'static str>,
+    tech: HashSet<&'static str>,
+    openers: HashSet<&'static str>,
+}
+
+static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
+    people: PEOPLE.iter().copied().collect(),
+    things: THINGS.iter().copied().collect(),
+    skip: SKIP.iter().copied().collect(),
+    tech: TECH.iter().copied().collect(),
+    openers: OPENERS.iter().copied().collect(),
+});
+
+/// Words that, before a capitalised word, mark the start of a subject.
+const SUBJECT_STARTS: &[&str] = &[
+    "and",
+    "but",
+    "because",
+    "so",
+    "when",
+    "after",
+    "before",
+    "until",
+    "while",
+    "although",
+    "though",
+    "since",
+    "then",
+    "once",
+    "as",
+    "that",
+    "if",
+    "where",
+    "whereas",
+    "by",
+    "had",
+    "with",
+    "whom",
+    "meanwhile",
+    "and",
+    "until",
+    "unless",
+];
+
+/// One word of a sentence.
+#[derive(Debug, Clone, Copy)]
+struct Token<'t> {
+    text: &'t str,
+    start: usize,
+    end: usize,
+}
+
+/// The words of `text` (letters, digits, apostrophes, hyphens, and `@` for handles).
+fn tokens(text: &str) -> Vec<Token<'_>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        let inside =
+            c.is_alphanumeric() || c == '\'' || c == '’' || c == '-' || c == '@' || c == '_';
+        match (inside, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(Token {
+                    text: &text[s..i],
+                    start: s,
+                    end: i,
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(Token {
+            text: &text[s..],
+            start: s,
+            end: text.len(),
+        });
+    }
+    out
+}
+
+/// `word` lower-cased, curly apostrophes made straight, a possessive `'s` and edge quotes
+/// dropped.
+fn fold(word: &str) -> (String, bool) {
+    let w = word.replace('’', "'").to_lowercase();
+    let w = w.trim_matches(|c| c == '\'' || c == '-').to_string();
+    match w.strip_suffix("'s") {
+        Some(base) => (base.to_string(), true),
+        None => (w, false),
+    }
+}
+
+/// Whether a capitalised `word` looks like a given name (not a product or a noun).
+fn looks_like_name(word: &str) -> bool {
+    let word = word.trim_end_matches("'s").trim_end_matches("’s");
+    if crate::names::is_first_name(word) {
+        return true;
+    }
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if !first.is_uppercase() {
+        return false;
+    }
+    let rest: Vec<char> = chars.collect();
+    if rest.is_empty() {
+        // An initial: "J." in "J.R.", but not "A" or "I".
+        return first != 'A' && first != 'I';
+    }
+    if !rest
+        .iter()
+        .all(|c| c.is_lowercase() || *c == '-' || *c == '\'')
+        || rest.len() > 14
+    {
+        return false;
+    }
+    let lower = word.to_lowercase();
+    let lex = &*LEXICON;
+    if lex.tech.contains(lower.as_str())
+        || lex.openers.contains(lower.as_str())
+        || lex.things.contains(lower.as_str())
+        || lex.skip.contains(lower.as_str())
+    {
+        return false;
+    }
+    !NOUN_ENDINGS
+        .iter()
+        .any(|e| lower.len() > e.len() + 1 && lower.ends_with(e))
+}
+
+/// What one word says of the subject: `None` when it says nothing (keep looking).
+/// `name_slot`: a capitalised word here may be a name (the start of a subject).
+fn classify(word: &str, name_slot: bool) -> Option<Who> {
+    let (w, possessive) = fold(word);
+    let lex = &*LEXICON;
+    if w.is_empty() {
+        return None;
+    }
+    if w.starts_with('@') && w.len() > 1 {
+        return Some(Who::Person);
+    }
+    if matches!(w.as_str(), "we" | "us" | "our" | "ours" | "ourselves") {
+        return Some(Who::We);
+    }
+    if lex.people.contains(w.as_str()) {
+        return Some(Who::Person);
+    }
+    if lex.things.contains(w.as_str()) {
+        return Some(Who::Thing);
+    }
+    let capitalised = word.chars().next().is_some_and(char::is_uppercase);
+    if capitalised {
+        if crate::names::is_first_name(word.trim_end_matches("'s").trim_end_matches("’s")) {
+            return Some(Who::Person);
+        }
+        if lex.skip.contains(w.as_str()) || lex.openers.contains(w.as_str()) {
+            return None;
+        }
+        let all_caps = word
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .all(char::is_uppercase);
+        if name_slot && (!all_caps || word.chars().count() == 1) && looks_like_name(word) {
+            return Some(Who::Person);
+        }
+        // A product, a service, an acronym.
+        return Some(Who::Thing);
+    }
+    let _ = possessive;
+    None
+}
+
+/// Whether token `k` of `toks` stands where a subject may start.
+fn name_slot(text: &str, toks: &[Token<'_>], k: usize, clause_start: usize) -> bool {
+    if k == 0 {
+        return true;
+    }
+    let prev = toks[k - 1];
+    let between = &text[prev.end..toks[k].start];
+    if prev.end <= clause_start || between.contains([',', ';', ':', '—', '(', '"', '“']) {
+        return true;
+    }
+    let (p, _) = fold(prev.text);
+    if SUBJECT_STARTS.contains(&p.as_str()) {
+        return true;
+    }
+    // "Li Na", "Jean Claude": a name after a name.
+    prev.text.chars().next().is_some_and(char::is_uppercase)
+        && looks_like_name(prev.text)
+        && (k == 1 || name_slot(text, toks, k - 1, clause_start))
+}
+
+/// The byte after the character that starts at byte `p` of `text`.
+pub fn after_char(text: &str, p: usize) -> usize {
+    p + text[p..].chars().next().map_or(1, char::len_utf8)
+}
+
+/// Words after which a new clause, with a subject of its own, may start.
+const BOUNDARIES: &[&str] = &[
+    "that", "which", "because", "when", "while", "after", "before", "until", "if", "and", "but",
+    "so", "although", "though", "since", "as", "where", "whereas", "or", "once", "unless",
+];
+
+/// Conjunctions that join a second verb to the first one's subject: "… and forgot to …".
+const JOINERS: &[&str] = &["and", "but", "or", "then", "yet"];
+
+/// Verbs and auxiliaries that end a subject noun phrase.
+const VERBS: &[&str] = &[
+    "was",
+    "were",
+    "is",
+    "are",
+    "had",
+    "has",
+    "have",
+    "did",
+    "does",
+    "do",
+    "should",
+    "could",
+    "would",
+    "will",
+    "can",
+    "must",
+    "may",
+    "might",
+    "shall",
+    "ran",
+    "made",
+    "took",
+    "went",
+    "saw",
+    "wrote",
+    "got",
+    "put",
+    "set",
+    "let",
+    "kept",
+    "left",
+    "told",
+    "thought",
+    "knew",
+    "sent",
+    "chose",
+    "broke",
+    "began",
+    "forgot",
+    "hit",
+    "cut",
+    "gave",
+    "found",
+    "brought",
+    "bought",
+    "caught",
+    "held",
+    "lost",
+    "meant",
+    "read",
+    "said",
+    "sat",
+    "spent",
+    "stood",
+    "took",
+    "understood",
+    "never",
+    "not",
+    "also",
+    "then",
+    "just",
+    "simply",
+    "only",
+    "still",
+    "again",
+];
+
+/// Whether a token looks like a verb: an auxiliary, a common irregular past, a regular past,
+/// a negated auxiliary.
+fn verb_like(word: &str) -> bool {
+    let (w, _) = fold(word);
+    VERBS.contains(&w.as_str()) || w.ends_with("n't") || (w.len() > 3 && w.ends_with("ed"))
+}
+
+/// The pronouns that may stand for things as well as people.
+fn ambiguous_pronoun(w: &str) -> bool {
+    matches!(w, "they" | "them" | "their" | "theirs")
+}
+
+/// The subject of the clause that byte `at` of `text` is in, found walking back from `at`,
+/// then checked against the clause's first noun phrase (see [`resolve`]).
+pub fn before(text: &str, at: usize) -> Who {
+    let near = nearest(text, at);
+    resolve(text, at, near)
+}
+
+/// Walking back from `at` to the first word that says who acted.
+fn nearest(text: &str, at: usize) -> Who {
+    let clause_start = text[..at]
+        .rfind([';', ':', '(', '—'])
+        .map_or(0, |p| crate::subject::after_char(text, p));
+    let toks: Vec<Token<'_>> = tokens(text).into_iter().filter(|t| t.end <= at).collect();
+    let first = toks.partition_point(|t| t.start < clause_start);
+    for (looked, k) in (first..toks.len()).rev().enumerate() {
+        if looked == 12 {
+            break;
+        }
+        let (w, _) = fold(toks[k].text);
+        if w == "who" {
+            // "the engineer who …": a relative clause about a person.
+            return Who::Person;
+        }
+        if w == "which" {
+            return Who::Thing;
+        }
+        if looked == 0
+            || toks[k + 1..]
+                .iter()
+                .all(|t| LEXICON.skip.contains(fold(t.text).0.as_str()))
+        {
+            // "… and forgot to unmute it": the verb shares the first clause's subject.
+            if JOINERS.contains(&w.as_str()) && k > first {
+                return main_subject(text, toks[k].start);
+            }
+        }
+        if matches!(w.as_str(), "agent" | "agents")
+            && k > first
+            && matches!(
+                fold(toks[k - 1].text).0.as_str(),
+                "support"
+                    | "sales"
+                    | "service"
+                    | "call"
+                    | "customer"
+                    | "human"
+                    | "travel"
+                    | "help-desk"
+                    | "desk"
+            )
+        {
+            return Who::Person;
+        }
+        match classify(toks[k].text, name_slot(text, &toks, k, clause_start)) {
+            Some(Who::Person) if ambiguous_pronoun(&w) => {
+                // "The replicas … and they failed to respond": the last noun before says.
+                let earlier = toks[..k]
+                    .iter()
+                    .rev()
+                    .filter(|t| !ambiguous_pronoun(&fold(t.text).0))
+                    .find_map(|t| classify(t.text, false));
+                return if earlier == Some(Who::Thing) {
+                    Who::Thing
+                } else {
+                    Who::Person
+                };
+            }
+            Some(Who::Thing) => {
+                // "Pat's change", "his command": a thing a person made.
+                if k > first {
+                    let (p, possessive) = fold(toks[k - 1].text);
+                    let owner = matches!(p.as_str(), "his" | "her" | "their" | "my" | "your")
+                        || (possessive
+                            && matches!(
+                                classify(
+                                    toks[k - 1].text,
+                                    name_slot(text, &toks, k - 1, clause_start)
+                                ),
+                                Some(Who::Person)
+                            ));
+                    if owner {
+                        return Who::PersonsThing;
+                    }
+                }
+                // "The person who approved the PR is responsible": "who" further back, in
+                // the same stretch without commas, makes the subject a person.
+                let stretch = &text[toks[first].start.min(toks[k].start)..toks[k].start];
+                let tail = stretch.rsplit(',').next().unwrap_or(stretch);
+                if tokens(tail).iter().any(|t| fold(t.text).0 == "who") {
+                    return Who::Person;
+                }
+                return Who::Thing;
+            }
+            Some(who) => return who,
+            None => {}
+        }
+    }
+    Who::Unknown
+}
+
+/// Settles a thing found walking back against the clause's first noun phrase: in "Anyone
+/// reading the alert would have recognised …" the alert is an object, and the subject is
+/// "anyone". The first noun phrase wins when no word that may start a new clause stands
+/// between it and the match.
+fn resolve(text: &str, at: usize, near: Who) -> Who {
+    if near != Who::Thing {
+        return near;
+    }
+    let Some((who, end)) = main_subject_at(text, at) else {
+        return near;
+    };
+    if who != Who::Person || end > at {
+        return near;
+    }
+    let between = &text[end..at];
+    if between.contains([',', ';', ':', '—', '(']) {
+        return near;
+    }
+    let crosses = tokens(between)
+        .iter()
+        .any(|t| BOUNDARIES.contains(&fold(t.text).0.as_str()));
+    if crosses { near } else { Who::Person }
+}
+
+/// The head of the first noun phrase of the sentence, skipping an opening adverbial up to
+/// its comma ("Regrettably, the team lead approved …" → the team lead).
+pub fn main_subject(text: &str, at: usize) -> Who {
+    main_subject_at(text, at).map_or(Who::Unknown, |(who, _)| who)
+}
+
+/// [`main_subject`] and the byte where its noun phrase ends.
+fn main_subject_at(text: &str, at: usize) -> Option<(Who, usize)> {
+    let clause_start = text[..at]
+        .rfind([';', ':', '—', '('])
+        .map_or(0, |p| crate::subject::after_char(text, p));
+    let toks: Vec<Token<'_>> = tokens(text)
+        .into_iter()
+        .filter(|t| t.start >= clause_start && t.end <= at)
+        .collect();
+    let mut k = 0;
+    // An opening adverbial: "Unfortunately, …", "Despite repeated warnings in the channel, …".
+    if let Some(t) = toks.first() {
+        let (w, _) = fold(t.text);
+        let adverbial = LEXICON.openers.contains(w.as_str()) || w.ends_with("ly");
+        if adverbial {
+            if let Some(comma) = text[clause_start..at].find(',') {
+                let comma = clause_start + comma;
+                let after = toks.partition_point(|t| t.start < comma);
+                if after <= 12 {
+                    k = after;
+                }
+            }
+        }
+    }
+    let mut head = None;
+    let mut end = 0;
+    while k < toks.len() {
+        let t = toks[k];
+        let (w, possessive) = fold(t.text);
+        if head.is_some() && (verb_like(t.text) || w.ends_with("ing") || w == "who") {
+            break;
+        }
+        if head.is_none()
+            && (LEXICON.skip.contains(w.as_str()) || LEXICON.openers.contains(w.as_str()))
+        {
+            k += 1;
+            continue;
+        }
+        if matches!(
+            w.as_str(),
+            "in" | "of" | "on" | "at" | "for" | "from" | "with" | "to" | "by"
+        ) {
+            break;
+        }
+        let slot = name_slot(text, &toks, k, clause_start) || head.is_none();
+        match classify(t.text, slot) {
+            Some(Who::Thing) if head == Some(Who::Person) && k > 0 && fold(toks[k - 1].text).1 => {
+                head = Some(Who::PersonsThing);
+            }
+            Some(who) => head = Some(who),
+            None if head.is_none() && verb_like(t.text) => break,
+            None => {}
+        }
+        let _ = possessive;
+        end = t.end;
+        k += 1;
+    }
+    head.map(|h| (h, end))
+}
+
+/// The first subject after byte `from`: for a sentence-opening adverbial ("Once again, the
+/// platform team pushed …").
+pub fn after(text: &str, from: usize) -> Who {
+    let toks: Vec<Token<'_>> = tokens(&text[from..]);
+    for (k, t) in toks.iter().take(5).enumerate() {
+        let slot = k == 0 || name_slot(&text[from..], &toks, k, 0);
+        if let Some(who) = classify(t.text, slot) {
+            return who;
+        }
+    }
+    Who::Unknown
+}
+
+/// Whether a passive's agent follows byte `from`: "was ignored by the on-call engineer".
+pub fn agent_after(text: &str, from: usize) -> bool {
+    let toks: Vec<Token<'_>> = tokens(&text[from..]);
+    let Some(by) = toks
+        .iter()
+        .take(4)
+        .position(|t| t.text.eq_ignore_ascii_case("by"))
+    else {
+        return false;
+    };
+    noun_phrase(&text[from + toks[by].end..]) == Who::Person
+}
+
+/// Who a noun phrase names ("the support team's", "Ops", "a config push"): its head, the
+/// last word that says before a preposition, a verb or a gerund ends the phrase.
+pub fn noun_phrase(text: &str) -> Who {
+    let toks = tokens(text);
+    let mut head = Who::Unknown;
+    for (k, t) in toks.iter().take(5).enumerate() {
+        let (w, _) = fold(t.text);
+        if matches!(
+            w.as_str(),
+            "in" | "of"
+                | "on"
+                | "at"
+                | "for"
+                | "from"
+                | "with"
+                | "to"
+                | "into"
+                | "about"
+                | "by"
+                | "who"
+                | "which"
+                | "that"
+        ) {
+            break;
+        }
+        let slot = k == 0 || name_slot(text, &toks, k, 0);
+        match classify(t.text, slot) {
+            Some(who) => head = who,
+            None if head != Who::Unknown && (verb_like(t.text) || w.ends_with("ing")) => break,
+            None => {}
+        }
+        // A possessive person owns what follows; the person is who acted.
+        if head == Who::Person && fold(t.text).1 {
+            return Who::Person;
+        }
+    }
+    head
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(text: &str, verb: &str) -> Who {
+        before(text, text.find(verb).unwrap())
+    }
+
+    #[test]
+    fn names_roles_and_things() {
+        assert_eq!(who("Mateo missed the step.", "missed"), Who::Person);
+        assert_eq!(who("Li Na skipped the backup.", "skipped"), Who::Person);
+        assert_eq!(who("@jdoe missed the comment.", "missed"), Who::Person);
+        assert_eq!(
+            who("Ops overlooked the warning.", "overlooked"),
+            Who::Person
+        );
+        assert_eq!(who("Kubernetes ignored the taint.", "ignored"), Who::Thing);
+        assert_eq!(who("Replication failed to catch up.", "failed"), Who::Thing);
+        assert_eq!(who("Payments failed to settle.", "failed"), Who::Thing);
+        assert_eq!(who("The Vitess cluster failed over.", "failed"), Who::Thing);
+        assert_eq!(
+            who("At 14:02, Haruto pressed ahead.", "pressed"),
+            Who::Person
+        );
+        assert_eq!(who("We missed the SLO.", "missed"), Who::We);
+        assert_eq!(who("Pat's change broke login.", "broke"), Who::PersonsThing);
+        assert_eq!(
+            who(
+                "The person who approved the PR is responsible.",
+                "is responsible"
+            ),
+            Who::Person
+        );
+        assert_eq!(
+            who("Bob, who was on call, saw the deploy failed.", "failed"),
+            Who::Thing
+        );
+        assert_eq!(
+            who("The engineer that failed to check.", "failed"),
+            Who::Person
+        );
+    }
+
+    #[test]
+    fn passives_and_openers() {
+        let s = "The alert was ignored by the on-call engineer until noon.";
+        assert!(agent_after(s, s.find("ignored").unwrap() + 7));
+        let s = "The alert was suppressed by a maintenance window.";
+        assert!(!agent_after(s, s.find("suppressed").unwrap() + 10));
+        let s = "Once again, the platform team pushed a change.";
+        assert_eq!(after(s, 10), Who::Person);
+        let s = "Once again, the disk filled.";
+        assert_eq!(after(s, 10), Who::Thing);
+        assert_eq!(noun_phrase("the support team's mishandling"), Who::Person);
+        assert_eq!(
+            noun_phrase("a race condition in the lock manager"),
+            Who::Unknown
+        );
+    }
+}
