@@ -287,22 +287,35 @@ fn ceil_char(s: &str, mut i: usize) -> usize {
 fn quoted(text: &str, a: usize, b: usize) -> bool {
     let before = &text[..a];
     let after = &text[b..];
-    let straight = before.matches('"').count() % 2 == 1 && after.contains('"');
+    // Each kind of quotation: where it opens before the match and closes after it.
+    let straight = (before.matches('"').count() % 2 == 1)
+        .then(|| before.rfind('"'))
+        .flatten()
+        .zip(after.find('"'));
     let curly = before
         .rfind('“')
-        .is_some_and(|o| before[o..].find('”').is_none())
-        && after.contains('”');
+        .filter(|&o| before[o..].find('”').is_none())
+        .zip(after.find('”'));
     // Single quotes also make apostrophes: only a quote that opens after a space counts.
     let single = before
         .rfind(" '")
+        .map(|o| o + 1)
         .or_else(|| before.starts_with('\'').then_some(0))
-        .is_some_and(|o| !before[o + 1..].contains('\''))
-        && after.contains('\'');
+        .filter(|&quote| !before[quote + 1..].contains('\''))
+        .zip(after.find('\''));
     let single_curly = before
         .rfind('‘')
-        .is_some_and(|o| before[o..].find('’').is_none())
-        && after.contains('’');
-    straight || curly || single || single_curly
+        .filter(|&o| before[o..].find('’').is_none())
+        .zip(after.find('’'));
+    // A short quotation mentions words ('human error', "the engineer should have"); a long
+    // one reports what someone said, and publishing it publishes the blame.
+    [straight, curly, single, single_curly]
+        .into_iter()
+        .flatten()
+        .any(|(open, close)| {
+            let inside = &text[open..b + close];
+            inside.split_whitespace().count() <= 6
+        })
 }
 
 /// Words that deny what follows them in a clause.
@@ -355,7 +368,7 @@ const COPULAS: &[&str] = &["is", "was", "were", "are", "be", "been"];
 /// to say that Farah should have waited").
 fn denied(text: &str, a: usize, b: usize) -> bool {
     static META: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)(easy|tempting|wrong|unfair|unhelpful)\s+to\s+(say|write|conclude|claim|blame|call|think|label)")
+        Regex::new(r"(?i)\b(easy|tempting|wrong|unfair|unhelpful)\s+to\s+(say|write|conclude|claim|blame|call|think|label)\b")
             .expect("valid")
     });
     if META.is_match(&text[..a]) {
@@ -380,6 +393,12 @@ fn denied(text: &str, a: usize, b: usize) -> bool {
             ) {
                 return true;
             }
+        } else if w == "never" {
+            // "this would never have happened with a more senior engineer": "never" denies
+            // only what stands right after it.
+            if i + 2 >= n {
+                return true;
+            }
         } else if is_negator(w) || (w == "without" && next.ends_with("ing")) {
             return true;
         }
@@ -388,7 +407,10 @@ fn denied(text: &str, a: usize, b: usize) -> bool {
         .find([',', ';', ':', ')', '—', '.'])
         .map_or(text.len(), |p| b + p);
     let after: Vec<String> = words(&text[b..clause_end]);
-    let denies = |w: &str| w == "not" || w == "never" || w.ends_with("n't");
+    let denies = |w: &str| w == "not" || w == "never" || w == "no" || w.ends_with("n't");
+    if after.first().is_some_and(|w| w == "no") && after.get(1).is_some_and(|w| w == "doubt") {
+        return false;
+    }
     match after.as_slice() {
         [first, ..] if denies(first) => true,
         [first, second, ..] => COPULAS.contains(&first.as_str()) && denies(second),
@@ -469,6 +491,37 @@ mod tests {
         let got = rules_of(md);
         assert_eq!(got, ["should-have"], "{got:?}");
         assert!(rules_of("The job should have retried, but the retry budget was zero.").is_empty());
+    }
+
+    #[test]
+    fn what_the_sentence_sets_up_as_wrong_is_not_a_finding() {
+        assert!(
+            rules_of(
+                "It would be tempting to say the reviewer missed it, but the viewer hid the file."
+            )
+            .is_empty()
+        );
+        assert!(
+            rules_of("In aviation, 'pilot error' stopped being an acceptable finding.").is_empty()
+        );
+        assert!(rules_of("Calling this human error would hide the missing prompt.").is_empty());
+        assert_eq!(
+            rules_of("The engineer on call failed to escalate."),
+            ["failed-to"]
+        );
+    }
+
+    #[test]
+    fn a_later_clause_about_the_act_points_at_its_actor() {
+        assert_eq!(
+            rules_of("The intern deleted the users table, which caused the outage."),
+            ["person-broke"]
+        );
+        assert_eq!(
+            rules_of("Regrettably, the team lead approved the deploy without reading it."),
+            ["without-doing"]
+        );
+        assert!(rules_of("The deploy restarted the pods, which caused the outage.").is_empty());
     }
 
     #[test]

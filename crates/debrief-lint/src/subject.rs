@@ -72,6 +72,7 @@ const PEOPLE: &[&str] = &[
     "coordinator",
     "coordinators",
     "crew",
+    "crews",
     "cto",
     "dba",
     "dbas",
@@ -85,6 +86,8 @@ const PEOPLE: &[&str] = &[
     "devs",
     "director",
     "directors",
+    "dispatcher",
+    "dispatchers",
     "doctor",
     "doctors",
     "employee",
@@ -120,6 +123,9 @@ const PEOPLE: &[&str] = &[
     "individuals",
     "intern",
     "interns",
+    "l1",
+    "l2",
+    "l3",
     "lead",
     "leadership",
     "leads",
@@ -141,6 +147,7 @@ const PEOPLE: &[&str] = &[
     "noc",
     "nurse",
     "nurses",
+    "office",
     "on-call",
     "on-caller",
     "on-callers",
@@ -156,6 +163,8 @@ const PEOPLE: &[&str] = &[
     "owners",
     "people",
     "person",
+    "picker",
+    "pickers",
     "pilot",
     "pilots",
     "pm",
@@ -164,6 +173,9 @@ const PEOPLE: &[&str] = &[
     "programmers",
     "qa",
     "qas",
+    "receptionist",
+    "receptionists",
+    "registrar",
     "requester",
     "responder",
     "responders",
@@ -172,6 +184,8 @@ const PEOPLE: &[&str] = &[
     "rookie",
     "rookies",
     "sales",
+    "scientist",
+    "scientists",
     "scribe",
     "scribes",
     "she",
@@ -208,6 +222,9 @@ const PEOPLE: &[&str] = &[
     "them",
     "themselves",
     "they",
+    "tier-1",
+    "tier-2",
+    "tier-3",
     "us",
     "vp",
     "we",
@@ -262,6 +279,8 @@ const THINGS: &[&str] = &[
     "buttons",
     "cache",
     "calls",
+    "camera",
+    "cameras",
     "canaries",
     "canary",
     "cdn",
@@ -360,6 +379,8 @@ const THINGS: &[&str] = &[
     "fault",
     "faults",
     "feature",
+    "feed",
+    "feeds",
     "field",
     "fields",
     "file",
@@ -408,6 +429,8 @@ const THINGS: &[&str] = &[
     "kernel",
     "key",
     "keys",
+    "label",
+    "labels",
     "laptop",
     "laptops",
     "latency",
@@ -485,6 +508,8 @@ const THINGS: &[&str] = &[
     "portal",
     "pr",
     "primary",
+    "printer",
+    "printers",
     "probe",
     "probes",
     "process",
@@ -535,6 +560,8 @@ const THINGS: &[&str] = &[
     "rule",
     "rules",
     "runbook",
+    "scanner",
+    "scanners",
     "scheduler",
     "schema",
     "screen",
@@ -602,6 +629,8 @@ const THINGS: &[&str] = &[
     "tickets",
     "timeout",
     "timer",
+    "timestamp",
+    "timestamps",
     "toggle",
     "toggles",
     "token",
@@ -635,6 +664,8 @@ const THINGS: &[&str] = &[
     "which",
     "worker",
     "workers",
+    "wristband",
+    "wristbands",
     "zone",
     "zones",
 ];
@@ -1263,7 +1294,11 @@ const NOUN_ENDINGS: &[&str] = &[
     "ed",
 ];
 
+/// Common English words, one a line (`#` lines are comments).
+const COMMON_WORDS: &str = include_str!("common_words.txt");
+
 struct Lexicon {
+    common: HashSet<&'static str>,
     people: HashSet<&'static str>,
     things: HashSet<&'static str>,
     skip: HashSet<&'static str>,
@@ -1272,6 +1307,10 @@ struct Lexicon {
 }
 
 static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
+    common: COMMON_WORDS
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect(),
     people: PEOPLE.iter().copied().collect(),
     things: THINGS.iter().copied().collect(),
     skip: SKIP.iter().copied().collect(),
@@ -1387,6 +1426,7 @@ fn looks_like_name(word: &str) -> bool {
     let lower = word.to_lowercase();
     let lex = &*LEXICON;
     if lex.tech.contains(lower.as_str())
+        || lex.common.contains(lower.as_str())
         || lex.openers.contains(lower.as_str())
         || lex.things.contains(lower.as_str())
         || lex.skip.contains(lower.as_str())
@@ -1418,6 +1458,15 @@ fn classify(word: &str, name_slot: bool) -> Option<Who> {
     if lex.things.contains(w.as_str()) {
         return Some(Who::Thing);
     }
+    // "enforce-xfs-container", "on-call-engineer": the last part names it.
+    if let Some((_, last)) = w.rsplit_once('-') {
+        if lex.things.contains(last) {
+            return Some(Who::Thing);
+        }
+        if lex.people.contains(last) && !word.starts_with(char::is_uppercase) {
+            return Some(Who::Person);
+        }
+    }
     let capitalised = word.chars().next().is_some_and(char::is_uppercase);
     if capitalised {
         if crate::names::is_first_name(word.trim_end_matches("'s").trim_end_matches("’s")) {
@@ -1440,8 +1489,21 @@ fn classify(word: &str, name_slot: bool) -> Option<Who> {
     None
 }
 
-/// Whether token `k` of `toks` stands where a subject may start.
+/// Whether token `k` of `toks` may be a name not in the list: it stands where a subject
+/// starts, and a verb, a possessive or another name comes right after it ("Mateo missed",
+/// "Hana's change", "Kofi Boateng"), not a noun ("Barcode scanners").
 fn name_slot(text: &str, toks: &[Token<'_>], k: usize, clause_start: usize) -> bool {
+    let context = fold(toks[k].text).1
+        || toks.get(k + 1).is_none_or(|next| {
+            verb_like(next.text)
+                || next.text.chars().next().is_some_and(char::is_uppercase)
+                || text[toks[k].end..next.start].contains([',', ')', ';', ':'])
+        });
+    context && subject_start(text, toks, k, clause_start)
+}
+
+/// Whether token `k` of `toks` stands where a subject may start.
+fn subject_start(text: &str, toks: &[Token<'_>], k: usize, clause_start: usize) -> bool {
     if k == 0 {
         return true;
     }
@@ -1457,7 +1519,7 @@ fn name_slot(text: &str, toks: &[Token<'_>], k: usize, clause_start: usize) -> b
     // "Li Na", "Jean Claude": a name after a name.
     prev.text.chars().next().is_some_and(char::is_uppercase)
         && looks_like_name(prev.text)
-        && (k == 1 || name_slot(text, toks, k - 1, clause_start))
+        && (k == 1 || subject_start(text, toks, k - 1, clause_start))
 }
 
 /// The byte after the character that starts at byte `p` of `text`.
@@ -1473,6 +1535,80 @@ const BOUNDARIES: &[&str] = &[
 
 /// Conjunctions that join a second verb to the first one's subject: "… and forgot to …".
 const JOINERS: &[&str] = &["and", "but", "or", "then", "yet"];
+
+/// Words that open an adverbial before a sentence's subject ("Despite the warnings, …").
+const OPENING_ADVERBIALS: &[&str] = &[
+    "after",
+    "before",
+    "when",
+    "whenever",
+    "while",
+    "during",
+    "because",
+    "since",
+    "although",
+    "though",
+    "however",
+    "despite",
+    "instead",
+    "rather",
+    "once",
+    "meanwhile",
+    "later",
+    "earlier",
+    "eventually",
+    "ultimately",
+    "finally",
+    "initially",
+    "afterwards",
+    "in",
+    "on",
+    "at",
+    "by",
+    "for",
+    "with",
+    "from",
+    "as",
+    "until",
+    "unless",
+    "if",
+    "looking",
+    "given",
+    "following",
+    "yesterday",
+    "today",
+    "overnight",
+    "again",
+    "yet",
+    "still",
+    "then",
+    "honestly",
+    "sadly",
+    "regrettably",
+    "unfortunately",
+    "luckily",
+    "fortunately",
+    "frankly",
+    "apparently",
+    "predictably",
+    "clearly",
+    "obviously",
+    "of",
+    "without",
+    "within",
+    "around",
+    "about",
+    "over",
+    "under",
+    "through",
+    "throughout",
+    "across",
+    "between",
+    "against",
+    "like",
+    "unlike",
+    "per",
+];
 
 /// Verbs and auxiliaries that end a subject noun phrase.
 const VERBS: &[&str] = &[
@@ -1698,7 +1834,7 @@ fn main_subject_at(text: &str, at: usize) -> Option<(Who, usize)> {
     // An opening adverbial: "Unfortunately, …", "Despite repeated warnings in the channel, …".
     if let Some(t) = toks.first() {
         let (w, _) = fold(t.text);
-        let adverbial = LEXICON.openers.contains(w.as_str()) || w.ends_with("ly");
+        let adverbial = OPENING_ADVERBIALS.contains(&w.as_str()) || w.ends_with("ly");
         if adverbial {
             if let Some(comma) = text[clause_start..at].find(',') {
                 let comma = clause_start + comma;
