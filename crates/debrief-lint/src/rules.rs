@@ -51,6 +51,14 @@ pub enum Subject {
     /// A person, or a thing a person made ("Pat's change broke login"): for rules about
     /// who caused the failure.
     Agent,
+    /// Anything but a machine or its data: "the retry loop was reckless by design" and
+    /// "sloppy timestamps" judge nobody; "a sloppy change" judges its author.
+    #[serde(rename = "not-thing")]
+    NotThing,
+    /// One person, named or by role, not a group: an action item aimed at Ivan singles him
+    /// out; one for all on-call engineers is training.
+    #[serde(rename = "one-person")]
+    OnePerson,
 }
 
 /// Where in a review a rule applies.
@@ -135,9 +143,35 @@ pub struct Rules {
 
 const DEFAULT_RULES: &str = include_str!("default_rules.yaml");
 
+/// `pattern` with each `\b` made an ASCII word boundary. A Unicode word boundary keeps the
+/// regex engine off its fast automaton for any text that is not pure ASCII, which is most
+/// prose with a curly quote or a name like Élodie; next to the keywords rules look for, the
+/// two boundaries agree.
+fn ascii_boundaries(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str("(?-u:\\b)"),
+            Some(next) => {
+                out.push('\\');
+                out.push(next);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
 fn compile(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern)
+    RegexBuilder::new(&ascii_boundaries(pattern))
         .case_insensitive(true)
+        // `^` and `$` are a sentence's start and end: sentences are searched a line each.
+        .multi_line(true)
         .size_limit(1 << 22)
         .build()
 }

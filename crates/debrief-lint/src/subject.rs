@@ -86,8 +86,6 @@ const PEOPLE: &[&str] = &[
     "devs",
     "director",
     "directors",
-    "dispatcher",
-    "dispatchers",
     "doctor",
     "doctors",
     "employee",
@@ -201,6 +199,7 @@ const PEOPLE: &[&str] = &[
     "staff",
     "staffer",
     "staffers",
+    "success",
     "supervisor",
     "supervisors",
     "support",
@@ -271,6 +270,8 @@ const THINGS: &[&str] = &[
     "bucket",
     "buckets",
     "budget",
+    "buffer",
+    "buffers",
     "bug",
     "bugs",
     "build",
@@ -328,9 +329,11 @@ const THINGS: &[&str] = &[
     "daemon",
     "daemonset",
     "dashboard",
+    "data",
     "database",
     "datacenter",
     "datacentre",
+    "dataset",
     "db",
     "defect",
     "defects",
@@ -402,6 +405,7 @@ const THINGS: &[&str] = &[
     "healthcheck",
     "heartbeat",
     "heartbeats",
+    "histogram",
     "hook",
     "hooks",
     "host",
@@ -560,6 +564,9 @@ const THINGS: &[&str] = &[
     "rule",
     "rules",
     "runbook",
+    "sample",
+    "samples",
+    "sampling",
     "scanner",
     "scanners",
     "scheduler",
@@ -1905,6 +1912,135 @@ pub fn agent_after(text: &str, from: usize) -> bool {
         return false;
     };
     noun_phrase(&text[from + toks[by].end..]) == Who::Person
+}
+
+/// Work a person did: a judgement of it is a judgement of its author ("a sloppy change").
+const WORK: &[&str] = &[
+    "change",
+    "changes",
+    "code",
+    "work",
+    "commit",
+    "commits",
+    "deploy",
+    "deployment",
+    "review",
+    "reviews",
+    "job",
+    "handling",
+    "handover",
+    "fix",
+    "patch",
+    "config",
+    "configuration",
+    "pr",
+    "merge",
+    "rollout",
+    "release",
+    "response",
+    "decision",
+    "approach",
+    "attitude",
+    "testing",
+];
+
+/// Whether the judgement word at `a..b` describes a thing, not a person or their work:
+/// after a copula, the subject is a machine or its data ("the retry loop was reckless",
+/// "the data set is sloppy"); before a noun, the noun is ("sloppy timestamps").
+pub fn judges_thing(text: &str, a: usize, b: usize) -> bool {
+    let toks: Vec<Token<'_>> = tokens(&text[..a]);
+    let n = toks.len();
+    let copula = toks.iter().rev().take(2).any(|t| {
+        matches!(
+            fold(t.text).0.as_str(),
+            "is" | "was" | "were" | "are" | "been" | "being" | "be"
+        )
+    });
+    if copula {
+        // The subject's head: the last word before the copula that names something.
+        let at = toks
+            .iter()
+            .rposition(|t| {
+                matches!(
+                    fold(t.text).0.as_str(),
+                    "is" | "was" | "were" | "are" | "been" | "being" | "be"
+                )
+            })
+            .unwrap_or(n);
+        // A clause that opens with a gerund is about an act: "Pushing … was reckless".
+        if toks
+            .first()
+            .is_some_and(|t| fold(t.text).0.ends_with("ing"))
+        {
+            return false;
+        }
+        for t in toks[..at].iter().rev().take(4) {
+            let (w, _) = fold(t.text);
+            if (WORK.contains(&w.as_str()) && w != "job")
+                || matches!(w.as_str(), "it" | "this" | "that" | "which" | "what")
+                || verb_like(t.text)
+            {
+                return false;
+            }
+            match classify(t.text, false) {
+                Some(Who::Thing) => return true,
+                Some(_) => return false,
+                None => {}
+            }
+        }
+        return false;
+    }
+    describes_thing(text, b)
+}
+
+/// Whether the word right after byte `from` is a thing the adjective before it describes:
+/// "sloppy timestamps", "lazy sampling" (but not "a sloppy change", which is someone's work).
+pub fn describes_thing(text: &str, from: usize) -> bool {
+    let toks = tokens(&text[from..]);
+    let Some(next) = toks.first() else {
+        return false;
+    };
+    if !text[from..from + next.start].trim().is_empty() {
+        return false;
+    }
+    let (w, _) = fold(next.text);
+    if WORK.contains(&w.as_str()) {
+        return false;
+    }
+    classify(next.text, false) == Some(Who::Thing) || (w.ends_with("ing") && w.len() > 5)
+}
+
+/// Words that make a subject a group of people rather than one person.
+fn group_word(w: &str) -> bool {
+    matches!(
+        w,
+        "team"
+            | "teams"
+            | "staff"
+            | "everyone"
+            | "everybody"
+            | "all"
+            | "people"
+            | "crew"
+            | "crews"
+            | "folks"
+            | "rotation"
+            | "squad"
+            | "shift"
+            | "shifts"
+            | "we"
+            | "us"
+    ) || (w.ends_with('s') && LEXICON.people.contains(w) && !matches!(w, "ops" | "qa" | "his"))
+}
+
+/// Whether a noun phrase names one person (a name, a handle, a role in the singular), not a
+/// group.
+pub fn one_person(text: &str) -> bool {
+    noun_phrase(text) == Who::Person
+        && !tokens(text)
+            .iter()
+            .take(5)
+            .any(|t| group_word(&fold(t.text).0))
 }
 
 /// Who a noun phrase names ("the support team's", "Ops", "a config push"): its head, the

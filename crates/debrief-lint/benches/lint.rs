@@ -1,0 +1,69 @@
+//! How long the blameless lint takes: compiling the default rules, and linting a Markdown
+//! file with them (sentence splitting included), best of `--repeat` runs.
+//!
+//! `cargo bench -p debrief-lint --bench lint -- FILE.md [--repeat 10]`
+//!
+//! `bash bench/lint.sh` builds a 1 MB file from ../shared/data/postmortems and runs this.
+
+use std::time::{Duration, Instant};
+
+use debrief_lint::{Rules, prose};
+
+fn best<T>(repeat: usize, mut run: impl FnMut() -> T) -> (Duration, T) {
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for _ in 0..repeat {
+        let start = Instant::now();
+        let out = run();
+        best = best.min(start.elapsed());
+        last = Some(out);
+    }
+    (best, last.expect("repeat is at least 1"))
+}
+
+fn main() {
+    let mut file = None;
+    let mut repeat = 10;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--repeat" => {
+                repeat = args
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|&n| n > 0)
+                    .expect("--repeat N (N > 0)");
+            }
+            "--bench" => {}
+            _ => file = Some(arg),
+        }
+    }
+    let Some(file) = file else {
+        eprintln!("usage: cargo bench -p debrief-lint --bench lint -- FILE.md [--repeat N]");
+        std::process::exit(2);
+    };
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let (compile, rules) = best(repeat, Rules::defaults);
+    let (split, p) = best(repeat, || prose::markdown(&text));
+    let (whole, findings) = best(repeat, || {
+        debrief_lint::lint_markdown(&text, &rules, "bench")
+    });
+    let mb = text.len() as f64 / 1e6;
+    println!(
+        "{file}: {} bytes, {} sentences, {} findings",
+        text.len(),
+        p.sentences.len(),
+        findings.len()
+    );
+    println!("  rules compile:          {:>8.1} ms", ms(compile));
+    println!("  sentences (Markdown):   {:>8.1} ms", ms(split));
+    println!(
+        "  lint (sentences+rules): {:>8.1} ms  ({:.1} ms per MB)",
+        ms(whole),
+        ms(whole) / mb
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
