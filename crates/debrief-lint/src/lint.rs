@@ -209,8 +209,11 @@ fn matches(rule: &Rule, text: &str) -> Vec<(usize, usize, Option<(usize, usize)>
         .map(|c| {
             let whole = c.get(0).expect("group 0");
             let span = c.name("span").unwrap_or(whole);
-            let subject = ["subject", "subject2", "subject3"]
-                .iter()
+            let subject = rule
+                .pattern
+                .capture_names()
+                .flatten()
+                .filter(|n| n.starts_with("subject"))
                 .find_map(|n| c.name(n))
                 .map(|m| (m.start(), m.end()));
             (span.start(), span.end(), subject)
@@ -468,7 +471,7 @@ fn denied(text: &str, a: usize, b: usize) -> bool {
     let after: Vec<String> = words(&text[b..clause_end]);
     // "human error was not a factor", "… isn't the explanation", "missed no steps"; but not
     // "try harder not to ship", where "not" starts a clause of its own.
-    let denies = |w: &str| w == "no" || w.ends_with("n't");
+    let denies = |w: &str| matches!(w, "no" | "isn't" | "wasn't" | "weren't" | "aren't");
     let copula_denies = |w: &str| w == "not" || w == "never" || w.ends_with("n't");
     if after.first().is_some_and(|w| w == "no") && after.get(1).is_some_and(|w| w == "doubt") {
         return false;

@@ -105,7 +105,8 @@ pub struct Rule {
     pub id: String,
     pub level: Level,
     /// May name groups: `subject` (the words whose person-ness `subject:` checks, instead of
-    /// the words before the match) and `span` (the part to report).
+    /// the words before the match; any group whose name starts with `subject`) and `span` (the
+    /// part to report).
     pub pattern: Regex,
     /// Whether `pattern` has a `subject` or `span` group.
     pub groups: bool,

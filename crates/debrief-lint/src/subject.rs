@@ -186,6 +186,7 @@ const PEOPLE: &[&str] = &[
     "scientists",
     "scribe",
     "scribes",
+    "security",
     "she",
     "shift",
     "shifts",
@@ -225,6 +226,8 @@ const PEOPLE: &[&str] = &[
     "tier-2",
     "tier-3",
     "us",
+    "vendor",
+    "vendors",
     "vp",
     "we",
     "whoever",
@@ -658,8 +661,6 @@ const THINGS: &[&str] = &[
     "values",
     "variable",
     "variables",
-    "vendor",
-    "vendors",
     "version",
     "vm",
     "vms",
@@ -1982,10 +1983,11 @@ pub fn judges_thing(text: &str, a: usize, b: usize) -> bool {
             {
                 return false;
             }
-            match classify(t.text, false) {
-                Some(Who::Thing) => return true,
-                Some(_) => return false,
-                None => {}
+            if LEXICON.things.contains(w.as_str()) {
+                return true;
+            }
+            if classify(t.text, true).is_some() {
+                return false;
             }
         }
         return false;
