@@ -24,6 +24,7 @@ fn best<T>(repeat: usize, mut run: impl FnMut() -> T) -> (Duration, T) {
 fn main() {
     let mut file = None;
     let mut repeat = 10;
+    let mut per_rule = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -35,6 +36,7 @@ fn main() {
                     .expect("--repeat N (N > 0)");
             }
             "--bench" => {}
+            "--per-rule" => per_rule = true,
             _ => file = Some(arg),
         }
     }
@@ -56,6 +58,19 @@ fn main() {
         findings.len()
     );
     println!("  rules compile:          {:>8.1} ms", ms(compile));
+    if per_rule {
+        // Each rule's search over all sentences, one a line, as `lint` runs it.
+        let mut all: String = p.sentences.iter().map(|s| s.text.clone() + "\n").collect();
+        all.make_ascii_lowercase();
+        let mut times: Vec<(Duration, &str)> = rules
+            .iter()
+            .map(|r| (best(repeat, || r.pattern.find_iter(&all).count()).0, r.id.as_str()))
+            .collect();
+        times.sort();
+        for (t, id) in times.iter().rev() {
+            println!("    {id:<28} {:>6.2} ms", ms(*t));
+        }
+    }
     println!("  sentences (Markdown):   {:>8.1} ms", ms(split));
     println!(
         "  lint (sentences+rules): {:>8.1} ms  ({:.1} ms per MB)",

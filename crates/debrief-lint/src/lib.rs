@@ -7,6 +7,7 @@
 //!   section);
 //! - [`sarif`]: findings as SARIF 2.1.0.
 
+mod gate;
 pub mod labelled;
 pub mod lint;
 mod names;

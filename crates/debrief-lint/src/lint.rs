@@ -107,8 +107,22 @@ pub fn lint(text: &str, prose: &Prose, rules: &Rules, file: &str) -> Vec<Finding
         all.push_str(&s.text);
         all.push('\n');
     }
+    // Patterns are written in lower case and matched case-sensitively against this copy:
+    // ASCII lower-casing keeps every byte offset.
+    all.make_ascii_lowercase();
     let mut findings = Vec::new();
-    for rule in rules.iter() {
+    let candidates = rules.gate().candidates(&all, &starts);
+    for (rule, candidates) in rules.iter().zip(candidates) {
+        if let Some(list) = candidates {
+            // Only the sentences that hold one of the rule's words.
+            for i in list {
+                let text = &all[starts[i]..starts[i] + sentences[i].text.len()];
+                for found in matches(rule, text) {
+                    findings.extend(finding(rule, &sentences[i], found, prose, &lines, file));
+                }
+            }
+            continue;
+        }
         let mut done_until = 0;
         for (a, b, subject) in matches(rule, &all) {
             if a < done_until || a == b {
@@ -129,7 +143,7 @@ pub fn lint(text: &str, prose: &Prose, rules: &Rules, file: &str) -> Vec<Finding
             // A match across sentences means nothing; search each of them on its own.
             let last = starts.partition_point(|&st| st < b) - 1;
             for sentence in &sentences[first..=last] {
-                for found in matches(rule, &sentence.text) {
+                for found in matches(rule, &sentence.text.to_ascii_lowercase()) {
                     findings.extend(finding(rule, sentence, found, prose, &lines, file));
                 }
             }

@@ -110,6 +110,8 @@ pub struct Rule {
     pub pattern: Regex,
     /// Whether `pattern` has a `subject` or `span` group.
     pub groups: bool,
+    /// Words of which every match holds one (see [`crate::gate`]); `None`: no such set.
+    pub triggers: Option<Vec<Vec<u8>>>,
     pub unless: Vec<Regex>,
     pub subject: Subject,
     pub negatable: bool,
@@ -140,6 +142,8 @@ pub enum RuleError {
 #[derive(Debug, Clone)]
 pub struct Rules {
     rules: Vec<Rule>,
+    /// Built on first use and dropped when the rules change.
+    gate: std::sync::OnceLock<crate::gate::Gate>,
 }
 
 const DEFAULT_RULES: &str = include_str!("default_rules.yaml");
@@ -166,6 +170,51 @@ fn ascii_boundaries(pattern: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `pattern` has an upper-case ASCII letter outside an escape (`\S`, `\p{Lu}`).
+fn has_upper_case(pattern: &str) -> bool {
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            // A group name: `(?P<subject>…)`.
+            '?' if chars.peek() == Some(&'P') => {
+                for x in chars.by_ref() {
+                    if x == '>' {
+                        break;
+                    }
+                }
+            }
+            '\\' => {
+                if let Some(e) = chars.next() {
+                    if matches!(e, 'p' | 'P') {
+                        // `\pL` or `\p{…}`
+                        if chars.next() == Some('{') {
+                            for x in chars.by_ref() {
+                                if x == '}' {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            c if c.is_ascii_uppercase() => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A rule's pattern. It is matched against sentences with ASCII letters lower-cased (same
+/// byte offsets), case-sensitively: literals then make fast prefilters, which case-folding
+/// would multiply out of reach.
+fn compile_lower(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(&ascii_boundaries(pattern))
+        .case_insensitive(false)
+        .multi_line(true)
+        .size_limit(1 << 22)
+        .build()
 }
 
 fn compile(pattern: &str) -> Result<Regex, regex::Error> {
@@ -202,7 +251,16 @@ impl Rules {
                     message: format!("rule id {:?} must be one word", spec.id),
                 });
             }
-            let pattern = compile(&spec.pattern).map_err(bad)?;
+            if has_upper_case(&spec.pattern) {
+                return Err(RuleError::Pattern {
+                    file: file.to_string(),
+                    id: spec.id.clone(),
+                    message: "write the pattern in lower case: it is matched against lower-cased \
+                              text"
+                        .into(),
+                });
+            }
+            let pattern = compile_lower(&spec.pattern).map_err(bad)?;
             if ["", " ", "a b"]
                 .iter()
                 .any(|t| pattern.find_iter(t).any(|m| m.is_empty()))
@@ -217,9 +275,16 @@ impl Rules {
             let groups = pattern
                 .capture_names()
                 .any(|n| n.is_some_and(|n| n == "span" || n.starts_with("subject")));
+            let triggers = regex_syntax::ParserBuilder::new()
+                .multi_line(true)
+                .build()
+                .parse(&ascii_boundaries(&spec.pattern))
+                .ok()
+                .and_then(|hir| crate::gate::required_literals(&hir));
             rules.push(Rule {
                 pattern,
                 groups,
+                triggers,
                 unless: spec
                     .unless
                     .iter()
@@ -236,7 +301,10 @@ impl Rules {
                 source: spec.source,
             });
         }
-        Ok(Rules { rules })
+        Ok(Rules {
+            rules,
+            gate: std::sync::OnceLock::new(),
+        })
     }
 
     /// Adds the rules of every `*.yaml`/`*.yml` file in `dir` (in name order); a rule with
@@ -266,6 +334,7 @@ impl Rules {
 
     /// Adds `other`'s rules, replacing those with the same id.
     pub fn merge(&mut self, other: Rules) {
+        self.gate = std::sync::OnceLock::new();
         for rule in other.rules {
             match self.rules.iter_mut().find(|r| r.id == rule.id) {
                 Some(old) => *old = rule,
@@ -276,6 +345,7 @@ impl Rules {
 
     /// Applies a config's switches: `off` for a rule switched off, else its new level.
     pub fn configure(&mut self, settings: &BTreeMap<String, String>) -> Result<(), RuleError> {
+        self.gate = std::sync::OnceLock::new();
         for (id, setting) in settings {
             let Some(at) = self.rules.iter().position(|r| &r.id == id) else {
                 return Err(RuleError::UnknownRule(id.clone()));
@@ -296,6 +366,14 @@ impl Rules {
             }
         }
         Ok(())
+    }
+
+    /// The automaton that finds, for all rules at once, the sentences each can match.
+    pub fn gate(&self) -> &crate::gate::Gate {
+        self.gate.get_or_init(|| {
+            let literals: Vec<_> = self.rules.iter().map(|r| r.triggers.clone()).collect();
+            crate::gate::Gate::new(&literals)
+        })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Rule> {
