@@ -64,7 +64,12 @@ fn main() {
         all.make_ascii_lowercase();
         let mut times: Vec<(Duration, &str)> = rules
             .iter()
-            .map(|r| (best(repeat, || r.pattern.find_iter(&all).count()).0, r.id.as_str()))
+            .map(|r| {
+                (
+                    best(repeat, || r.pattern.find_iter(&all).count()).0,
+                    r.id.as_str(),
+                )
+            })
             .collect();
         times.sort();
         for (t, id) in times.iter().rev() {

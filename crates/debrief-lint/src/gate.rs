@@ -89,11 +89,8 @@ impl Gate {
     /// For each rule, the sentences it needs to search, as indices into `starts` (the byte
     /// where each sentence begins in `text`), or `None` for all of them.
     pub fn candidates(&self, text: &str, starts: &[usize]) -> Vec<Option<Vec<usize>>> {
-        let mut out: Vec<Option<Vec<usize>>> = self
-            .gated
-            .iter()
-            .map(|&g| g.then(Vec::new))
-            .collect();
+        let mut out: Vec<Option<Vec<usize>>> =
+            self.gated.iter().map(|&g| g.then(Vec::new)).collect();
         if let Some(searcher) = &self.searcher {
             for m in searcher.find_overlapping_iter(text) {
                 let sentence = starts.partition_point(|&s| s <= m.start()) - 1;

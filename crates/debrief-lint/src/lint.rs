@@ -444,7 +444,7 @@ const COPULAS: &[&str] = &["is", "was", "were", "are", "be", "been"];
 /// to say that Farah should have waited").
 fn denied(text: &str, a: usize, b: usize) -> bool {
     static META: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b((easy|tempting|wrong|unfair|unhelpful)\s+to\s+(say|write|conclude|claim|blame|call|think|label)|no\s+evidence|(did\s+not|didn't|could\s+not|couldn't)\s+find|found\s+no)\b")
+        Regex::new(r"(?i)\b((easy|tempting|wrong|unfair|unhelpful)\s+to\s+(say|write|conclude|claim|blame|call|think|label)|no\s+evidence|(did\s+not|didn't|could\s+not|couldn't)\s+find|found\s+(no|none)|looked\s+for\s+evidence|nothing\s+([\w\s]{0,30}\s)?suggests)\b")
             .expect("valid")
     });
     if META.is_match(&text[..a]) {

@@ -34,52 +34,110 @@ pub enum Who {
 
 /// Pronouns, roles and groups of people: as a clause's subject, a person acted.
 const PEOPLE: &[&str] = &[
+    "accountant",
+    "accountants",
+    "actuary",
+    "adjuster",
+    "adjusters",
     "admin",
     "administrator",
     "administrators",
     "admins",
+    "adviser",
+    "advisers",
+    "advisor",
+    "advisors",
+    "anaesthetist",
     "analyst",
     "analysts",
+    "anesthesiologist",
+    "anesthetist",
     "anybody",
     "anyone",
+    "apprentice",
+    "apprentices",
     "approver",
     "approvers",
     "architect",
     "architects",
+    "assessor",
+    "assessors",
     "assignee",
     "assignees",
+    "attendant",
+    "attendants",
+    "attorney",
+    "attorneys",
+    "auditor",
+    "auditors",
     "author",
     "authors",
+    "banker",
+    "bankers",
+    "barista",
+    "bartender",
     "biller",
     "billers",
+    "bookkeeper",
+    "buyer",
+    "buyers",
     "captain",
     "captains",
+    "caregiver",
+    "caregivers",
+    "carer",
+    "carers",
+    "caretaker",
+    "caseworker",
+    "caseworkers",
     "cashier",
     "cashiers",
     "ceo",
+    "chairman",
+    "chairperson",
+    "chauffeur",
+    "chef",
+    "chefs",
     "cio",
     "ciso",
+    "cleaner",
+    "cleaners",
     "clerk",
     "clerks",
+    "clinician",
+    "clinicians",
+    "co-pilot",
     "coder",
     "coders",
     "colleague",
     "colleagues",
     "commander",
     "compliance",
+    "conductor",
+    "conductors",
+    "constable",
+    "consultant",
+    "consultants",
     "contractor",
     "contractors",
+    "cook",
+    "cooks",
     "coordinator",
     "coordinators",
+    "copilot",
+    "courier",
+    "couriers",
     "crew",
     "crews",
     "cto",
+    "custodian",
     "dba",
     "dbas",
     "designer",
     "designers",
     "desk",
     "desks",
+    "detective",
     "dev",
     "developer",
     "developers",
@@ -88,17 +146,34 @@ const PEOPLE: &[&str] = &[
     "directors",
     "doctor",
     "doctors",
+    "dr",
+    "electrician",
+    "electricians",
     "employee",
     "employees",
     "engineer",
     "engineering",
     "engineers",
+    "estimator",
     "everybody",
     "everyone",
+    "executive",
+    "executives",
     "field-tech",
     "finance",
+    "firefighter",
+    "firefighters",
+    "fireman",
+    "fitter",
+    "fitters",
     "folk",
     "folks",
+    "foreman",
+    "foremen",
+    "founder",
+    "founders",
+    "guard",
+    "guards",
     "guy",
     "guys",
     "he",
@@ -119,24 +194,57 @@ const PEOPLE: &[&str] = &[
     "ic",
     "individual",
     "individuals",
+    "inspector",
+    "inspectors",
     "intern",
     "interns",
+    "janitor",
+    "judge",
     "l1",
     "l2",
     "l3",
+    "laborer",
+    "laborers",
+    "labourer",
+    "labourers",
+    "lawyer",
+    "lawyers",
     "lead",
     "leadership",
     "leads",
+    "lecturer",
+    "lecturers",
     "legal",
+    "librarian",
+    "librarians",
+    "lineman",
+    "linemen",
+    "linesman",
+    "linesmen",
+    "lineworker",
+    "lineworkers",
+    "loadmaster",
+    "madam",
     "maintainer",
     "maintainers",
     "management",
     "manager",
     "managers",
     "marketing",
+    "marshaller",
     "me",
+    "mechanic",
+    "mechanics",
+    "merchandiser",
+    "midwife",
+    "midwives",
+    "miss",
+    "mr",
+    "mrs",
+    "ms",
     "my",
     "myself",
+    "navigator",
     "newbie",
     "newbies",
     "newcomer",
@@ -146,11 +254,15 @@ const PEOPLE: &[&str] = &[
     "nurse",
     "nurses",
     "office",
+    "officer",
+    "officers",
     "on-call",
     "on-caller",
     "on-callers",
     "oncall",
     "oncaller",
+    "operative",
+    "operatives",
     "operator",
     "operators",
     "ops",
@@ -159,22 +271,53 @@ const PEOPLE: &[&str] = &[
     "ourselves",
     "owner",
     "owners",
+    "packer",
+    "packers",
+    "paralegal",
+    "paramedic",
+    "paramedics",
     "people",
     "person",
+    "pharmacist",
+    "pharmacists",
+    "phlebotomist",
+    "physician",
+    "physicians",
     "picker",
     "pickers",
     "pilot",
     "pilots",
+    "plumber",
+    "plumbers",
     "pm",
     "pms",
+    "police",
+    "porter",
+    "porters",
+    "prescriber",
+    "prescribers",
+    "president",
+    "prof",
+    "professor",
     "programmer",
     "programmers",
+    "purser",
     "qa",
     "qas",
+    "radiographer",
+    "radiographers",
+    "radiologist",
     "receptionist",
     "receptionists",
     "registrar",
+    "rep",
+    "representative",
+    "representatives",
+    "reps",
     "requester",
+    "requesters",
+    "researcher",
+    "researchers",
     "responder",
     "responders",
     "reviewer",
@@ -182,15 +325,26 @@ const PEOPLE: &[&str] = &[
     "rookie",
     "rookies",
     "sales",
+    "salespeople",
+    "salesperson",
     "scientist",
     "scientists",
     "scribe",
     "scribes",
+    "secretaries",
+    "secretary",
     "security",
+    "sergeant",
     "she",
     "shift",
     "shifts",
+    "signaller",
+    "signallers",
+    "signalman",
+    "sir",
     "soc",
+    "solicitor",
+    "solicitors",
     "somebody",
     "someone",
     "squad",
@@ -200,12 +354,31 @@ const PEOPLE: &[&str] = &[
     "staff",
     "staffer",
     "staffers",
+    "steward",
+    "stewardess",
+    "stewards",
+    "stocker",
+    "storekeeper",
+    "student",
+    "students",
+    "subcontractor",
+    "subcontractors",
     "success",
     "supervisor",
     "supervisors",
+    "supplier",
+    "suppliers",
     "support",
+    "surgeon",
+    "surgeons",
+    "surveyor",
+    "surveyors",
     "sysadmin",
     "sysadmins",
+    "taker",
+    "takers",
+    "teacher",
+    "teachers",
     "team",
     "teammate",
     "teammates",
@@ -214,22 +387,42 @@ const PEOPLE: &[&str] = &[
     "tech-lead",
     "technician",
     "technicians",
+    "technologist",
+    "technologists",
     "techs",
+    "teller",
+    "tellers",
     "tester",
     "testers",
     "their",
     "theirs",
     "them",
     "themselves",
+    "therapist",
+    "therapists",
     "they",
     "tier-1",
     "tier-2",
     "tier-3",
+    "trader",
+    "traders",
+    "trainee",
+    "trainees",
+    "tutor",
+    "tutors",
+    "underwriter",
+    "underwriters",
     "us",
     "vendor",
     "vendors",
+    "volunteer",
+    "volunteers",
     "vp",
+    "waiter",
+    "waitress",
     "we",
+    "welder",
+    "welders",
     "whoever",
     "you",
     "your",
@@ -1694,6 +1887,117 @@ fn verb_like(word: &str) -> bool {
     VERBS.contains(&w.as_str()) || w.ends_with("n't") || (w.len() > 3 && w.ends_with("ed"))
 }
 
+/// Role words that name software as often as people: "driver", "controller", "agent".
+fn ambiguous_role(w: &str) -> bool {
+    matches!(
+        w,
+        "driver"
+            | "drivers"
+            | "controller"
+            | "controllers"
+            | "handler"
+            | "handlers"
+            | "broker"
+            | "brokers"
+            | "planner"
+            | "planners"
+            | "scheduler"
+            | "schedulers"
+            | "worker"
+            | "workers"
+            | "agent"
+            | "agents"
+            | "assistant"
+            | "assistants"
+            | "dispatcher"
+            | "dispatchers"
+            | "manager"
+            | "managers"
+            | "operator"
+            | "operators"
+    )
+}
+
+/// Words before an ambiguous role that make it a person's job: "the tug driver", "the gate
+/// agent", "the crew scheduler", "the operations controller".
+fn human_modifier(w: &str) -> bool {
+    matches!(
+        w,
+        "air"
+            | "traffic"
+            | "tug"
+            | "forklift"
+            | "bus"
+            | "delivery"
+            | "truck"
+            | "lorry"
+            | "train"
+            | "taxi"
+            | "van"
+            | "ambulance"
+            | "duty"
+            | "shift"
+            | "night"
+            | "day"
+            | "crew"
+            | "ramp"
+            | "gate"
+            | "call"
+            | "customer"
+            | "support"
+            | "service"
+            | "help"
+            | "helpdesk"
+            | "help-desk"
+            | "desk"
+            | "sales"
+            | "travel"
+            | "ward"
+            | "records"
+            | "case"
+            | "ops"
+            | "operations"
+            | "flight"
+            | "ground"
+            | "field"
+            | "control"
+            | "room"
+            | "station"
+            | "site"
+            | "maintenance"
+            | "warehouse"
+            | "line"
+            | "plant"
+            | "shop"
+            | "floor"
+            | "office"
+            | "account"
+            | "project"
+            | "product"
+            | "program"
+            | "programme"
+            | "release"
+            | "incident"
+            | "change"
+            | "store"
+            | "branch"
+            | "human"
+            | "claims"
+            | "estate"
+            | "insurance"
+            | "personal"
+            | "team"
+            | "engineering"
+            | "hiring"
+            | "facilities"
+            | "security"
+            | "network"
+            | "noc"
+            | "soc"
+            | "the"
+    ) && w != "the"
+}
+
 /// The pronouns that may stand for things as well as people.
 fn ambiguous_pronoun(w: &str) -> bool {
     matches!(w, "they" | "them" | "their" | "theirs")
@@ -1735,21 +2039,8 @@ fn nearest(text: &str, at: usize) -> Who {
                 return main_subject(text, toks[k].start);
             }
         }
-        if matches!(w.as_str(), "agent" | "agents")
-            && k > first
-            && matches!(
-                fold(toks[k - 1].text).0.as_str(),
-                "support"
-                    | "sales"
-                    | "service"
-                    | "call"
-                    | "customer"
-                    | "human"
-                    | "travel"
-                    | "help-desk"
-                    | "desk"
-            )
-        {
+        if ambiguous_role(&w) && k > first && human_modifier(&fold(toks[k - 1].text).0) {
+            // "the tug driver", "the gate agent", not "the kernel driver".
             return Who::Person;
         }
         match classify(toks[k].text, name_slot(text, &toks, k, clause_start)) {
