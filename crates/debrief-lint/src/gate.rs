@@ -125,7 +125,8 @@ mod tests {
 
     #[test]
     fn every_match_holds_one_of_the_literals() {
-        assert_eq!(lits(r"\bhuman[- ]errors?\b"), Some(vec!["human".into()]));
+        let human = lits(r"\bhuman[- ]errors?\b").unwrap();
+        assert!(human == ["human"] || human == ["error"], "{human:?}");
         assert_eq!(
             lits(r"(is|was|were)\s+(obvious|evident)\s+(that|from)"),
             Some(vec!["evident".into(), "obvious".into()])
