@@ -2108,6 +2108,10 @@ fn resolve(text: &str, at: usize, near: Who) -> Who {
     if between.contains([',', ';', ':', '—', '(']) {
         return near;
     }
+    // Far apart, they are most likely in different clauses that punctuation did not mark.
+    if tokens(between).len() > 8 {
+        return near;
+    }
     let crosses = tokens(between)
         .iter()
         .any(|t| BOUNDARIES.contains(&fold(t.text).0.as_str()));
