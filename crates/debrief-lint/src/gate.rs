@@ -134,7 +134,10 @@ mod tests {
         assert_eq!(lits(r"\bfail(ed|s)?\s+to\s+\w+"), Some(vec!["fail".into()]));
         // A branch with no literal of its own leaves the rule ungated.
         assert_eq!(lits(r"careless|\w+\s+ox"), None);
-        assert_eq!(lits(r"careless|\w+ly\s+bad"), Some(vec!["bad".into(), "careless".into()]));
+        assert_eq!(
+            lits(r"careless|\w+ly\s+bad"),
+            Some(vec!["bad".into(), "careless".into()])
+        );
         assert_eq!(lits(r"(careless)?\s+x"), None);
     }
 }

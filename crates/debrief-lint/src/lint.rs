@@ -444,15 +444,24 @@ const COPULAS: &[&str] = &["is", "was", "were", "are", "be", "been"];
 /// to say that Farah should have waited").
 fn denied(text: &str, a: usize, b: usize) -> bool {
     static META: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b((easy|tempting|wrong|unfair|unhelpful)\s+to\s+(say|write|conclude|claim|blame|call|think|label)|no\s+evidence|(did\s+not|didn't|could\s+not|couldn't)\s+find|found\s+(no|none)|looked\s+for\s+evidence|nothing\s+([\w\s]{0,30}\s)?suggests)\b")
+        Regex::new(r"(?i)\b((easy|tempting|wrong|unfair|unhelpful)\s+to\s+(say|write|conclude|claim|blame|call|think|label|frame|describe|dismiss)|no\s+evidence|(did\s+not|didn't|could\s+not|couldn't)\s+find|found\s+(no|none)|looked\s+for\s+evidence|nothing\s+([\w\s]{0,30}\s)?suggests)\b")
             .expect("valid")
     });
     if META.is_match(&text[..a]) {
         return true;
     }
-    let clause_start = text[..a]
+    let mut clause_start = text[..a]
         .rfind([',', ';', ':', '(', '—'])
         .map_or(0, |p| crate::subject::after_char(text, p));
+    // "Nobody here was negligent, sloppy or lazy": a list after a denial is denied too.
+    let opening: Vec<String> = words(&text[..a]).into_iter().take(2).collect();
+    if opening
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "nobody" | "no" | "none" | "nothing" | "neither"))
+        && words(&text[..a]).len() <= 10
+    {
+        clause_start = 0;
+    }
     let before: Vec<String> = words(&text[clause_start..a]);
     let n = before.len();
     for (i, w) in before.iter().enumerate().skip(n.saturating_sub(5)) {

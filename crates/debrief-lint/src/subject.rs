@@ -129,6 +129,8 @@ const PEOPLE: &[&str] = &[
     "couriers",
     "crew",
     "crews",
+    "csm",
+    "csms",
     "cto",
     "custodian",
     "dba",
@@ -149,8 +151,10 @@ const PEOPLE: &[&str] = &[
     "dr",
     "electrician",
     "electricians",
+    "em",
     "employee",
     "employees",
+    "ems",
     "engineer",
     "engineering",
     "engineers",
@@ -159,6 +163,7 @@ const PEOPLE: &[&str] = &[
     "everyone",
     "executive",
     "executives",
+    "facilities",
     "field-tech",
     "finance",
     "firefighter",
@@ -194,6 +199,7 @@ const PEOPLE: &[&str] = &[
     "ic",
     "individual",
     "individuals",
+    "infra",
     "inspector",
     "inspectors",
     "intern",
@@ -546,6 +552,10 @@ const THINGS: &[&str] = &[
     "disk",
     "disks",
     "dns",
+    "doc",
+    "docs",
+    "document",
+    "documents",
     "downstream",
     "driver",
     "dump",
@@ -596,6 +606,8 @@ const THINGS: &[&str] = &[
     "frameworks",
     "function",
     "gateway",
+    "guard",
+    "handoff",
     "hardware",
     "health-check",
     "healthcheck",
@@ -619,6 +631,8 @@ const THINGS: &[&str] = &[
     "ingress",
     "instance",
     "instances",
+    "integration",
+    "integrations",
     "issue",
     "issues",
     "it",
@@ -684,6 +698,8 @@ const THINGS: &[&str] = &[
     "package",
     "packages",
     "page",
+    "pager",
+    "pagers",
     "pages",
     "panic",
     "parameter",
@@ -728,6 +744,7 @@ const THINGS: &[&str] = &[
     "quotas",
     "rack",
     "racks",
+    "rail",
     "record",
     "records",
     "region",
@@ -1697,6 +1714,10 @@ fn name_slot(text: &str, toks: &[Token<'_>], k: usize, clause_start: usize) -> b
     let context = fold(toks[k].text).1
         || toks.get(k + 1).is_none_or(|next| {
             verb_like(next.text)
+                || matches!(
+                    fold(next.text).0.as_str(),
+                    "to" | "needs" | "gets" | "keeps" | "has" | "loses" | "shadows" | "pushes"
+                )
                 || next.text.chars().next().is_some_and(char::is_uppercase)
                 || text[toks[k].end..next.start].contains([',', ')', ';', ':'])
         });
@@ -2023,8 +2044,15 @@ fn nearest(text: &str, at: usize) -> Who {
         }
         let (w, _) = fold(toks[k].text);
         if w == "who" {
-            // "the engineer who …": a relative clause about a person.
-            return Who::Person;
+            // "the engineer who …": a relative clause about a person, unless the word before
+            // says otherwise ("users who had never logged in" are not the actors blamed).
+            let antecedent = (k > first).then(|| toks[k - 1].text);
+            return match antecedent.map(|a| classify(a, true)) {
+                Some(None) if antecedent.is_some_and(|a| !a.starts_with(char::is_uppercase)) => {
+                    Who::Unknown
+                }
+                _ => Who::Person,
+            };
         }
         if w == "which" {
             return Who::Thing;
