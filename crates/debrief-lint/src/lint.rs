@@ -158,7 +158,7 @@ pub fn lint(text: &str, prose: &Prose, rules: &Rules, file: &str) -> Vec<Finding
 fn finding(
     rule: &Rule,
     sentence: &Sentence,
-    (a, b, subject): (usize, usize, Option<(usize, usize)>),
+    (a, b, subject): Found,
     prose: &Prose,
     lines: &Lines<'_>,
     file: &str,
@@ -208,9 +208,12 @@ fn keep_strongest(findings: Vec<Finding>) -> Vec<Finding> {
     kept
 }
 
+/// A match: the span to report, and the span of its `subject` group when it has one.
+type Found = (usize, usize, Option<(usize, usize)>);
+
 /// The matches of `rule` in `text`: the span to report (the `span` group when the pattern
 /// has one, else the whole match) and the `subject` group's span when it has one.
-fn matches(rule: &Rule, text: &str) -> Vec<(usize, usize, Option<(usize, usize)>)> {
+fn matches(rule: &Rule, text: &str) -> Vec<Found> {
     if !rule.groups {
         return rule
             .pattern
