@@ -148,6 +148,11 @@ pub struct Rules {
 
 const DEFAULT_RULES: &str = include_str!("default_rules.yaml");
 
+/// The built-in rule file, as shipped: a user's rule files take the same form.
+pub fn default_yaml() -> &'static str {
+    DEFAULT_RULES
+}
+
 /// `pattern` with each `\b` made an ASCII word boundary. A Unicode word boundary keeps the
 /// regex engine off its fast automaton for any text that is not pure ASCII, which is most
 /// prose with a curly quote or a name like Élodie; next to the keywords rules look for, the

@@ -194,3 +194,48 @@ fn sarif_output_names_the_rules_and_the_places() {
     let index = result["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "failed-to");
 }
+
+#[test]
+fn the_built_in_rule_file_is_printed_and_works_as_a_user_rule_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lint(dir.path(), &["--default-rules"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let yaml = stdout(&out);
+    assert!(yaml.contains("- id: human-error"), "{yaml}");
+    // Copied, changed and loaded as a user's rule file, it replaces the built-in rule.
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    std::fs::write(
+        dir.path().join("rules/mine.yaml"),
+        yaml.replacen(
+            "- id: human-error\n    level: error",
+            "- id: human-error\n    level: suggestion",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = lint(
+        dir.path(),
+        &["--rules", "rules", "-"],
+        Some("It was human error.\n"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("suggestion human-error"),
+        "{}",
+        stdout(&out)
+    );
+    // A pattern with capitals is refused: patterns meet lower-cased text.
+    std::fs::write(
+        dir.path().join("rules/mine.yaml"),
+        "rules:\n  - id: bob\n    level: error\n    match: 'Bob'\n    message: m\n    suggestion: s\n",
+    )
+    .unwrap();
+    let out = lint(dir.path(), &["--rules", "rules", "-"], Some("Bob.\n"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lower case"));
+}

@@ -31,8 +31,9 @@ code, URLs, HTML and front matter are not prose and are not linted. In Markdown,
 `<!-- debrief-lint off [RULE…] -->` and `<!-- debrief-lint on [RULE…] -->` switch rules off\n\
 and on from where they stand.\n\n\
 Rules are data: `--list-rules` shows them. A directory of rule files (`--rules DIR`, or\n\
-`rules_dir:` in the config) adds rules or replaces them by id; the config's `rules:` map\n\
-switches a rule `off` or sets its level. Config: `--config FILE`, by default\n\
+`rules_dir:` in the config) adds rules or replaces them by id (`--default-rules` prints\n\
+the built-in file, to copy from; patterns are written in lower case); the config's `rules:` map switches a rule\n\
+`off` or sets its level. Config: `--config FILE`, by default\n\
 ~/.config/debrief/lint.yaml when it exists:\n\n  \
 rules_dir: ./lint-rules\n  \
 rules:\n    \
@@ -63,6 +64,9 @@ pub struct LintArgs {
     /// Print the rules in use (id, level, message) and exit.
     #[arg(long)]
     list_rules: bool,
+    /// Print the built-in rule file (YAML, with its format explained) and exit.
+    #[arg(long)]
+    default_rules: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -118,6 +122,10 @@ pub async fn run(args: LintArgs, database: Option<String>) -> anyhow::Result<Exi
 }
 
 async fn lint(args: &LintArgs, database: Option<String>) -> anyhow::Result<ExitCode> {
+    if args.default_rules {
+        std::io::stdout().write_all(debrief_lint::rules::default_yaml().as_bytes())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let rules = load_rules(args.config.as_deref(), args.rules.as_deref())?;
     if args.list_rules {
         let mut out = std::io::stdout().lock();
