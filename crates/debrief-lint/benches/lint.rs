@@ -25,6 +25,7 @@ fn main() {
     let mut file = None;
     let mut repeat = 10;
     let mut per_rule = false;
+    let mut no_model = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -37,6 +38,7 @@ fn main() {
             }
             "--bench" => {}
             "--per-rule" => per_rule = true,
+            "--no-model" => no_model = true,
             _ => file = Some(arg),
         }
     }
@@ -45,7 +47,11 @@ fn main() {
         std::process::exit(2);
     };
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let (compile, rules) = best(repeat, Rules::defaults);
+    let (compile, mut rules) = best(repeat, Rules::defaults);
+    if no_model {
+        let off = [("blame-model".to_string(), "off".to_string())].into();
+        rules.configure(&off).expect("the model rule exists");
+    }
     let (split, p) = best(repeat, || prose::markdown(&text));
     let (whole, findings) = best(repeat, || {
         debrief_lint::lint_markdown(&text, &rules, "bench")

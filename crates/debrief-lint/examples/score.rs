@@ -1,30 +1,70 @@
 //! Precision and recall of the default rules on labelled sentences.
 //!
-//! `cargo run --release -p debrief-lint --example score -- FILE.tsv… [--show]`
+//! `cargo run --release -p debrief-lint --example score -- FILE.tsv… [--show] [--leave-out DIR] [--no-model]`
 //!
 //! Each line of a file is `label<TAB>section<TAB>sentence`: label `blame` or `ok`, section
 //! `analysis` or `plans`; `#` starts a comment. A sentence counts as flagged when it has a
 //! finding at warning level or above. `--show` lists the sentences scored wrong.
+//! `--leave-out DIR` scores each file with a model learned from every other `.tsv` in DIR,
+//! not the built-in one (which learned from all of them); `--no-model` switches it off.
 
 use debrief_lint::Rules;
-use debrief_lint::labelled::{Example, score};
+use debrief_lint::labelled::{Example, Score, score_with};
+use debrief_lint::model::Model;
 
 fn main() {
     let mut show = false;
-    let mut examples = Vec::new();
-    for arg in std::env::args().skip(1) {
-        if arg == "--show" {
-            show = true;
-            continue;
+    let mut leave_out: Option<String> = None;
+    let mut no_model = false;
+    let mut files = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--show" => show = true,
+            "--no-model" => no_model = true,
+            "--leave-out" => leave_out = args.next(),
+            _ => files.push(arg),
         }
-        let text = std::fs::read_to_string(&arg).unwrap_or_else(|e| panic!("{arg}: {e}"));
-        examples.extend(Example::parse_all(&text).unwrap_or_else(|e| panic!("{arg}: {e}")));
     }
-    let rules = Rules::defaults();
-    let s = score(&examples, &rules);
-    println!("{s}");
+    let read = |path: &str| {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        Example::parse_all(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+    };
+    let mut rules = Rules::defaults();
+    if no_model {
+        let off = [("blame-model".to_string(), "off".to_string())].into();
+        rules.configure(&off).expect("the model rule exists");
+    }
+    let mut total = Score::default();
+    let mut all = Vec::new();
+    for file in &files {
+        let examples = read(file);
+        let s = match &leave_out {
+            Some(dir) => {
+                let mut training = Vec::new();
+                for entry in std::fs::read_dir(dir).expect("--leave-out DIR") {
+                    let path = entry.expect("a directory entry").path();
+                    let same = path.file_name() == std::path::Path::new(file).file_name();
+                    if path.extension().is_some_and(|x| x == "tsv") && !same {
+                        training.extend(read(&path.display().to_string()));
+                    }
+                }
+                score_with(&examples, &rules, &Model::train(&training))
+            }
+            None => score_with(&examples, &rules, Model::builtin()),
+        };
+        if files.len() > 1 {
+            println!("{file}: {s}");
+        }
+        total.true_positives += s.true_positives;
+        total.false_positives += s.false_positives;
+        total.false_negatives += s.false_negatives;
+        total.true_negatives += s.true_negatives;
+        all.extend(s.wrong);
+    }
+    println!("{total}");
     if show {
-        for (e, rules) in &s.wrong {
+        for (e, rules) in &all {
             let what = if e.blame { "missed" } else { "false alarm" };
             println!(
                 "{what:>11} [{}] {} {}",

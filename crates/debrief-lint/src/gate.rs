@@ -17,7 +17,9 @@ const MIN_LITERAL: usize = 3;
 /// alternation, the union of its branches' sets (unknown if any branch is unknown).
 pub fn required_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     match hir.kind() {
-        HirKind::Literal(lit) => (lit.0.len() >= MIN_LITERAL).then(|| vec![lit.0.to_vec()]),
+        HirKind::Literal(lit) => {
+            (lit.0.len() >= MIN_LITERAL && !common(&lit.0)).then(|| vec![lit.0.to_vec()])
+        }
         HirKind::Capture(c) => required_literals(&c.sub),
         HirKind::Repetition(r) if r.min >= 1 => required_literals(&r.sub),
         HirKind::Concat(parts) => {
@@ -39,6 +41,46 @@ pub fn required_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
         }
         _ => None,
     }
+}
+
+/// Words so common that a rule gated on them would search nearly every sentence: the
+/// rule's regex does better on its own.
+fn common(lit: &[u8]) -> bool {
+    matches!(
+        lit,
+        b"the"
+            | b"was"
+            | b"were"
+            | b"and"
+            | b"had"
+            | b"has"
+            | b"have"
+            | b"did"
+            | b"not"
+            | b"for"
+            | b"with"
+            | b"that"
+            | b"this"
+            | b"are"
+            | b"but"
+            | b"from"
+            | b"they"
+            | b"his"
+            | b"her"
+            | b"their"
+            | b"our"
+            | b"its"
+            | b"all"
+            | b"any"
+            | b"who"
+            | b"which"
+            | b"been"
+            | b"will"
+            | b"would"
+            | b"should"
+            | b"could"
+            | b"can"
+    )
 }
 
 /// How selective a set of literals is: its shortest literal's length first, then fewness.
@@ -75,6 +117,7 @@ impl Gate {
         }
         let searcher = (!patterns.is_empty()).then(|| {
             AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .match_kind(MatchKind::Standard)
                 .build(&patterns)
                 .expect("literals make an automaton")
@@ -96,7 +139,8 @@ impl Gate {
                 let sentence = starts.partition_point(|&s| s <= m.start()) - 1;
                 for &rule in &self.owners[m.pattern().as_usize()] {
                     if let Some(list) = &mut out[rule] {
-                        if !list.contains(&sentence) {
+                        // Matches come in order of where they end: a sentence's come together.
+                        if list.last() != Some(&sentence) {
                             list.push(sentence);
                         }
                     }
@@ -105,6 +149,7 @@ impl Gate {
         }
         for list in out.iter_mut().flatten() {
             list.sort_unstable();
+            list.dedup();
         }
         out
     }

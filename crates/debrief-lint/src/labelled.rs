@@ -63,11 +63,23 @@ impl Example {
 
     /// The rules that flag it at warning level or above.
     pub fn flagged_by(&self, rules: &Rules) -> Vec<String> {
-        crate::lint_markdown(&self.document(), rules, "labelled")
-            .into_iter()
-            .filter(|f| f.level >= Level::Warning)
-            .map(|f| f.rule)
-            .collect()
+        self.flagged_with(rules, crate::model::Model::builtin())
+    }
+
+    /// [`Example::flagged_by`] with another learned model.
+    pub fn flagged_with(&self, rules: &Rules, model: &crate::model::Model) -> Vec<String> {
+        let doc = self.document();
+        crate::lint::lint_with(
+            &doc,
+            &crate::prose::markdown(&doc),
+            rules,
+            model,
+            "labelled",
+        )
+        .into_iter()
+        .filter(|f| f.level >= Level::Warning)
+        .map(|f| f.rule)
+        .collect()
     }
 }
 
@@ -121,11 +133,16 @@ impl fmt::Display for Score {
     }
 }
 
-/// Scores `rules` on `examples`.
+/// Scores `rules` (and the built-in model) on `examples`.
 pub fn score(examples: &[Example], rules: &Rules) -> Score {
+    score_with(examples, rules, crate::model::Model::builtin())
+}
+
+/// [`score`] with another learned model.
+pub fn score_with(examples: &[Example], rules: &Rules, model: &crate::model::Model) -> Score {
     let mut s = Score::default();
     for e in examples {
-        let by = e.flagged_by(rules);
+        let by = e.flagged_with(rules, model);
         match (e.blame, !by.is_empty()) {
             (true, true) => s.true_positives += 1,
             (false, false) => s.true_negatives += 1,

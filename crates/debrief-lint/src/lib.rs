@@ -10,6 +10,7 @@
 mod gate;
 pub mod labelled;
 pub mod lint;
+pub mod model;
 mod names;
 pub mod prose;
 pub mod rules;

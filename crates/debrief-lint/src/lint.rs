@@ -96,6 +96,18 @@ impl<'t> Lines<'t> {
 
 /// Lints a document's prose with `rules`; `file` names it in the findings.
 pub fn lint(text: &str, prose: &Prose, rules: &Rules, file: &str) -> Vec<Finding> {
+    lint_with(text, prose, rules, crate::model::Model::builtin(), file)
+}
+
+/// [`lint`] with another learned model than the built-in one (to measure it on sentences
+/// it was not trained on).
+pub fn lint_with(
+    text: &str,
+    prose: &Prose,
+    rules: &Rules,
+    model: &crate::model::Model,
+    file: &str,
+) -> Vec<Finding> {
     let lines = Lines::new(text);
     let sentences = &prose.sentences;
     // All sentences in one text, a line each: a rule searches it in one pass instead of once
@@ -150,8 +162,54 @@ pub fn lint(text: &str, prose: &Prose, rules: &Rules, file: &str) -> Vec<Finding
             done_until = starts[last] + sentences[last].text.len() + 1;
         }
     }
+    if let Some(rule) = rules.iter().find(|r| r.model) {
+        let candidates = subject::sentences_with_people(&all, &starts);
+        findings.extend(model_findings(
+            rule,
+            model,
+            &findings,
+            prose,
+            &candidates,
+            &lines,
+            file,
+        ));
+    }
     findings.sort_by(|x, y| (x.line, x.column, &x.rule).cmp(&(y.line, y.column, &y.rule)));
     keep_strongest(findings)
+}
+
+/// The learned model's findings: sentences no rule flagged at warning or above, in which a
+/// person, a role or a team acts, and that the model scores as blame.
+fn model_findings(
+    rule: &Rule,
+    model: &crate::model::Model,
+    found: &[Finding],
+    prose: &Prose,
+    candidates: &[usize],
+    lines: &Lines<'_>,
+    file: &str,
+) -> Vec<Finding> {
+    let flagged: std::collections::HashSet<usize> = found
+        .iter()
+        .filter(|f| f.level >= Level::Warning)
+        .map(|f| f.sentence_start)
+        .collect();
+    let mut out = Vec::new();
+    for sentence in candidates.iter().map(|&i| &prose.sentences[i]) {
+        if sentence.text.is_empty()
+            || flagged.contains(&sentence.source[0])
+            || (rule.scope == Where::Analysis && sentence.section == Section::Plans)
+        {
+            continue;
+        }
+        let (score, span) = model.score(sentence.section, &sentence.text);
+        if score <= crate::model::THRESHOLD || !subject::acts_as_subject(&sentence.text) {
+            continue;
+        }
+        let (a, b) = span.unwrap_or((0, sentence.text.len()));
+        out.extend(finding(rule, sentence, (a, b, None), prose, lines, file));
+    }
+    out
 }
 
 /// The finding of `rule`'s match at `a..b` of `sentence`, if it holds and is not switched off.
@@ -317,7 +375,10 @@ fn subject_fits(
         Subject::Person => matches!(who, Who::Person | Who::We),
         Subject::Individual => who == Who::Person,
         Subject::Agent => matches!(who, Who::Person | Who::We | Who::PersonsThing),
-        Subject::NotThing => !subject::judges_thing(text, a, b),
+        Subject::NotThing => {
+            (group.is_none() || matches!(who, Who::Person | Who::We))
+                && !subject::judges_thing(text, a, b)
+        }
         Subject::OnePerson => who == Who::Person,
     }
 }
@@ -447,7 +508,7 @@ const COPULAS: &[&str] = &["is", "was", "were", "are", "be", "been"];
 /// to say that Farah should have waited").
 fn denied(text: &str, a: usize, b: usize) -> bool {
     static META: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b((easy|tempting|wrong|unfair|unhelpful)\s+to\s+(say|write|conclude|claim|blame|call|think|label|frame|describe|dismiss)|no\s+evidence|(did\s+not|didn't|could\s+not|couldn't)\s+find|found\s+(no|none)|looked\s+for\s+evidence|nothing\s+([\w\s]{0,30}\s)?suggests)\b")
+        Regex::new(r"(?i)\b((easy|tempting|wrong|unfair|unhelpful)\s+to\s+(say|write|conclude|claim|blame|call|think|label|frame|describe|dismiss)|no\s+evidence|wrong\s+question|asking\s+who|matters\s+less\s+than|as\s+a\s+(word|term|label)|(initially|originally|first)\s+wrote|early\s+drafts?|first\s+draft|(did\s+not|didn't|could\s+not|couldn't)\s+find|found\s+(no|none)|looked\s+for\s+evidence|nothing\s+([\w\s]{0,30}\s)?suggests)\b")
             .expect("valid")
     });
     if META.is_match(&text[..a]) {
@@ -504,7 +565,21 @@ fn denied(text: &str, a: usize, b: usize) -> bool {
     }
     match after.as_slice() {
         [first, ..] if denies(first) => true,
-        [first, second, ..] => COPULAS.contains(&first.as_str()) && copula_denies(second),
+        [first, second, ..] => {
+            COPULAS.contains(&first.as_str())
+                && (copula_denies(second)
+                    || matches!(
+                        second.as_str(),
+                        "proposed"
+                            | "raised"
+                            | "suggested"
+                            | "discussed"
+                            | "considered"
+                            | "rejected"
+                            | "dismissed"
+                            | "mentioned"
+                    ))
+        }
         _ => false,
     }
 }

@@ -2,7 +2,7 @@
 //! spread of common given names across languages, written for debrief; a name outside it is
 //! still caught when a role or pronoun is the subject.
 
-const NAMES: &[&str] = &[
+pub const NAMES: &[&str] = &[
     "aaron",
     "abbas",
     "abdul",

@@ -81,9 +81,11 @@ impl Block {
         // When the event's text is the source's (no escapes or entities), each byte maps to
         // its own; otherwise to the start of the run.
         let same = text.len() == source_len;
-        for (k, _) in text.bytes().enumerate() {
+        if same {
+            self.source.extend(source_start..source_start + text.len());
+        } else {
             self.source
-                .push(if same { source_start + k } else { source_start });
+                .extend(std::iter::repeat_n(source_start, text.len()));
         }
         self.text.push_str(text);
     }

@@ -77,8 +77,11 @@ pub enum Where {
 struct RuleSpec {
     id: String,
     level: Level,
-    #[serde(rename = "match")]
+    #[serde(rename = "match", default)]
     pattern: String,
+    /// Findings come from the learned model (`model.rs`), not from a pattern.
+    #[serde(default)]
+    model: bool,
     #[serde(default)]
     unless: Vec<String>,
     #[serde(default)]
@@ -110,6 +113,8 @@ pub struct Rule {
     pub pattern: Regex,
     /// Whether `pattern` has a `subject` or `span` group.
     pub groups: bool,
+    /// Whether the learned model, not the pattern, finds this rule's findings.
+    pub model: bool,
     /// Words of which every match holds one (see [`crate::gate`]); `None`: no such set.
     pub triggers: Option<Vec<Vec<u8>>>,
     pub unless: Vec<Regex>,
@@ -244,7 +249,7 @@ impl Rules {
             message: e.to_string(),
         })?;
         let mut rules = Vec::new();
-        for spec in parsed.rules {
+        for mut spec in parsed.rules {
             let bad = |e: regex::Error| RuleError::Pattern {
                 file: file.to_string(),
                 id: spec.id.clone(),
@@ -255,6 +260,19 @@ impl Rules {
                     file: file.to_string(),
                     message: format!("rule id {:?} must be one word", spec.id),
                 });
+            }
+            if spec.model != spec.pattern.is_empty() {
+                return Err(RuleError::Parse {
+                    file: file.to_string(),
+                    message: format!(
+                        "rule {}: give a `match` pattern, or `model: true` without one",
+                        spec.id
+                    ),
+                });
+            }
+            if spec.model {
+                // Never matches: the model's findings are added by `lint`.
+                spec.pattern = "[^\\s\\S]".to_string();
             }
             if has_upper_case(&spec.pattern) {
                 return Err(RuleError::Pattern {
@@ -289,6 +307,7 @@ impl Rules {
             rules.push(Rule {
                 pattern,
                 groups,
+                model: spec.model,
                 triggers,
                 unless: spec
                     .unless

@@ -197,6 +197,8 @@ const PEOPLE: &[&str] = &[
     "humans",
     "i",
     "ic",
+    "implementer",
+    "implementers",
     "individual",
     "individuals",
     "infra",
@@ -303,6 +305,8 @@ const PEOPLE: &[&str] = &[
     "prescriber",
     "prescribers",
     "president",
+    "producer",
+    "producers",
     "prof",
     "professor",
     "programmer",
@@ -496,6 +500,8 @@ const THINGS: &[&str] = &[
     "chart",
     "charts",
     "check",
+    "checker",
+    "checkers",
     "checkout",
     "checks",
     "circuit",
@@ -662,6 +668,7 @@ const THINGS: &[&str] = &[
     "locks",
     "log",
     "logging",
+    "logic",
     "login",
     "logs",
     "loop",
@@ -2178,13 +2185,16 @@ fn main_subject_at(text: &str, at: usize) -> Option<(Who, usize)> {
     }
     let mut head = None;
     let mut end = 0;
-    while k < toks.len() {
+    // A subject noun phrase is a few words long; past that, the verb was not recognised.
+    let last = toks.len().min(k + 5);
+    while k < last {
         let t = toks[k];
         let (w, possessive) = fold(t.text);
         if head.is_some() && (verb_like(t.text) || w.ends_with("ing") || w == "who") {
             break;
         }
         if head.is_none()
+            && !LEXICON.people.contains(w.as_str())
             && (LEXICON.skip.contains(w.as_str()) || LEXICON.openers.contains(w.as_str()))
         {
             k += 1;
@@ -2318,6 +2328,35 @@ pub fn judges_thing(text: &str, a: usize, b: usize) -> bool {
     describes_thing(text, b)
 }
 
+fn is_day_or_month(w: &str) -> bool {
+    matches!(
+        w,
+        "monday"
+            | "tuesday"
+            | "wednesday"
+            | "thursday"
+            | "friday"
+            | "saturday"
+            | "sunday"
+            | "weekend"
+            | "night"
+            | "morning"
+            | "evening"
+            | "afternoon"
+            | "january"
+            | "february"
+            | "march"
+            | "april"
+            | "june"
+            | "july"
+            | "august"
+            | "september"
+            | "october"
+            | "november"
+            | "december"
+    )
+}
+
 /// Whether the word right after byte `from` is a thing the adjective before it describes:
 /// "sloppy timestamps", "lazy sampling" (but not "a sloppy change", which is someone's work).
 pub fn describes_thing(text: &str, from: usize) -> bool {
@@ -2328,11 +2367,87 @@ pub fn describes_thing(text: &str, from: usize) -> bool {
     if !text[from..from + next.start].trim().is_empty() {
         return false;
     }
-    let (w, _) = fold(next.text);
+    let (mut w, _) = fold(next.text);
+    let mut next = *next;
+    // "a reckless Friday deploy": the day says nothing; the word after it does.
+    if is_day_or_month(&w) {
+        match toks.get(1) {
+            Some(t) => {
+                next = *t;
+                w = fold(t.text).0;
+            }
+            None => return false,
+        }
+    }
     if WORK.contains(&w.as_str()) {
         return false;
     }
     classify(next.text, false) == Some(Who::Thing) || (w.ends_with("ing") && w.len() > 5)
+}
+
+/// The sentences (by index into `starts`, where each begins in `text`) that hold a word for
+/// a person, a role or a team, or a listed first name, as a whole word. `text` is lower-cased.
+/// One pass for all sentences: the learned model looks only at these.
+pub fn sentences_with_people(text: &str, starts: &[usize]) -> Vec<usize> {
+    static SEARCHER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+        let words = PEOPLE
+            .iter()
+            .copied()
+            // Pronouns that are everywhere, or may stand for things, would make every
+            // sentence a candidate.
+            .filter(|w| {
+                !matches!(
+                    *w,
+                    "we" | "us"
+                        | "our"
+                        | "ours"
+                        | "ourselves"
+                        | "they"
+                        | "them"
+                        | "their"
+                        | "theirs"
+                        | "themselves"
+                        | "you"
+                        | "your"
+                        | "i"
+                        | "me"
+                        | "my"
+                        | "it"
+                )
+            })
+            .chain(crate::names::NAMES.iter().copied());
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(words)
+            .expect("words make an automaton")
+    });
+    let bytes = text.as_bytes();
+    let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let mut out: Vec<usize> = Vec::new();
+    for m in SEARCHER.find_iter(text) {
+        let before = m.start().checked_sub(1).map(|i| bytes[i]);
+        let after = bytes.get(m.end()).copied();
+        if before.is_some_and(word_byte) || after.is_some_and(|b| word_byte(b) && b != b's') {
+            continue;
+        }
+        let sentence = starts.partition_point(|&s| s <= m.start()) - 1;
+        if out.last() != Some(&sentence) {
+            out.push(sentence);
+        }
+    }
+    out
+}
+
+/// Whether the sentence's main subject (its first noun phrase, after any opening adverbial)
+/// is a person, a role or a team, not "we" and not a thing.
+pub fn acts_as_subject(text: &str) -> bool {
+    // The subject is near the start: a sentence's first 200 bytes hold it.
+    let mut at = text.len().min(200);
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    main_subject(text, at) == Who::Person
 }
 
 /// Words that make a subject a group of people rather than one person.
