@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The blameless lint's figures, in one run:
-#   1. precision and recall on every labelled set in crates/debrief-lint/tests/data;
+#   1. precision and recall on every labelled set in crates/debrief-lint/tests/data, each with
+#      a model learned from the other sets;
 #   2. the share of sentences flagged, by level, in the real post-mortems of
 #      ../shared/data/postmortems, and the error-level ones in full, to judge by eye;
 #   3. speed: the default rules' compile time, and 1 MB of Markdown (the post-mortems
@@ -15,13 +16,12 @@ cd "$repo"
 cargo build --release --locked -q
 cargo build --release --locked -q -p debrief-lint --examples
 
-echo "== labelled sentences (blame = a warning or error expected)"
-for f in crates/debrief-lint/tests/data/labelled-*.tsv; do
-  printf '%-24s ' "$(basename "$f" .tsv)"
-  target/release/examples/score "$f"
-done
-printf '%-24s ' "all"
-cat crates/debrief-lint/tests/data/labelled-*.tsv | target/release/examples/score /dev/stdin
+echo "== labelled sentences (blame = a warning or error expected); each set with a model"
+echo "   learned from the other sets (--leave-out), then all of them with rules alone"
+D=crates/debrief-lint/tests/data
+target/release/examples/score "$D"/labelled-*.tsv --leave-out "$D"
+printf 'rules alone: '
+target/release/examples/score "$D"/labelled-*.tsv --no-model | tail -n 1
 
 echo
 echo "== real post-mortems ($shared/data/postmortems)"
