@@ -2439,6 +2439,11 @@ pub fn sentences_with_people(text: &str, starts: &[usize]) -> Vec<usize> {
     out
 }
 
+/// The words for people, roles and teams, and the listed first names, in lower case.
+pub fn people_words() -> impl Iterator<Item = &'static str> {
+    PEOPLE.iter().chain(crate::names::NAMES.iter()).copied()
+}
+
 /// Whether the sentence's main subject (its first noun phrase, after any opening adverbial)
 /// is a person, a role or a team, not "we" and not a thing.
 pub fn acts_as_subject(text: &str) -> bool {
