@@ -36,7 +36,6 @@ fn main() {
         rules.configure(&off).expect("the model rule exists");
     }
     let mut total = Score::default();
-    let mut all = Vec::new();
     for file in &files {
         let examples = read(file);
         let s = match &leave_out {
@@ -56,15 +55,11 @@ fn main() {
         if files.len() > 1 {
             println!("{file}: {s}");
         }
-        total.true_positives += s.true_positives;
-        total.false_positives += s.false_positives;
-        total.false_negatives += s.false_negatives;
-        total.true_negatives += s.true_negatives;
-        all.extend(s.wrong);
+        total.add(s);
     }
     println!("{total}");
     if show {
-        for (e, rules) in &all {
+        for (e, rules) in &total.wrong {
             let what = if e.blame { "missed" } else { "false alarm" };
             println!(
                 "{what:>11} [{}] {} {}",

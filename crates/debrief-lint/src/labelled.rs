@@ -95,6 +95,15 @@ pub struct Score {
 }
 
 impl Score {
+    /// Adds another score's counts (and wrong examples) to this one.
+    pub fn add(&mut self, other: Score) {
+        self.true_positives += other.true_positives;
+        self.false_positives += other.false_positives;
+        self.false_negatives += other.false_negatives;
+        self.true_negatives += other.true_negatives;
+        self.wrong.extend(other.wrong);
+    }
+
     pub fn precision(&self) -> f64 {
         let flagged = self.true_positives + self.false_positives;
         if flagged == 0 {

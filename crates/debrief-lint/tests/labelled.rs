@@ -64,10 +64,7 @@ fn precision_and_recall_hold_on_each_set_and_overall() {
         eprintln!("{name}: {s}");
         assert!(s.precision() >= 0.95, "{name}: {s}");
         assert!(s.recall() >= 0.84, "{name}: {s}");
-        total.true_positives += s.true_positives;
-        total.false_positives += s.false_positives;
-        total.false_negatives += s.false_negatives;
-        total.true_negatives += s.true_negatives;
+        total.add(s);
         all.extend(set.iter().cloned());
     }
     let s = total;

@@ -105,11 +105,7 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
             due,
             link,
         } => {
-            let due = due
-                .as_deref()
-                .map(|d| parse_date(d, today()))
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("--due: {e}"))?;
+            let due = parse_due(due.as_deref())?;
             let i = store
                 .update_incident(id, |i| {
                     i.actions.push(ActionItem {
@@ -204,11 +200,7 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
                     "nothing to change: give --owner, --due, --link, --kind or --title (see --help)"
                 );
             }
-            let due = due
-                .as_deref()
-                .map(|d| parse_date(d, today()))
-                .transpose()
-                .map_err(|e| anyhow::anyhow!("--due: {e}"))?;
+            let due = parse_due(due.as_deref())?;
             store
                 .update_action(id, |a| {
                     if let Some(t) = title {
@@ -255,4 +247,11 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--due`: a date, or a span from today (+7d, +2w).
+fn parse_due(due: Option<&str>) -> anyhow::Result<Option<jiff::civil::Date>> {
+    due.map(|d| parse_date(d, today()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--due: {e}"))
 }
