@@ -32,6 +32,8 @@ const TRAINING: &[&str] = &[
     include_str!("../tests/data/labelled-heldout11.tsv"),
     include_str!("../tests/data/labelled-heldout12.tsv"),
     include_str!("../tests/data/labelled-heldout13.tsv"),
+    include_str!("../tests/data/labelled-heldout14.tsv"),
+    include_str!("../tests/data/labelled-heldout15.tsv"),
 ];
 
 /// A score above this (natural log of the odds, blame against not) is a finding. Chosen on

@@ -208,6 +208,8 @@ const PEOPLE: &[&str] = &[
     "interns",
     "janitor",
     "judge",
+    "keyholder",
+    "keyholders",
     "l1",
     "l2",
     "l3",
@@ -223,6 +225,8 @@ const PEOPLE: &[&str] = &[
     "lecturer",
     "lecturers",
     "legal",
+    "liaison",
+    "liaisons",
     "librarian",
     "librarians",
     "lineman",
@@ -319,6 +323,8 @@ const PEOPLE: &[&str] = &[
     "radiologist",
     "receptionist",
     "receptionists",
+    "recruiter",
+    "recruiters",
     "registrar",
     "rep",
     "representative",
@@ -543,6 +549,8 @@ const THINGS: &[&str] = &[
     "datacentre",
     "dataset",
     "db",
+    "default",
+    "defaults",
     "defect",
     "defects",
     "dependencies",
@@ -2113,8 +2121,16 @@ fn nearest(text: &str, at: usize) -> Who {
                 // the same stretch without commas, makes the subject a person.
                 let stretch = &text[toks[first].start.min(toks[k].start)..toks[k].start];
                 let tail = stretch.rsplit(',').next().unwrap_or(stretch);
-                if tokens(tail).iter().any(|t| fold(t.text).0 == "who") {
-                    return Who::Person;
+                let tail_words = tokens(tail);
+                if let Some(w) = tail_words.iter().rposition(|t| fold(t.text).0 == "who") {
+                    // Not across a clause of its own: "drivers who had logged off because
+                    // its cache ignored …" is about the cache.
+                    let crosses = tail_words[w + 1..]
+                        .iter()
+                        .any(|t| BOUNDARIES.contains(&fold(t.text).0.as_str()));
+                    if !crosses {
+                        return Who::Person;
+                    }
                 }
                 return Who::Thing;
             }
@@ -2367,6 +2383,14 @@ pub fn describes_thing(text: &str, from: usize) -> bool {
     if !text[from..from + next.start].trim().is_empty() {
         return false;
     }
+    // "a sloppy index change" judges the change: work a few words on counts.
+    if toks
+        .iter()
+        .take(3)
+        .any(|t| WORK.contains(&fold(t.text).0.as_str()))
+    {
+        return false;
+    }
     let (mut w, _) = fold(next.text);
     let mut next = *next;
     // "a reckless Friday deploy": the day says nothing; the word after it does.
@@ -2382,7 +2406,8 @@ pub fn describes_thing(text: &str, from: usize) -> bool {
     if WORK.contains(&w.as_str()) {
         return false;
     }
-    classify(next.text, false) == Some(Who::Thing) || (w.ends_with("ing") && w.len() > 5)
+    classify(next.text, false) == Some(Who::Thing)
+        || (w.ends_with("ing") && w.len() > 5 && !LEXICON.people.contains(w.as_str()))
 }
 
 /// The sentences (by index into `starts`, where each begins in `text`) that hold a word for

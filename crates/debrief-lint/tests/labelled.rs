@@ -22,6 +22,8 @@ const SETS: &[&str] = &[
     "labelled-heldout11.tsv",
     "labelled-heldout12.tsv",
     "labelled-heldout13.tsv",
+    "labelled-heldout14.tsv",
+    "labelled-heldout15.tsv",
 ];
 
 fn load(name: &str) -> Vec<Example> {
