@@ -360,8 +360,11 @@ fn subject_fits(
                 || (rule.subject == Subject::Agent && text[..a].trim_end().ends_with(", which"))
             {
                 // "… without reading it", "…, which caused the outage": the act of the
-                // sentence's subject.
-                who = subject::main_subject(text, a);
+                // clause's subject, or else the sentence's.
+                who = match subject::segment_subject(text, a) {
+                    Who::Person => Who::Person,
+                    _ => subject::main_subject(text, a),
+                };
             }
             if matches!(who, Who::Thing | Who::Unknown) && subject::agent_after(text, b) {
                 who = Who::Person;
@@ -508,10 +511,20 @@ const COPULAS: &[&str] = &["is", "was", "were", "are", "be", "been"];
 /// to say that Farah should have waited").
 fn denied(text: &str, a: usize, b: usize) -> bool {
     static META: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b((easy|tempting|wrong|unfair|unhelpful)\s+to\s+(say|write|conclude|claim|blame|call|think|label|frame|describe|dismiss)|no\s+evidence|wrong\s+question|asking\s+who|matters\s+less\s+than|as\s+a\s+(word|term|label)|(initially|originally|first)\s+wrote|early\s+drafts?|first\s+draft|(did\s+not|didn't|could\s+not|couldn't)\s+find|found\s+(no|none)|looked\s+for\s+evidence|nothing\s+([\w\s]{0,30}\s)?suggests)\b")
+        Regex::new(r"(?i)\b((easy|tempting|wrong|unfair|unhelpful)\s+to\s+(say|write|conclude|claim|blame|call|think|label|frame|describe|dismiss)|no\s+evidence|wrong\s+question|(asked|ask|wondered|asking)\s+[^.;]{0,40}whether|earlier\s+draft|asking\s+who|matters\s+less\s+than|as\s+a\s+(word|term|label)|(initially|originally|first)\s+wrote|early\s+drafts?|first\s+draft|(did\s+not|didn't|could\s+not|couldn't)\s+find|found\s+(no|none)|looked\s+for\s+evidence|nothing\s+([\w\s]{0,30}\s)?suggests)\b")
             .expect("valid")
     });
     if META.is_match(&text[..a]) {
+        return true;
+    }
+    // "Complacency is easy to name and hard to act on": the word discussed, not applied.
+    static DISCUSSED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^\W*(is|was|are)\s+(easy|tempting)\s+to\s+(name|blame|say|write|label|call)\b",
+        )
+        .expect("valid")
+    });
+    if DISCUSSED.is_match(&text[b..]) {
         return true;
     }
     let mut clause_start = text[..a]

@@ -34,6 +34,8 @@ const TRAINING: &[&str] = &[
     include_str!("../tests/data/labelled-heldout13.tsv"),
     include_str!("../tests/data/labelled-heldout14.tsv"),
     include_str!("../tests/data/labelled-heldout15.tsv"),
+    include_str!("../tests/data/labelled-heldout16.tsv"),
+    include_str!("../tests/data/labelled-heldout17.tsv"),
 ];
 
 /// A score above this (natural log of the odds, blame against not) is a finding. Chosen on

@@ -736,6 +736,8 @@ const THINGS: &[&str] = &[
     "pods",
     "policies",
     "policy",
+    "pool",
+    "pools",
     "portal",
     "pr",
     "primary",
@@ -2169,6 +2171,24 @@ fn resolve(text: &str, at: usize, near: Who) -> Who {
     if crosses { near } else { Who::Person }
 }
 
+/// The subject of the clause the match sits in, read forward from the last word that starts
+/// a clause ("because", "when", "and" …) before `at`: "The outage happened because Priya
+/// pushed the config without looking" → Priya.
+pub fn segment_subject(text: &str, at: usize) -> Who {
+    let toks: Vec<Token<'_>> = tokens(&text[..at]);
+    let start = toks
+        .iter()
+        .rposition(|t| BOUNDARIES.contains(&fold(t.text).0.as_str()))
+        .map_or(0, |k| k + 1);
+    for (k, t) in toks.iter().enumerate().skip(start).take(4) {
+        let slot = k == start || name_slot(text, &toks, k, 0);
+        if let Some(who) = classify(t.text, slot) {
+            return who;
+        }
+    }
+    Who::Unknown
+}
+
 /// The head of the first noun phrase of the sentence, skipping an opening adverbial up to
 /// its comma ("Regrettably, the team lead approved …" → the team lead).
 pub fn main_subject(text: &str, at: usize) -> Who {
@@ -2206,7 +2226,13 @@ fn main_subject_at(text: &str, at: usize) -> Option<(Who, usize)> {
     while k < last {
         let t = toks[k];
         let (w, possessive) = fold(t.text);
-        if head.is_some() && (verb_like(t.text) || w.ends_with("ing") || w == "who") {
+        // "the crew scheduling system": an -ing word before a noun is part of the name.
+        let compound = w.ends_with("ing")
+            && toks
+                .get(k + 1)
+                .is_some_and(|n| classify(n.text, false) == Some(Who::Thing));
+        if head.is_some() && (verb_like(t.text) || (w.ends_with("ing") && !compound) || w == "who")
+        {
             break;
         }
         if head.is_none()
@@ -2300,23 +2326,33 @@ const WORK: &[&str] = &[
 pub fn judges_thing(text: &str, a: usize, b: usize) -> bool {
     let toks: Vec<Token<'_>> = tokens(&text[..a]);
     let n = toks.len();
-    let copula = toks.iter().rev().take(2).any(|t| {
+    let match_copula = tokens(&text[a..b]).first().is_some_and(|t| {
         matches!(
             fold(t.text).0.as_str(),
-            "is" | "was" | "were" | "are" | "been" | "being" | "be"
+            "is" | "was" | "were" | "are" | "be" | "been"
         )
     });
+    let copula = match_copula
+        || toks.iter().rev().take(2).any(|t| {
+            matches!(
+                fold(t.text).0.as_str(),
+                "is" | "was" | "were" | "are" | "been" | "being" | "be"
+            )
+        });
     if copula {
         // The subject's head: the last word before the copula that names something.
-        let at = toks
-            .iter()
-            .rposition(|t| {
-                matches!(
-                    fold(t.text).0.as_str(),
-                    "is" | "was" | "were" | "are" | "been" | "being" | "be"
-                )
-            })
-            .unwrap_or(n);
+        let at = if match_copula {
+            n
+        } else {
+            toks.iter()
+                .rposition(|t| {
+                    matches!(
+                        fold(t.text).0.as_str(),
+                        "is" | "was" | "were" | "are" | "been" | "being" | "be"
+                    )
+                })
+                .unwrap_or(n)
+        };
         // A clause that opens with a gerund is about an act: "Pushing … was reckless".
         if toks
             .first()
@@ -2331,6 +2367,12 @@ pub fn judges_thing(text: &str, a: usize, b: usize) -> bool {
                 || verb_like(t.text)
             {
                 return false;
+            }
+            if ambiguous_role(&w) {
+                let i = toks.iter().position(|x| std::ptr::eq(x, t)).unwrap_or(0);
+                if i > 0 && human_modifier(&fold(toks[i - 1].text).0) {
+                    return false;
+                }
             }
             if LEXICON.things.contains(w.as_str()) {
                 return true;
@@ -2539,6 +2581,11 @@ pub fn noun_phrase(text: &str) -> Who {
             break;
         }
         let slot = k == 0 || name_slot(text, &toks, k, 0);
+        if ambiguous_role(&w) && k > 0 && human_modifier(&fold(toks[k - 1].text).0) {
+            // "the support agent", "the student worker".
+            head = Who::Person;
+            continue;
+        }
         match classify(t.text, slot) {
             Some(who) => head = who,
             None if head != Who::Unknown && (verb_like(t.text) || w.ends_with("ing")) => break,

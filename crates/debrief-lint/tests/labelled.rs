@@ -24,6 +24,8 @@ const SETS: &[&str] = &[
     "labelled-heldout13.tsv",
     "labelled-heldout14.tsv",
     "labelled-heldout15.tsv",
+    "labelled-heldout16.tsv",
+    "labelled-heldout17.tsv",
 ];
 
 fn load(name: &str) -> Vec<Example> {
