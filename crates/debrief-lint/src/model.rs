@@ -36,6 +36,10 @@ const TRAINING: &[&str] = &[
     include_str!("../tests/data/labelled-heldout15.tsv"),
     include_str!("../tests/data/labelled-heldout16.tsv"),
     include_str!("../tests/data/labelled-heldout17.tsv"),
+    include_str!("../tests/data/labelled-heldout18.tsv"),
+    include_str!("../tests/data/labelled-heldout19.tsv"),
+    include_str!("../tests/data/labelled-heldout20.tsv"),
+    include_str!("../tests/data/labelled-heldout21.tsv"),
 ];
 
 /// A score above this (natural log of the odds, blame against not) is a finding. Chosen on
