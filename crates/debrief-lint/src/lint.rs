@@ -349,7 +349,7 @@ fn subject_fits(
             let mut who = subject::before(text, a);
             let first = text[a..b]
                 .split(|c: char| !c.is_alphanumeric())
-                .next()
+                .find(|w| !w.is_empty())
                 .unwrap_or("")
                 .to_lowercase();
             let adverbial = ADVERBIAL_STARTS.contains(&first.as_str());
@@ -701,6 +701,25 @@ mod tests {
             ["without-doing"]
         );
         assert!(rules_of("The deploy restarted the pods, which caused the outage.").is_empty());
+    }
+
+    #[test]
+    fn forms_that_end_a_sentence_are_found_there() {
+        // A pattern wrapped in word boundaries cannot end on a full stop: these are written
+        // so that they can.
+        assert_eq!(
+            rules_of("## Action items\n\n- Retrain the operator.\n"),
+            ["discipline"]
+        );
+        assert_eq!(
+            rules_of("Noa acknowledged the alert and did nothing."),
+            ["judged-choice"]
+        );
+        assert_eq!(
+            rules_of("Live-ops launched the event without a heads-up — typical."),
+            ["remark"]
+        );
+        assert!(rules_of("The job ran anyway.").is_empty());
     }
 
     #[test]

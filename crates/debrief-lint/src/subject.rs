@@ -1698,7 +1698,7 @@ fn classify(word: &str, name_slot: bool) -> Option<Who> {
         if lex.things.contains(last) {
             return Some(Who::Thing);
         }
-        if lex.people.contains(last) && !word.starts_with(char::is_uppercase) {
+        if lex.people.contains(last) {
             return Some(Who::Person);
         }
     }
