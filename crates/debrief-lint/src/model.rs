@@ -40,6 +40,12 @@ const TRAINING: &[&str] = &[
     include_str!("../tests/data/labelled-heldout19.tsv"),
     include_str!("../tests/data/labelled-heldout20.tsv"),
     include_str!("../tests/data/labelled-heldout21.tsv"),
+    include_str!("../tests/data/labelled-train24.tsv"),
+    include_str!("../tests/data/labelled-train25.tsv"),
+    include_str!("../tests/data/labelled-train26.tsv"),
+    include_str!("../tests/data/labelled-train27.tsv"),
+    include_str!("../tests/data/labelled-train28.tsv"),
+    include_str!("../tests/data/labelled-train29.tsv"),
 ];
 
 /// A score above this (natural log of the odds, blame against not) is a finding. Chosen on
@@ -218,11 +224,11 @@ impl Model {
         let odds = |b: f64, o: f64| ((b + 0.5) / (blame + 1.0) / ((o + 0.5) / (ok + 1.0))).ln();
         Model {
             prior: ((blame + 1.0) / (ok + 1.0)).ln(),
-            // A feature seen once says little and costs a cache miss: only those seen
-            // twice or more are kept (the rest score as unseen).
+            // A feature seen once or twice says little and costs a cache miss: only those
+            // seen three times or more are kept (the rest score as unseen).
             weights: counts
                 .into_iter()
-                .filter(|(_, (b, o))| b + o >= 2.0)
+                .filter(|(_, (b, o))| b + o >= 3.0)
                 .map(|(f, (b, o))| (f, odds(b, o)))
                 .collect(),
             unseen: odds(0.0, 0.0),
@@ -269,12 +275,19 @@ mod tests {
             section: "analysis".into(),
             sentence: s.into(),
         };
-        let m = Model::train(&[
+        let examples = [
             ex(true, "Bob was sloppy again."),
             ex(true, "Ana was sloppy with the keys."),
+            ex(true, "Lee was sloppy today."),
             ex(false, "The job was slow again."),
             ex(false, "The keys rotated on time."),
-        ]);
+            ex(false, "The job rotated the keys."),
+        ];
+        let m = Model::train(&examples);
+        // Words seen fewer than three times are not kept.
+        let (only_once, _) = m.score(Section::Analysis, "today");
+        let (nothing, _) = m.score(Section::Analysis, "");
+        assert_eq!(only_once, nothing);
         let (blamey, span) = m.score(Section::Analysis, "Kim was sloppy.");
         let (plain, _) = m.score(Section::Analysis, "The job rotated.");
         assert!(blamey > plain, "{blamey} {plain}");
