@@ -65,6 +65,14 @@ fn main() {
     );
     println!("  rules compile:          {:>8.1} ms", ms(compile));
     if per_rule {
+        let model = debrief_lint::model::Model::builtin();
+        let (t, _) = best(repeat, || {
+            p.sentences
+                .iter()
+                .map(|x| model.score(x.section, &x.text).0)
+                .sum::<f64>()
+        });
+        println!("    model, every sentence scored   {:>6.2} ms", ms(t));
         // Each rule's search over all sentences, one a line, as `lint` runs it.
         let mut all: String = p.sentences.iter().map(|s| s.text.clone() + "\n").collect();
         all.make_ascii_lowercase();

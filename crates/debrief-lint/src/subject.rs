@@ -14,6 +14,7 @@
 //! or a conjunction, after "by"), when it is not a product, a common sentence opener or a
 //! word shaped like a common noun (-tion, -ment, plural -s …); mid-sentence it is a product.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -1624,12 +1625,41 @@ fn tokens(text: &str) -> Vec<Token<'_>> {
 
 /// `word` lower-cased, curly apostrophes made straight, a possessive `'s` and edge quotes
 /// dropped.
-fn fold(word: &str) -> (String, bool) {
+fn fold(word: &str) -> (Folded<'_>, bool) {
+    // Most words are lower-case ASCII already: those are borrowed, not copied.
+    if word
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'@' | b'_'))
+    {
+        return (Folded(Cow::Borrowed(word.trim_matches('-'))), false);
+    }
     let w = word.replace('’', "'").to_lowercase();
     let w = w.trim_matches(|c| c == '\'' || c == '-').to_string();
     match w.strip_suffix("'s") {
-        Some(base) => (base.to_string(), true),
-        None => (w, false),
+        Some(base) => (Folded(Cow::Owned(base.to_string())), true),
+        None => (Folded(Cow::Owned(w)), false),
+    }
+}
+
+/// A word as [`fold`] gives it: borrowed when it needed no change.
+struct Folded<'a>(Cow<'a, str>);
+
+impl Folded<'_> {
+    fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Folded<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<&str> for Folded<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
     }
 }
 
