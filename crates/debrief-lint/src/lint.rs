@@ -178,6 +178,9 @@ pub fn lint_with(
     keep_strongest(findings)
 }
 
+/// The longest sentence the model scores (about sixty words).
+const MODEL_MAX_BYTES: usize = 400;
+
 /// The learned model's findings: sentences no rule flagged at warning or above, in which a
 /// person, a role or a team acts, and that the model scores as blame.
 fn model_findings(
@@ -196,7 +199,10 @@ fn model_findings(
         .collect();
     let mut out = Vec::new();
     for sentence in candidates.iter().map(|&i| &prose.sentences[i]) {
+        // A "sentence" of more than about sixty words is pasted chat or a run-on timeline,
+        // not review prose: the model learned from sentences and misreads those.
         if sentence.text.is_empty()
+            || sentence.text.len() > MODEL_MAX_BYTES
             || flagged.contains(&sentence.source[0])
             || (rule.scope == Where::Analysis && sentence.section == Section::Plans)
         {
