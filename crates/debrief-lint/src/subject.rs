@@ -1986,6 +1986,11 @@ fn ambiguous_role(w: &str) -> bool {
     )
 }
 
+/// Whether token `k` is an ambiguous role that the word before it makes a person's job.
+fn role_of_person(toks: &[Token<'_>], k: usize) -> bool {
+    k > 0 && ambiguous_role(&fold(toks[k].text).0) && human_modifier(&fold(toks[k - 1].text).0)
+}
+
 /// Words before an ambiguous role that make it a person's job: "the tug driver", "the gate
 /// agent", "the crew scheduler", "the operations controller".
 fn human_modifier(w: &str) -> bool {
@@ -2114,7 +2119,7 @@ fn nearest(text: &str, at: usize) -> Who {
                 return main_subject(text, toks[k].start);
             }
         }
-        if ambiguous_role(&w) && k > first && human_modifier(&fold(toks[k - 1].text).0) {
+        if k > first && role_of_person(&toks, k) {
             // "the tug driver", "the gate agent", not "the kernel driver".
             return Who::Person;
         }
@@ -2390,7 +2395,7 @@ pub fn judges_thing(text: &str, a: usize, b: usize) -> bool {
         {
             return false;
         }
-        for t in toks[..at].iter().rev().take(4) {
+        for (i, t) in toks[..at].iter().enumerate().rev().take(4) {
             let (w, _) = fold(t.text);
             if (WORK.contains(&w.as_str()) && w != "job")
                 || matches!(w.as_str(), "it" | "this" | "that" | "which" | "what")
@@ -2398,11 +2403,8 @@ pub fn judges_thing(text: &str, a: usize, b: usize) -> bool {
             {
                 return false;
             }
-            if ambiguous_role(&w) {
-                let i = toks.iter().position(|x| std::ptr::eq(x, t)).unwrap_or(0);
-                if i > 0 && human_modifier(&fold(toks[i - 1].text).0) {
-                    return false;
-                }
+            if role_of_person(&toks, i) {
+                return false;
             }
             if LEXICON.things.contains(w.as_str()) {
                 return true;
@@ -2611,7 +2613,7 @@ pub fn noun_phrase(text: &str) -> Who {
             break;
         }
         let slot = k == 0 || name_slot(text, &toks, k, 0);
-        if ambiguous_role(&w) && k > 0 && human_modifier(&fold(toks[k - 1].text).0) {
+        if role_of_person(&toks, k) {
             // "the support agent", "the student worker".
             head = Who::Person;
             continue;

@@ -10,6 +10,20 @@ use debrief_store::{ActionFilter, Store};
 use super::output::{clip, emit, emit_json, table};
 use super::today;
 
+/// What `action add` and `action edit` both set.
+#[derive(clap::Args)]
+pub struct ActionFields {
+    /// The team that owns it.
+    #[arg(long, value_name = "TEAM")]
+    owner: Option<String>,
+    /// Due date: YYYY-MM-DD, or +7d / +2w from today.
+    #[arg(long, value_name = "DATE")]
+    due: Option<String>,
+    /// Where the work is tracked.
+    #[arg(long, value_name = "URL")]
+    link: Option<String>,
+}
+
 #[derive(Subcommand)]
 pub enum ActionCommand {
     /// Add an action item to an incident.
@@ -25,15 +39,8 @@ pub enum ActionCommand {
         title: String,
         #[arg(long)]
         kind: ActionKind,
-        /// The team that owns it.
-        #[arg(long, value_name = "TEAM")]
-        owner: Option<String>,
-        /// Due date: YYYY-MM-DD, or +7d / +2w from today.
-        #[arg(long, value_name = "DATE")]
-        due: Option<String>,
-        /// Where the work is tracked.
-        #[arg(long, value_name = "URL")]
-        link: Option<String>,
+        #[command(flatten)]
+        fields: ActionFields,
     },
     /// List action items: open ones first, by due date.
     #[command(after_help = "Examples:\n  \
@@ -72,15 +79,8 @@ pub enum ActionCommand {
         title: Option<String>,
         #[arg(long)]
         kind: Option<ActionKind>,
-        /// The team that owns it.
-        #[arg(long, value_name = "TEAM")]
-        owner: Option<String>,
-        /// Due date: YYYY-MM-DD, or +7d / +2w from today.
-        #[arg(long, value_name = "DATE")]
-        due: Option<String>,
-        /// Where the work is tracked.
-        #[arg(long, value_name = "URL")]
-        link: Option<String>,
+        #[command(flatten)]
+        fields: ActionFields,
     },
     /// Mark an action item done (or won't do).
     #[command(
@@ -101,9 +101,7 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
             id,
             title,
             kind,
-            owner,
-            due,
-            link,
+            fields: ActionFields { owner, due, link },
         } => {
             let due = parse_due(due.as_deref())?;
             let i = store
@@ -186,9 +184,7 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
             id,
             title,
             kind,
-            owner,
-            due,
-            link,
+            fields: ActionFields { owner, due, link },
         } => {
             if title.is_none()
                 && kind.is_none()
