@@ -12,10 +12,13 @@ use debrief_lint::{Level, Rules, prose};
 
 fn main() {
     let mut show: Option<Level> = None;
+    let mut threshold: Option<f64> = None;
     let mut files = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        if arg == "--show" {
+        if arg == "--threshold" {
+            threshold = args.next().and_then(|t| t.parse().ok());
+        } else if arg == "--show" {
             let level = args.next().unwrap_or_default();
             show = Some(Level::parse(&level).unwrap_or_else(|| panic!("--show {level:?}?")));
         } else {
@@ -23,6 +26,10 @@ fn main() {
         }
     }
     let rules = Rules::defaults();
+    let mut model = debrief_lint::model::Model::builtin().clone();
+    if let Some(t) = threshold {
+        model = model.with_threshold(t);
+    }
     let (mut documents, mut sentences) = (0usize, 0usize);
     let mut flagged: BTreeMap<Level, usize> = BTreeMap::new();
     let mut by_rule: BTreeMap<(Level, String), usize> = BTreeMap::new();
@@ -40,7 +47,7 @@ fn main() {
             documents += 1;
             let p = prose::markdown(&doc);
             sentences += p.sentences.len();
-            let findings = debrief_lint::lint(&doc, &p, &rules, id);
+            let findings = debrief_lint::lint::lint_with(&doc, &p, &rules, &model, id);
             // The strongest finding of each sentence.
             let mut strongest: BTreeMap<usize, &debrief_lint::Finding> = BTreeMap::new();
             for f in &findings {

@@ -16,6 +16,7 @@ fn main() {
     let mut show = false;
     let mut leave_out: Option<String> = None;
     let mut no_model = false;
+    let mut threshold: Option<f64> = None;
     let mut files = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -23,6 +24,7 @@ fn main() {
             "--show" => show = true,
             "--no-model" => no_model = true,
             "--leave-out" => leave_out = args.next(),
+            "--threshold" => threshold = args.next().and_then(|t| t.parse().ok()),
             _ => files.push(arg),
         }
     }
@@ -48,9 +50,19 @@ fn main() {
                         training.extend(read(&path.display().to_string()));
                     }
                 }
-                score_with(&examples, &rules, &Model::train(&training))
+                let mut model = Model::train(&training);
+                if let Some(t) = threshold {
+                    model = model.with_threshold(t);
+                }
+                score_with(&examples, &rules, &model)
             }
-            None => score_with(&examples, &rules, Model::builtin()),
+            None => {
+                let mut model = Model::builtin().clone();
+                if let Some(t) = threshold {
+                    model = model.with_threshold(t);
+                }
+                score_with(&examples, &rules, &model)
+            }
         };
         if files.len() > 1 {
             println!("{file}: {s}");

@@ -2538,20 +2538,61 @@ pub fn sentences_with_people(text: &str, starts: &[usize]) -> Vec<usize> {
     out
 }
 
+/// A sentence written in lower case, as in chat ("09:12 jomo pushes the change, again"), with
+/// capitals where edited prose would have them: its first word, and each word that is in
+/// none of the word lists and is shaped like a name. Only ASCII letters change case, so
+/// every byte offset holds. `None` when the sentence starts with a capital, or nothing
+/// changes.
+pub fn truecase(text: &str) -> Option<String> {
+    let first = text.find(|c: char| c.is_alphabetic())?;
+    if !text[first..].starts_with(|c: char| c.is_ascii_lowercase()) {
+        return None;
+    }
+    let lex = &*LEXICON;
+    let mut out = text.as_bytes().to_vec();
+    out[first] = out[first].to_ascii_uppercase();
+    let mut at = 0;
+    for word in text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
+    {
+        let start = at;
+        at += word.len() + 1;
+        // The name itself, without a possessive: "nkechi's".
+        let stem = word
+            .strip_suffix("'s")
+            .or_else(|| word.strip_suffix("’s"))
+            .unwrap_or(word);
+        if start == first
+            || !(3..=14).contains(&stem.len())
+            || !stem.bytes().all(|b| b.is_ascii_lowercase())
+            || lex.common.contains(stem)
+            || lex.people.contains(stem)
+            || lex.things.contains(stem)
+            || lex.tech.contains(stem)
+            || lex.skip.contains(stem)
+            || lex.openers.contains(stem)
+            || verb_like(stem)
+            || (!crate::names::NAMES.contains(&stem)
+                && NOUN_ENDINGS
+                    .iter()
+                    .any(|e| stem.len() > e.len() + 1 && stem.ends_with(e)))
+        {
+            continue;
+        }
+        out[start] = out[start].to_ascii_uppercase();
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Whether a sentence [`truecase`] edited names someone the word lists lack.
+pub fn names_someone_unlisted(edited: &str) -> bool {
+    edited
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
+        .any(|w| w.starts_with(|c: char| c.is_uppercase()) && looks_like_name(w))
+}
+
 /// The words for people, roles and teams, and the listed first names, in lower case.
 pub fn people_words() -> impl Iterator<Item = &'static str> {
     PEOPLE.iter().chain(crate::names::NAMES.iter()).copied()
-}
-
-/// Whether the sentence's main subject (its first noun phrase, after any opening adverbial)
-/// is a person, a role or a team, not "we" and not a thing.
-pub fn acts_as_subject(text: &str) -> bool {
-    // The subject is near the start: a sentence's first 200 bytes hold it.
-    let mut at = text.len().min(200);
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    main_subject(text, at) == Who::Person
 }
 
 /// Words that make a subject a group of people rather than one person.
