@@ -114,6 +114,59 @@ pub fn lint_with(
 ) -> Vec<Finding> {
     let lines = Lines::new(text);
     let sentences = &prose.sentences;
+    // A long document is linted in parts, one a core: the sentences are independent.
+    let bytes: usize = sentences.iter().map(|s| s.text.len()).sum();
+    let parts = if bytes < PART_BYTES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(bytes / PART_BYTES)
+            .clamp(1, 8)
+    };
+    let mut findings = if parts == 1 {
+        lint_part(sentences, prose, rules, model, &lines, file)
+    } else {
+        let mut chunks = Vec::with_capacity(parts);
+        let (mut from, mut size) = (0, 0);
+        for (i, s) in sentences.iter().enumerate() {
+            size += s.text.len();
+            if size * parts >= bytes * (chunks.len() + 1) && chunks.len() + 1 < parts {
+                chunks.push(&sentences[from..=i]);
+                from = i + 1;
+            }
+        }
+        chunks.push(&sentences[from..]);
+        std::thread::scope(|scope| {
+            let lines = &lines;
+            let running: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| {
+                    scope.spawn(move || lint_part(chunk, prose, rules, model, lines, file))
+                })
+                .collect();
+            running
+                .into_iter()
+                .flat_map(|r| r.join().expect("a lint thread does not panic"))
+                .collect()
+        })
+    };
+    findings.sort_by(|x, y| (x.line, x.column, &x.rule).cmp(&(y.line, y.column, &y.rule)));
+    keep_strongest(findings)
+}
+
+/// Below this many bytes of prose, a document is linted on one thread.
+const PART_BYTES: usize = 128 * 1024;
+
+/// The findings in some of a document's sentences, suppressed ones dropped.
+fn lint_part(
+    sentences: &[Sentence],
+    prose: &Prose,
+    rules: &Rules,
+    model: &crate::model::Model,
+    lines: &Lines<'_>,
+    file: &str,
+) -> Vec<Finding> {
     // All sentences in one text, a line each: a rule searches it in one pass instead of once
     // a sentence, which for short sentences costs more in set-up than in searching.
     let mut all = String::with_capacity(sentences.iter().map(|s| s.text.len() + 1).sum());
@@ -134,7 +187,7 @@ pub fn lint_with(
             for i in list {
                 let text = &all[starts[i]..starts[i] + sentences[i].text.len()];
                 for found in matches(rule, text) {
-                    findings.extend(finding(rule, &sentences[i], found, prose, &lines, file));
+                    findings.extend(finding(rule, &sentences[i], found, prose, lines, file));
                 }
             }
             continue;
@@ -153,14 +206,14 @@ pub fn lint_with(
                     shift(b),
                     subject.map(|(x, y)| (shift(x), shift(y))),
                 );
-                findings.extend(finding(rule, &sentences[first], found, prose, &lines, file));
+                findings.extend(finding(rule, &sentences[first], found, prose, lines, file));
                 continue;
             }
             // A match across sentences means nothing; search each of them on its own.
             let last = starts.partition_point(|&st| st < b) - 1;
             for sentence in &sentences[first..=last] {
                 for found in matches(rule, &sentence.text.to_ascii_lowercase()) {
-                    findings.extend(finding(rule, sentence, found, prose, &lines, file));
+                    findings.extend(finding(rule, sentence, found, prose, lines, file));
                 }
             }
             done_until = starts[last] + sentences[last].text.len() + 1;
@@ -180,39 +233,36 @@ pub fn lint_with(
             rule,
             model,
             &findings,
+            candidates.iter().map(|&i| &sentences[i]),
             prose,
-            &candidates,
-            &lines,
+            lines,
             file,
         ));
     }
     findings.retain(|f| !f.suppressed);
-    findings.sort_by(|x, y| (x.line, x.column, &x.rule).cmp(&(y.line, y.column, &y.rule)));
-    keep_strongest(findings)
+    findings
 }
 
 /// The longest sentence the model scores (about sixty words).
 const MODEL_MAX_BYTES: usize = 400;
 
-/// The learned model's findings: sentences no rule flagged at warning or above, that name a
+/// The learned model's findings: sentences no rule flagged (at any level), that name a
 /// person, a role or a team, and that the model scores as blame.
-fn model_findings(
+fn model_findings<'s>(
     rule: &Rule,
     model: &crate::model::Model,
     found: &[Finding],
+    candidates: impl Iterator<Item = &'s Sentence>,
     prose: &Prose,
-    candidates: &[usize],
     lines: &Lines<'_>,
     file: &str,
 ) -> Vec<Finding> {
-    // Sentences a rule flagged, even where a comment switched the rule off.
-    let flagged: std::collections::HashSet<usize> = found
-        .iter()
-        .filter(|f| f.level >= Level::Warning)
-        .map(|f| f.sentence_start)
-        .collect();
+    // Sentences a rule flagged, at any level, even where a comment switched the rule off:
+    // the model does not overrule what a rule says, or what the author made of it.
+    let flagged: std::collections::HashSet<usize> =
+        found.iter().map(|f| f.sentence_start).collect();
     let mut out = Vec::new();
-    for sentence in candidates.iter().map(|&i| &prose.sentences[i]) {
+    for sentence in candidates {
         // A "sentence" of more than about sixty words is pasted chat or a run-on timeline,
         // not review prose: the model learned from sentences and misreads those.
         if sentence.text.is_empty()

@@ -236,6 +236,84 @@ fn compile(pattern: &str) -> Result<Regex, regex::Error> {
         .build()
 }
 
+/// One rule from its specification, checked and compiled.
+fn compile_rule(mut spec: RuleSpec, file: &str) -> Result<Rule, RuleError> {
+    let bad = |e: regex::Error| RuleError::Pattern {
+        file: file.to_string(),
+        id: spec.id.clone(),
+        message: e.to_string(),
+    };
+    if spec.id.is_empty() || spec.id.contains(char::is_whitespace) {
+        return Err(RuleError::Parse {
+            file: file.to_string(),
+            message: format!("rule id {:?} must be one word", spec.id),
+        });
+    }
+    if spec.model != spec.pattern.is_empty() {
+        return Err(RuleError::Parse {
+            file: file.to_string(),
+            message: format!(
+                "rule {}: give a `match` pattern, or `model: true` without one",
+                spec.id
+            ),
+        });
+    }
+    if spec.model {
+        // Never matches: the model's findings are added by `lint`.
+        spec.pattern = "[^\\s\\S]".to_string();
+    }
+    if has_upper_case(&spec.pattern) {
+        return Err(RuleError::Pattern {
+            file: file.to_string(),
+            id: spec.id.clone(),
+            message: "write the pattern in lower case: it is matched against lower-cased \
+                          text"
+                .into(),
+        });
+    }
+    let pattern = compile_lower(&spec.pattern).map_err(bad)?;
+    if ["", " ", "a b"]
+        .iter()
+        .any(|t| pattern.find_iter(t).any(|m| m.is_empty()))
+    {
+        // An empty alternative (`a||b`) matches everywhere and hides what follows it.
+        return Err(RuleError::Pattern {
+            file: file.to_string(),
+            id: spec.id.clone(),
+            message: "the pattern matches empty text (an empty alternative?)".into(),
+        });
+    }
+    let groups = pattern
+        .capture_names()
+        .any(|n| n.is_some_and(|n| n == "span" || n.starts_with("subject")));
+    let triggers = regex_syntax::ParserBuilder::new()
+        .multi_line(true)
+        .build()
+        .parse(&ascii_boundaries(&spec.pattern))
+        .ok()
+        .and_then(|hir| crate::gate::required_literals(&hir));
+    Ok(Rule {
+        pattern,
+        groups,
+        model: spec.model,
+        triggers,
+        unless: spec
+            .unless
+            .iter()
+            .map(|u| compile(u))
+            .collect::<Result<_, _>>()
+            .map_err(bad)?,
+        id: spec.id,
+        level: spec.level,
+        subject: spec.subject,
+        negatable: spec.negatable,
+        scope: spec.scope,
+        message: spec.message,
+        suggestion: spec.suggestion,
+        source: spec.source,
+    })
+}
+
 impl Rules {
     /// The rules that ship with debrief.
     pub fn defaults() -> Rules {
@@ -248,83 +326,38 @@ impl Rules {
             file: file.to_string(),
             message: e.to_string(),
         })?;
-        let mut rules = Vec::new();
-        for mut spec in parsed.rules {
-            let bad = |e: regex::Error| RuleError::Pattern {
-                file: file.to_string(),
-                id: spec.id.clone(),
-                message: e.to_string(),
-            };
-            if spec.id.is_empty() || spec.id.contains(char::is_whitespace) {
-                return Err(RuleError::Parse {
-                    file: file.to_string(),
-                    message: format!("rule id {:?} must be one word", spec.id),
-                });
+        // Compiling the patterns is most of the cost of starting: two threads share it, the
+        // longest patterns first, each to the thread with less to do.
+        let mut specs: Vec<(usize, RuleSpec)> = parsed.rules.into_iter().enumerate().collect();
+        specs.sort_by_key(|(_, s)| std::cmp::Reverse(s.pattern.len()));
+        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+        let (mut my_load, mut their_load) = (0, 0);
+        for (i, spec) in specs {
+            let cost = spec.pattern.len() + spec.unless.iter().map(String::len).sum::<usize>();
+            if my_load <= their_load {
+                my_load += cost;
+                mine.push((i, spec));
+            } else {
+                their_load += cost;
+                theirs.push((i, spec));
             }
-            if spec.model != spec.pattern.is_empty() {
-                return Err(RuleError::Parse {
-                    file: file.to_string(),
-                    message: format!(
-                        "rule {}: give a `match` pattern, or `model: true` without one",
-                        spec.id
-                    ),
-                });
-            }
-            if spec.model {
-                // Never matches: the model's findings are added by `lint`.
-                spec.pattern = "[^\\s\\S]".to_string();
-            }
-            if has_upper_case(&spec.pattern) {
-                return Err(RuleError::Pattern {
-                    file: file.to_string(),
-                    id: spec.id.clone(),
-                    message: "write the pattern in lower case: it is matched against lower-cased \
-                              text"
-                        .into(),
-                });
-            }
-            let pattern = compile_lower(&spec.pattern).map_err(bad)?;
-            if ["", " ", "a b"]
-                .iter()
-                .any(|t| pattern.find_iter(t).any(|m| m.is_empty()))
-            {
-                // An empty alternative (`a||b`) matches everywhere and hides what follows it.
-                return Err(RuleError::Pattern {
-                    file: file.to_string(),
-                    id: spec.id.clone(),
-                    message: "the pattern matches empty text (an empty alternative?)".into(),
-                });
-            }
-            let groups = pattern
-                .capture_names()
-                .any(|n| n.is_some_and(|n| n == "span" || n.starts_with("subject")));
-            let triggers = regex_syntax::ParserBuilder::new()
-                .multi_line(true)
-                .build()
-                .parse(&ascii_boundaries(&spec.pattern))
-                .ok()
-                .and_then(|hir| crate::gate::required_literals(&hir));
-            rules.push(Rule {
-                pattern,
-                groups,
-                model: spec.model,
-                triggers,
-                unless: spec
-                    .unless
-                    .iter()
-                    .map(|u| compile(u))
-                    .collect::<Result<_, _>>()
-                    .map_err(bad)?,
-                id: spec.id,
-                level: spec.level,
-                subject: spec.subject,
-                negatable: spec.negatable,
-                scope: spec.scope,
-                message: spec.message,
-                suggestion: spec.suggestion,
-                source: spec.source,
-            });
         }
+        let compile_all = |list: Vec<(usize, RuleSpec)>| -> Vec<(usize, Result<Rule, RuleError>)> {
+            list.into_iter()
+                .map(|(i, spec)| (i, compile_rule(spec, file)))
+                .collect()
+        };
+        let mut compiled = std::thread::scope(|scope| {
+            let other = scope.spawn(|| compile_all(theirs));
+            let mut done = compile_all(mine);
+            done.extend(other.join().expect("compiling rules does not panic"));
+            done
+        });
+        compiled.sort_by_key(|(i, _)| *i);
+        let rules = compiled
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect::<Result<Vec<Rule>, RuleError>>()?;
         Ok(Rules {
             rules,
             gate: std::sync::OnceLock::new(),

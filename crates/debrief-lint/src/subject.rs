@@ -2403,11 +2403,12 @@ pub fn judges_thing(text: &str, a: usize, b: usize) -> bool {
             {
                 return false;
             }
-            if role_of_person(&toks, i) {
+            if role_of_person(&toks, i) || persons(t.text) {
                 return false;
             }
             if LEXICON.things.contains(w.as_str()) {
-                return true;
+                // "Jelena's cleanup job was half-finished": someone's work, judged.
+                return !toks[..i].iter().rev().take(2).any(|t| persons(t.text));
             }
             if classify(t.text, true).is_some() {
                 return false;
@@ -2415,7 +2416,20 @@ pub fn judges_thing(text: &str, a: usize, b: usize) -> bool {
         }
         return false;
     }
+    // "Teodor's sloppy YAML", "his hasty rollback": someone's work, judged.
+    if toks.last().is_some_and(|t| persons(t.text)) {
+        return false;
+    }
     describes_thing(text, b)
+}
+
+/// Whether a word is a person's possessive: "his", "Teodor's", "the engineer's".
+fn persons(word: &str) -> bool {
+    let (w, possessive) = fold(word);
+    if matches!(w.as_str(), "his" | "her" | "their" | "my" | "your") {
+        return true;
+    }
+    possessive && classify(word, true) == Some(Who::Person)
 }
 
 fn is_day_or_month(w: &str) -> bool {
