@@ -4,13 +4,15 @@
 //!
 //! Each line of a file is `label<TAB>section<TAB>sentence`: label `blame` or `ok`, section
 //! `analysis` or `plans`; `#` starts a comment. A sentence counts as flagged when it has a
-//! finding at warning level or above. `--show` lists the sentences scored wrong.
+//! finding at warning level or above. `--show` lists the sentences scored wrong, each with the
+//! built-in model's score (log-odds; a finding above `model::THRESHOLD`).
 //! `--leave-out DIR` scores each file with a model learned from every other `.tsv` in DIR,
 //! not the built-in one (which learned from all of them); `--no-model` switches it off.
 
 use debrief_lint::Rules;
 use debrief_lint::labelled::{Example, Score, score_with};
 use debrief_lint::model::Model;
+use debrief_lint::prose::Section;
 
 fn main() {
     let mut show = false;
@@ -73,8 +75,15 @@ fn main() {
     if show {
         for (e, rules) in &total.wrong {
             let what = if e.blame { "missed" } else { "false alarm" };
+            // The built-in model's score, for a sense of how far from a finding it was.
+            let section = if e.section == "plans" {
+                Section::Plans
+            } else {
+                Section::Analysis
+            };
+            let (score, _) = Model::builtin().score(section, &e.sentence);
             println!(
-                "{what:>11} [{}] {} {}",
+                "{what:>11} [{}] {score:+5.1} {} {}",
                 e.section,
                 rules.join(","),
                 e.sentence

@@ -220,13 +220,15 @@ fn lint_part(
         }
     }
     if let Some(rule) = rules.iter().find(|r| r.model) {
+        // Sentences that name someone: a listed word for a person or a listed name, or a
+        // word shaped like a name the lists lack (in chat-style lower case too).
         let mut candidates = subject::sentences_with_people(&all, &starts);
-        // Sentences in chat-style lower case may name people no list holds.
         let listed: std::collections::HashSet<usize> = candidates.iter().copied().collect();
         candidates.extend((0..sentences.len()).filter(|i| {
+            let text = &sentences[*i].text;
             !listed.contains(i)
-                && subject::truecase(&sentences[*i].text)
-                    .is_some_and(|e| subject::names_someone_unlisted(&e))
+                && (subject::names_someone_unlisted(text)
+                    || subject::truecase(text).is_some_and(|e| subject::names_someone_unlisted(&e)))
         }));
         candidates.sort_unstable();
         findings.extend(model_findings(

@@ -2597,7 +2597,8 @@ pub fn truecase(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Whether a sentence [`truecase`] edited names someone the word lists lack.
+/// Whether a sentence names someone the word lists lack: a capitalised word shaped like a
+/// name, not a product, not a common word (also in a sentence [`truecase`] edited).
 pub fn names_someone_unlisted(edited: &str) -> bool {
     edited
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
