@@ -187,6 +187,14 @@ pub const TRAINING: &[(&str, &str)] = &[
         "labelled-train40.tsv",
         include_str!("../tests/data/labelled-train40.tsv"),
     ),
+    (
+        "labelled-train43.tsv",
+        include_str!("../tests/data/labelled-train43.tsv"),
+    ),
+    (
+        "labelled-train44.tsv",
+        include_str!("../tests/data/labelled-train44.tsv"),
+    ),
 ];
 
 /// The examples of every set in [`TRAINING`].
