@@ -573,8 +573,20 @@ pub fn is_first_name(word: &str) -> bool {
     {
         return false;
     }
-    let lower = word.to_lowercase();
-    NAMES.binary_search(&lower.as_str()).is_ok()
+    with_lower(word, |lower| NAMES.binary_search(&lower).is_ok())
+}
+
+/// Calls `f` with `word` in lower case, without allocating when it is short ASCII.
+pub(crate) fn with_lower<T>(word: &str, f: impl FnOnce(&str) -> T) -> T {
+    let mut buf = [0u8; 32];
+    if word.len() <= buf.len() && word.is_ascii() {
+        for (b, c) in buf.iter_mut().zip(word.bytes()) {
+            *b = c.to_ascii_lowercase();
+        }
+        f(std::str::from_utf8(&buf[..word.len()]).expect("ASCII stays UTF-8"))
+    } else {
+        f(&word.to_lowercase())
+    }
 }
 
 #[cfg(test)]

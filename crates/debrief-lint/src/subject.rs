@@ -1676,31 +1676,29 @@ fn looks_like_name(word: &str) -> bool {
     if !first.is_uppercase() {
         return false;
     }
-    let rest: Vec<char> = chars.collect();
+    let rest = chars.as_str();
     if rest.is_empty() {
         // An initial: "J." in "J.R.", but not "A" or "I".
         return first != 'A' && first != 'I';
     }
     if !rest
-        .iter()
-        .all(|c| c.is_lowercase() || *c == '-' || *c == '\'')
-        || rest.len() > 14
+        .chars()
+        .all(|c| c.is_lowercase() || c == '-' || c == '\'')
+        || rest.chars().count() > 14
     {
         return false;
     }
-    let lower = word.to_lowercase();
-    let lex = &*LEXICON;
-    if lex.tech.contains(lower.as_str())
-        || lex.common.contains(lower.as_str())
-        || lex.openers.contains(lower.as_str())
-        || lex.things.contains(lower.as_str())
-        || lex.skip.contains(lower.as_str())
-    {
-        return false;
-    }
-    !NOUN_ENDINGS
-        .iter()
-        .any(|e| lower.len() > e.len() + 1 && lower.ends_with(e))
+    crate::names::with_lower(word, |lower| {
+        let lex = &*LEXICON;
+        !(lex.tech.contains(lower)
+            || lex.common.contains(lower)
+            || lex.openers.contains(lower)
+            || lex.things.contains(lower)
+            || lex.skip.contains(lower)
+            || NOUN_ENDINGS
+                .iter()
+                .any(|e| lower.len() > e.len() + 1 && lower.ends_with(e)))
+    })
 }
 
 /// What one word says of the subject: `None` when it says nothing (keep looking).
