@@ -111,6 +111,15 @@ struct Config {
 pub async fn run(args: LintArgs, database: Option<String>) -> anyhow::Result<ExitCode> {
     match lint(&args, database).await {
         Ok(code) => Ok(code),
+        // A closed pipe (`debrief lint … | head`) is the reader's choice: `main` ends quietly.
+        Err(err)
+            if err.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Err(err)
+        }
         Err(err) => {
             eprintln!("error: {err}");
             for cause in err.chain().skip(1) {
