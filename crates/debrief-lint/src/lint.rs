@@ -219,6 +219,9 @@ fn lint_part(
             done_until = starts[last] + sentences[last].text.len() + 1;
         }
     }
+    if rules.iter().any(|r| r.model) {
+        second_opinion(&mut findings, sentences, model);
+    }
     if let Some(rule) = rules.iter().find(|r| r.model) {
         // Sentences that name someone: a listed word for a person or a listed name, or a
         // word shaped like a name the lists lack (in chat-style lower case too).
@@ -243,6 +246,39 @@ fn lint_part(
     }
     findings.retain(|f| !f.suppressed);
     findings
+}
+
+/// Where a rule and the learned model disagree strongly (the model reads the sentence as
+/// blameless with log-odds below [`crate::model::VETO_WARNING`], or
+/// [`crate::model::VETO_ERROR`] for an error), the rule's finding stays, as a suggestion that
+/// says so: most such sentences discuss blame rather than assign it ("blaming the on-call
+/// would teach people to hide near misses").
+fn second_opinion(findings: &mut [Finding], sentences: &[Sentence], model: &crate::model::Model) {
+    let mut scores: std::collections::HashMap<usize, f64> = std::collections::HashMap::new();
+    for f in findings.iter_mut().filter(|f| f.level >= Level::Warning) {
+        let veto = if f.level == Level::Error {
+            crate::model::VETO_ERROR
+        } else {
+            crate::model::VETO_WARNING
+        };
+        let score = *scores.entry(f.sentence_start).or_insert_with(|| {
+            sentences
+                .iter()
+                .find(|s| s.source.first() == Some(&f.sentence_start))
+                .map_or(0.0, |s| {
+                    let edited = subject::truecase(&s.text);
+                    model
+                        .score(s.section, edited.as_deref().unwrap_or(&s.text))
+                        .0
+                })
+        });
+        if score < veto {
+            f.level = Level::Suggestion;
+            f.message.push_str(
+                " (A suggestion only: the learned model reads this sentence as blameless.)",
+            );
+        }
+    }
 }
 
 /// The longest sentence the model scores (about sixty words).
@@ -812,6 +848,40 @@ mod tests {
             ["remark"]
         );
         assert!(rules_of("The job ran anyway.").is_empty());
+    }
+
+    #[test]
+    fn a_rule_the_model_strongly_disagrees_with_is_only_a_suggestion() {
+        let md = "It would be easy to blame the operator here, but the valve indicator was wired in reverse.\n";
+        let p = prose::markdown(md);
+        let found = lint(md, &p, &RULES, "t.md");
+        let f = found
+            .iter()
+            .find(|f| f.rule == "blame")
+            .expect("the rule still speaks");
+        assert_eq!(f.level, Level::Suggestion);
+        assert!(
+            f.message.contains("reads this sentence as blameless"),
+            "{}",
+            f.message
+        );
+        // Without the model, the rule's own level stands.
+        let mut no_model = Rules::defaults();
+        let off = [("blame-model".to_string(), "off".to_string())].into();
+        no_model.configure(&off).expect("the model rule exists");
+        let alone = lint(md, &p, &no_model, "t.md");
+        assert!(
+            alone
+                .iter()
+                .any(|f| f.rule == "blame" && f.level == Level::Error)
+        );
+        let blame = "It was the operator's fault: he was careless.\n";
+        let p = prose::markdown(blame);
+        assert!(
+            lint(blame, &p, &RULES, "t.md")
+                .iter()
+                .any(|f| f.level == Level::Error)
+        );
     }
 
     #[test]
