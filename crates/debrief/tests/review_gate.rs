@@ -289,6 +289,63 @@ both!(a_document_cannot_publish_a_stored_review, |env: &Env| {
     assert_eq!(env.snapshot(), before);
 });
 
+both!(
+    a_published_review_edited_to_blame_is_held_in_review,
+    |env: &Env| {
+        ready(env);
+        env.ok(&["review", "publish", "INC-1"]);
+        let doc = env.ok(&["review", "export", "INC-1"]);
+        assert!(doc.contains("review: published"));
+        // Unchanged, it imports as it is.
+        std::fs::write(env.path("INC-1.md"), &doc).unwrap();
+        let out = env.ok(&["review", "import", "INC-1.md"]);
+        assert!(out.contains("unchanged INC-1"), "{out}");
+        assert_eq!(review_state(env), "published");
+        // Edited so that the gate would refuse it, it is kept, but in review, with what to fix.
+        std::fs::write(
+            env.path("INC-1.md"),
+            doc.replace(
+                "## Summary\n",
+                "## Summary\n\nIt was human error: Dana was careless with the push.\n",
+            ),
+        )
+        .unwrap();
+        let out = env.run(&["review", "import", "INC-1.md"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(
+            err.contains("INC-1: imported in review, not published"),
+            "{err}"
+        );
+        assert!(
+            err.contains("human-error") && err.contains("careless"),
+            "{err}"
+        );
+        assert_eq!(review_state(env), "in-review");
+        let stored = env.ok(&["review", "export", "INC-1"]);
+        assert!(stored.contains("Dana was careless"), "the edit is kept");
+        // A new document that claims to be published goes through the gate too.
+        let new_doc = stored
+            .replace("id: INC-1\n", "")
+            .replace("review: in-review", "review: published")
+            .replace("Checkout fails after config push", "Another outage")
+            .replace("A-1: ", "");
+        std::fs::write(env.path("new.md"), new_doc).unwrap();
+        let out = env.run(&["review", "import", "new.md"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("imported in review, not published"), "{err}");
+        let list: serde_json::Value =
+            serde_json::from_str(&env.ok(&["incident", "list", "--json"])).unwrap();
+        assert!(
+            list.as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["review"] != "published"),
+            "{list}"
+        );
+    }
+);
+
 #[test]
 fn submitting_shows_what_still_blocks_and_states_move_in_order() {
     let env = Env::sqlite();

@@ -315,10 +315,14 @@ async fn import_files(
             if files.len() == 1 { "" } else { "s" }
         );
     }
+    let held = hold_unpublishable(store, files, &mut docs).await?;
     let report = store
         .import(&docs, replace)
         .await
         .context("nothing was imported")?;
+    for note in &held {
+        eprintln!("{note}");
+    }
     let mut out = String::new();
     for (path, id) in files.iter().zip(&report.ids) {
         let what = if report.created.contains(id) {
@@ -338,6 +342,72 @@ async fn import_files(
     ));
     emit(&out)?;
     Ok(report)
+}
+
+/// A document that says `review: published` goes through the publish gate as written, unless
+/// it is what the store already holds: one that would not pass is imported in review, not
+/// published (its text is kept; `review publish` says what to fix). Returns what to tell the
+/// author about each document held back.
+async fn hold_unpublishable(
+    store: &Store,
+    files: &[PathBuf],
+    docs: &mut [Incident],
+) -> anyhow::Result<Vec<String>> {
+    let mut held = Vec::new();
+    let mut rules = None;
+    for (path, doc) in files.iter().zip(docs.iter_mut()) {
+        if doc.review != ReviewState::Published {
+            continue;
+        }
+        let stored = match doc.id {
+            Some(id) => match store.get_incident(id).await {
+                Ok(stored) => Some(stored),
+                Err(debrief_store::StoreError::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+        let mut normalized = doc.clone();
+        normalized.normalize();
+        if stored.as_ref() == Some(&normalized) {
+            continue;
+        }
+        let acks = match (&stored, doc.id) {
+            (Some(_), Some(id)) => store.acknowledgements(id).await?,
+            _ => Vec::new(),
+        };
+        if rules.is_none() {
+            rules = Some(super::lint::load_rules(None, None)?);
+        }
+        let rules = rules.as_ref().expect("loaded above");
+        let findings = debrief_review::gate::lint_review(doc, rules);
+        let blockers = debrief_review::gate::publish_blockers(doc, &findings, &acks);
+        if blockers.is_empty() {
+            continue;
+        }
+        doc.review = ReviewState::InReview;
+        let name = doc
+            .id
+            .map_or_else(|| path.display().to_string(), |id| id.to_string());
+        let mut note = format!(
+            "{name}: imported in review, not published: as {} reads now, {} to fix:\n",
+            path.display(),
+            if blockers.len() == 1 {
+                "1 point".to_string()
+            } else {
+                format!("{} points", blockers.len())
+            }
+        );
+        for (n, b) in blockers.iter().enumerate() {
+            note.push_str(&format!(
+                "  {}. {b}\n     fix: {}\n",
+                n + 1,
+                b.how_to_fix(&name)
+            ));
+        }
+        held.push(note.trim_end().to_string());
+    }
+    Ok(held)
 }
 
 /// Writes every review to `dir/reviews/INC-N.md` and the manifest.
