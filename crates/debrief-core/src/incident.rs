@@ -44,6 +44,9 @@ pub struct Incident {
     pub actions: Vec<ActionItem>,
     /// Anything else the authors want to keep with the review (Markdown).
     pub notes: String,
+    /// Lint findings of the review that its authors chose to keep, and why (by finding id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acknowledged: Vec<Acknowledgement>,
 }
 
 /// What happened at one moment, and what the people involved knew then.
@@ -121,6 +124,7 @@ impl Incident {
             lessons: Vec::new(),
             actions: Vec::new(),
             notes: String::new(),
+            acknowledged: Vec::new(),
         }
     }
 
@@ -132,6 +136,10 @@ impl Incident {
             *s = line(s);
         }
         self.summary = block(&self.summary);
+        for a in &mut self.acknowledged {
+            a.reason = line(&a.reason);
+        }
+        self.acknowledged.sort_by(|a, b| a.finding.cmp(&b.finding));
         self.impact = block(&self.impact);
         self.notes = block(&self.notes);
         for e in &mut self.timeline {
@@ -204,6 +212,24 @@ impl Incident {
             if t.subsec_nanosecond() != 0 {
                 return Err(InvalidValue::new(format!(
                     "time {t} has fractions of a second"
+                )));
+            }
+        }
+        for (i, a) in self.acknowledged.iter().enumerate() {
+            a.validate()?;
+            if self.acknowledged[..i]
+                .iter()
+                .any(|b| b.finding == a.finding)
+            {
+                return Err(InvalidValue::new(format!(
+                    "finding {} is acknowledged twice",
+                    a.finding
+                )));
+            }
+            if a.at.subsec_nanosecond() != 0 {
+                return Err(InvalidValue::new(format!(
+                    "the acknowledgement of {} has fractions of a second",
+                    a.finding
                 )));
             }
         }

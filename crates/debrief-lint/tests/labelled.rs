@@ -85,6 +85,8 @@ const BLIND: &[&str] = &[
     "labelled-heldout42.tsv",
     "labelled-heldout45.tsv",
     "labelled-heldout46.tsv",
+    "labelled-heldout47.tsv",
+    "labelled-heldout48.tsv",
 ];
 
 #[test]

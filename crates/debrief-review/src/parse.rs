@@ -51,6 +51,17 @@ struct FrontIn {
     detection: Option<Detection>,
     #[serde(default)]
     impact: BTreeMap<String, f64>,
+    /// Lint findings the authors chose to keep, and why.
+    #[serde(default)]
+    acknowledged: Vec<AckIn>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AckIn {
+    finding: String,
+    reason: String,
+    at: Time,
 }
 
 fn operational() -> IncidentType {
@@ -183,6 +194,15 @@ pub fn parse(text: &str) -> Result<Incident, ParseError> {
     incident.resolved = fm.resolved.map(|t| t.0);
     incident.detection = fm.detection;
     incident.impact_metrics = fm.impact;
+    incident.acknowledged = fm
+        .acknowledged
+        .into_iter()
+        .map(|a| debrief_core::Acknowledgement {
+            finding: a.finding,
+            reason: a.reason,
+            at: a.at.0,
+        })
+        .collect();
 
     let sections = split_headings(&rest[1..], 2)?;
     if let Some(pre) = sections.preamble.iter().find(|(_, l)| !l.trim().is_empty()) {

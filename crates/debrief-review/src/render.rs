@@ -34,6 +34,16 @@ struct FrontOut<'a> {
     detection: Option<&'a str>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty", serialize_with = "numbers")]
     impact: &'a BTreeMap<String, f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    acknowledged: Vec<AckOut<'a>>,
+}
+
+/// An acknowledged lint finding, as written in front matter.
+#[derive(Serialize)]
+struct AckOut<'a> {
+    finding: &'a str,
+    reason: &'a str,
+    at: String,
 }
 
 /// Impact numbers as a person writes them: `1200`, not `1200.0`, for whole values.
@@ -67,6 +77,15 @@ pub fn render(i: &Incident) -> String {
         resolved: ts(i.resolved),
         detection: i.detection.map(|d| d.as_str()),
         impact: &i.impact_metrics,
+        acknowledged: i
+            .acknowledged
+            .iter()
+            .map(|a| AckOut {
+                finding: &a.finding,
+                reason: &a.reason,
+                at: debrief_core::time::format_time(a.at),
+            })
+            .collect(),
     };
     let yaml = serde_yaml_ng::to_string(&front).expect("front matter of plain fields serializes");
 

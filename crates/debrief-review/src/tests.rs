@@ -88,6 +88,11 @@ fn full() -> Incident {
         },
     ];
     i.notes = "See also the payments runbook.".into();
+    i.acknowledged = vec![Acknowledgement {
+        finding: "human-error-1a2b3c4d".into(),
+        reason: "quoted from the customer's ticket".into(),
+        at: ts("2024-03-05T10:00:00Z"),
+    }];
     i
 }
 
@@ -320,6 +325,7 @@ prop_compose! {
         factors in prop::collection::vec(factor(), 0..3),
         lessons in prop::collection::vec((pick(LessonKind::ALL), line_text()), 0..4),
         actions in prop::collection::vec(action(), 0..3),
+        acks in prop::collection::btree_map("[a-z-]{1,12}-[0-9a-f]{8}", (line_text(), stamp()), 0..3),
     ) -> Incident {
         let mut i = Incident::new(title, severity);
         i.id = id.map(IncidentId);
@@ -348,6 +354,10 @@ prop_compose! {
         let mut actions = actions;
         actions.dedup_by_key(|a| a.id);
         i.actions = actions;
+        i.acknowledged = acks
+            .into_iter()
+            .map(|(finding, (reason, at))| Acknowledgement { finding, reason, at })
+            .collect();
         i.normalize();
         i
     }

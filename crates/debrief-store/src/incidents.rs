@@ -319,13 +319,6 @@ impl Store {
                                 stored.review, stored.review
                             )));
                         }
-                        if stored.title != incident.title {
-                            // Replaced by a different incident: its acknowledgements go too.
-                            sqlx::query("DELETE FROM finding_acks WHERE incident_id = $1")
-                                .bind(id.0)
-                                .execute(&mut *tx)
-                                .await?;
-                        }
                         write_incident(&mut tx, &mut incident).await?;
                         report.updated.push(id);
                     }
@@ -514,6 +507,7 @@ async fn read_incident(conn: &mut AnyConnection, id: IncidentId) -> Result<Incid
     {
         i.actions.push(action_from_row(&row)?);
     }
+    i.acknowledged = crate::reviews::read_acknowledgements(&mut *conn, id).await?;
     Ok(i)
 }
 
@@ -568,6 +562,7 @@ async fn write_incident(conn: &mut AnyConnection, i: &mut Incident) -> Result<In
         "whys",
         "factors",
         "lessons",
+        "finding_acks",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE incident_id = $1"))
             .bind(id.0)
@@ -581,6 +576,17 @@ async fn write_incident(conn: &mut AnyConnection, i: &mut Incident) -> Result<In
         .bind(id.0)
         .bind(pos as i64)
         .bind(s)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for a in &i.acknowledged {
+        sqlx::query(
+            "INSERT INTO finding_acks (incident_id, finding, reason, acked_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.0)
+        .bind(&a.finding)
+        .bind(&a.reason)
+        .bind(debrief_core::time::format_time(a.at))
         .execute(&mut *conn)
         .await?;
     }

@@ -48,26 +48,9 @@ impl Store {
     pub async fn acknowledgements(&self, id: IncidentId) -> Result<Vec<Acknowledgement>> {
         let mut tx = self.begin_read().await?;
         exists(&mut tx, id).await?;
-        let rows = sqlx::query(
-            "SELECT finding, reason, acked_at FROM finding_acks WHERE incident_id = $1 ORDER BY finding",
-        )
-        .bind(id.0)
-        .fetch_all(&mut *tx)
-        .await?;
+        let acks = read_acknowledgements(&mut tx, id).await?;
         tx.commit().await?;
-        rows.iter()
-            .map(|r| {
-                let at: String = r.try_get("acked_at")?;
-                Ok(Acknowledgement {
-                    finding: r.try_get("finding")?,
-                    reason: r.try_get("reason")?,
-                    at: at.parse::<Timestamp>().map_err(|e| StoreError::Corrupt {
-                        table: "finding_acks",
-                        message: format!("acked_at: {e}"),
-                    })?,
-                })
-            })
-            .collect()
+        Ok(acks)
     }
 
     /// Moves the review of `checked` to state `to`, if the stored incident is still exactly
@@ -104,4 +87,30 @@ async fn exists(conn: &mut sqlx::AnyConnection, id: IncidentId) -> Result<()> {
         .await?
         .map(|_| ())
         .ok_or_else(|| StoreError::NotFound(format!("incident {id}")))
+}
+
+/// The acknowledged findings of incident `id`, by finding id, inside the caller's transaction.
+pub(crate) async fn read_acknowledgements(
+    conn: &mut sqlx::AnyConnection,
+    id: IncidentId,
+) -> Result<Vec<Acknowledgement>> {
+    let rows = sqlx::query(
+        "SELECT finding, reason, acked_at FROM finding_acks WHERE incident_id = $1 ORDER BY finding",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let at: String = r.try_get("acked_at")?;
+            Ok(Acknowledgement {
+                finding: r.try_get("finding")?,
+                reason: r.try_get("reason")?,
+                at: at.parse::<Timestamp>().map_err(|e| StoreError::Corrupt {
+                    table: "finding_acks",
+                    message: format!("acked_at: {e}"),
+                })?,
+            })
+        })
+        .collect()
 }

@@ -346,6 +346,90 @@ both!(
     }
 );
 
+/// INC-1 published with one acknowledged error; returns the finding's id.
+fn published_with_an_ack(env: &Env) -> String {
+    ready(env);
+    env.ok(&[
+        "incident",
+        "edit",
+        "INC-1",
+        "--impact",
+        "Checkout was down for 40 minutes. The on-call engineer failed to check the dashboard.",
+    ]);
+    let out = env.run(&["lint", "--incident", "INC-1", "--format", "json"]);
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = findings[0]["id"].as_str().unwrap().to_string();
+    env.ok(&[
+        "review",
+        "ack",
+        "INC-1",
+        &id,
+        "--reason",
+        "quoted from the customer's report",
+    ]);
+    env.ok(&["review", "publish", "INC-1"]);
+    id
+}
+
+both!(acknowledgements_travel_with_the_document, |env: &Env| {
+    let id = published_with_an_ack(env);
+    let doc = env.ok(&["review", "export", "INC-1"]);
+    assert!(
+        doc.contains(&format!("acknowledged:\n- finding: {id}\n")),
+        "{doc}"
+    );
+    assert!(
+        doc.contains("reason: quoted from the customer's report"),
+        "{doc}"
+    );
+    // Taken back in the store, the document brings it back: the review stays published.
+    env.ok(&["review", "ack", "INC-1", &id, "--withdraw"]);
+    std::fs::write(env.path("INC-1.md"), &doc).unwrap();
+    let out = env.run(&["review", "import", "INC-1.md"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(!err.contains("not published"), "{err}");
+    assert_eq!(review_state(env), "published");
+    assert_eq!(env.ok(&["review", "export", "INC-1"]), doc);
+    // Without it, the document would not pass the gate: imported in review.
+    let without: String = doc
+        .lines()
+        .filter(|l| {
+            !l.starts_with("acknowledged:")
+                && !l.starts_with("- finding:")
+                && !l.starts_with("  reason:")
+                && !l.starts_with("  at:")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(env.path("INC-1.md"), without).unwrap();
+    let out = env.run(&["review", "import", "INC-1.md"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("imported in review, not published"), "{err}");
+    assert!(err.contains(&id), "{err}");
+    assert_eq!(review_state(env), "in-review");
+});
+
+#[test]
+fn an_export_restored_into_a_new_store_keeps_its_acknowledgements() {
+    let env = Env::sqlite();
+    let id = published_with_an_ack(&env);
+    let dir = env.path("backup");
+    env.ok(&["export", dir.to_str().unwrap()]);
+    let fresh = Env::sqlite();
+    let out = fresh.ok(&["import", dir.to_str().unwrap()]);
+    assert!(out.contains("created INC-1"), "{out}");
+    assert_eq!(review_state(&fresh), "published");
+    let out = fresh.run(&["lint", "--incident", "INC-1"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("acknowledged: quoted from the customer's report"),
+        "{text}"
+    );
+    assert!(text.contains(&id), "{text}");
+}
+
 #[test]
 fn submitting_shows_what_still_blocks_and_states_move_in_order() {
     let env = Env::sqlite();

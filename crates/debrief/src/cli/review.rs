@@ -198,13 +198,13 @@ async fn ack(
 }
 
 /// What blocks publishing `incident` now.
-async fn blockers(store: &Store, incident: &Incident) -> anyhow::Result<Vec<Blocker>> {
-    let id = incident.id.context("the incident has no number")?;
+fn blockers(incident: &Incident) -> anyhow::Result<Vec<Blocker>> {
     let rules = super::lint::load_rules(None, None)?;
     let findings = debrief_review::gate::lint_review(incident, &rules);
-    let acks = store.acknowledgements(id).await?;
     Ok(debrief_review::gate::publish_blockers(
-        incident, &findings, &acks,
+        incident,
+        &findings,
+        &incident.acknowledged,
     ))
 }
 
@@ -233,7 +233,7 @@ async fn submit(store: &Store, id: IncidentId) -> anyhow::Result<ExitCode> {
             "{id} is published; to change it, `debrief review reopen {id}` makes it a draft again"
         ),
     }
-    let open = blockers(store, &incident).await?;
+    let open = blockers(&incident)?;
     store
         .set_review_state(&incident, ReviewState::InReview)
         .await?;
@@ -266,7 +266,7 @@ async fn publish(store: &Store, id: IncidentId) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let open = blockers(store, &incident).await?;
+    let open = blockers(&incident)?;
     if !open.is_empty() {
         eprint!(
             "error: {id} cannot be published yet; {} to fix:\n{}",
@@ -372,16 +372,13 @@ async fn hold_unpublishable(
         if stored.as_ref() == Some(&normalized) {
             continue;
         }
-        let acks = match (&stored, doc.id) {
-            (Some(_), Some(id)) => store.acknowledgements(id).await?,
-            _ => Vec::new(),
-        };
         if rules.is_none() {
             rules = Some(super::lint::load_rules(None, None)?);
         }
         let rules = rules.as_ref().expect("loaded above");
         let findings = debrief_review::gate::lint_review(doc, rules);
-        let blockers = debrief_review::gate::publish_blockers(doc, &findings, &acks);
+        // The document is the whole review: its own acknowledgements are the ones that count.
+        let blockers = debrief_review::gate::publish_blockers(doc, &findings, &doc.acknowledged);
         if blockers.is_empty() {
             continue;
         }
