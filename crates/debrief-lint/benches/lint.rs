@@ -76,18 +76,25 @@ fn main() {
         // Each rule's search over all sentences, one a line, as `lint` runs it.
         let mut all: String = p.sentences.iter().map(|s| s.text.clone() + "\n").collect();
         all.make_ascii_lowercase();
-        let mut times: Vec<(Duration, &str)> = rules
+        let mut times: Vec<(Duration, &str, bool)> = rules
             .iter()
             .map(|r| {
                 (
                     best(repeat, || r.pattern.find_iter(&all).count()).0,
                     r.id.as_str(),
+                    r.triggers.is_some(),
                 )
             })
             .collect();
         times.sort();
-        for (t, id) in times.iter().rev() {
-            println!("    {id:<28} {:>6.2} ms", ms(*t));
+        for (t, id, gated) in times.iter().rev() {
+            // A gated rule searches only the sentences holding one of its words.
+            let how = if *gated {
+                ""
+            } else {
+                "  (no gate: every sentence)"
+            };
+            println!("    {id:<28} {:>6.2} ms{how}", ms(*t));
         }
     }
     println!("  sentences (Markdown):   {:>8.1} ms", ms(split));

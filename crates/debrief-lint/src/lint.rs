@@ -182,6 +182,10 @@ fn lint_part(
     let mut findings = Vec::new();
     let candidates = rules.gate().candidates(&all, &starts);
     for (rule, candidates) in rules.iter().zip(candidates) {
+        if rule.model {
+            // Its pattern never matches: the model's findings come below.
+            continue;
+        }
         if let Some(list) = candidates {
             // Only the sentences that hold one of the rule's words.
             for i in list {
