@@ -15,7 +15,7 @@
 //! word shaped like a common noun (-tion, -ment, plural -s …); mid-sentence it is a product.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// Who a subject is.
@@ -1534,6 +1534,9 @@ const NOUN_ENDINGS: &[&str] = &[
 const COMMON_WORDS: &str = include_str!("common_words.txt");
 
 struct Lexicon {
+    /// For `looks_like_name`: what each listed word is, in one lookup ([`NAME`], or
+    /// [`NOT_NAME`] for a common, tech, opener, thing or skipped word).
+    kinds: HashMap<&'static str, u8>,
     common: HashSet<&'static str>,
     people: HashSet<&'static str>,
     things: HashSet<&'static str>,
@@ -1542,16 +1545,39 @@ struct Lexicon {
     openers: HashSet<&'static str>,
 }
 
-static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| Lexicon {
-    common: COMMON_WORDS
+/// A listed given name.
+const NAME: u8 = 1;
+/// A word that is not a name: common, tech, an opener, a thing or a skipped word.
+const NOT_NAME: u8 = 2;
+
+static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
+    let common: HashSet<&'static str> = COMMON_WORDS
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
-        .collect(),
-    people: PEOPLE.iter().copied().collect(),
-    things: THINGS.iter().copied().collect(),
-    skip: SKIP.iter().copied().collect(),
-    tech: TECH.iter().copied().collect(),
-    openers: OPENERS.iter().copied().collect(),
+        .collect();
+    let mut kinds: HashMap<&'static str, u8> = HashMap::new();
+    for w in common
+        .iter()
+        .copied()
+        .chain(THINGS.iter().copied())
+        .chain(SKIP.iter().copied())
+        .chain(TECH.iter().copied())
+        .chain(OPENERS.iter().copied())
+    {
+        *kinds.entry(w).or_default() |= NOT_NAME;
+    }
+    for w in crate::names::NAMES {
+        *kinds.entry(w).or_default() |= NAME;
+    }
+    Lexicon {
+        kinds,
+        common,
+        people: PEOPLE.iter().copied().collect(),
+        things: THINGS.iter().copied().collect(),
+        skip: SKIP.iter().copied().collect(),
+        tech: TECH.iter().copied().collect(),
+        openers: OPENERS.iter().copied().collect(),
+    }
 });
 
 /// Words that, before a capitalised word, mark the start of a subject.
@@ -1666,9 +1692,6 @@ impl PartialEq<&str> for Folded<'_> {
 /// Whether a capitalised `word` looks like a given name (not a product or a noun).
 fn looks_like_name(word: &str) -> bool {
     let word = word.trim_end_matches("'s").trim_end_matches("’s");
-    if crate::names::is_first_name(word) {
-        return true;
-    }
     let mut chars = word.chars();
     let Some(first) = chars.next() else {
         return false;
@@ -1681,23 +1704,22 @@ fn looks_like_name(word: &str) -> bool {
         // An initial: "J." in "J.R.", but not "A" or "I".
         return first != 'A' && first != 'I';
     }
-    if !rest
+    let shaped = rest
         .chars()
         .all(|c| c.is_lowercase() || c == '-' || c == '\'')
-        || rest.chars().count() > 14
-    {
-        return false;
+        && rest.chars().count() <= 14;
+    if !shaped {
+        // "Sarah-Jane": a listed name, part by part.
+        return crate::names::is_first_name(word);
     }
     crate::names::with_lower(word, |lower| {
-        let lex = &*LEXICON;
-        !(lex.tech.contains(lower)
-            || lex.common.contains(lower)
-            || lex.openers.contains(lower)
-            || lex.things.contains(lower)
-            || lex.skip.contains(lower)
-            || NOUN_ENDINGS
+        match LEXICON.kinds.get(lower).copied().unwrap_or(0) {
+            k if k & NAME != 0 => true,
+            k if k & NOT_NAME != 0 => false,
+            _ => !NOUN_ENDINGS
                 .iter()
-                .any(|e| lower.len() > e.len() + 1 && lower.ends_with(e)))
+                .any(|e| lower.len() > e.len() + 1 && lower.ends_with(e)),
+        }
     })
 }
 
