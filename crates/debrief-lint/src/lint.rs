@@ -227,17 +227,14 @@ fn lint_part(
         second_opinion(&mut findings, sentences, model);
     }
     if let Some(rule) = rules.iter().find(|r| r.model) {
-        // Sentences that name someone: a listed word for a person or a listed name, or a
-        // word shaped like a name the lists lack (in chat-style lower case too).
-        let mut candidates = subject::sentences_with_people(&all, &starts);
-        let listed: std::collections::HashSet<usize> = candidates.iter().copied().collect();
-        candidates.extend((0..sentences.len()).filter(|i| {
-            let text = &sentences[*i].text;
-            !listed.contains(i)
-                && (subject::names_someone_unlisted(text)
-                    || subject::truecase(text).is_some_and(|e| subject::names_someone_unlisted(&e)))
-        }));
-        candidates.sort_unstable();
+        // Sentences that name someone (in chat-style lower case too).
+        let candidates: Vec<usize> = (0..sentences.len())
+            .filter(|&i| {
+                let text = &sentences[i].text;
+                subject::names_someone(text)
+                    || subject::truecase(text).is_some_and(|e| subject::names_someone(&e))
+            })
+            .collect();
         findings.extend(model_findings(
             rule,
             model,

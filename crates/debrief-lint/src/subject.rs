@@ -1549,6 +1549,8 @@ struct Lexicon {
 const NAME: u8 = 1;
 /// A word that is not a name: common, tech, an opener, a thing or a skipped word.
 const NOT_NAME: u8 = 2;
+/// A word for a person, a role or a team (not a pronoun).
+const PERSON_WORD: u8 = 4;
 
 static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
     let common: HashSet<&'static str> = COMMON_WORDS
@@ -1568,6 +1570,30 @@ static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
     }
     for w in crate::names::NAMES {
         *kinds.entry(w).or_default() |= NAME;
+    }
+    // Pronouns are everywhere, or may stand for things: they do not make a sentence name
+    // someone.
+    for w in PEOPLE.iter().copied().filter(|w| {
+        !matches!(
+            *w,
+            "we" | "us"
+                | "our"
+                | "ours"
+                | "ourselves"
+                | "they"
+                | "them"
+                | "their"
+                | "theirs"
+                | "themselves"
+                | "you"
+                | "your"
+                | "i"
+                | "me"
+                | "my"
+                | "it"
+        )
+    }) {
+        *kinds.entry(w).or_default() |= PERSON_WORD;
     }
     Lexicon {
         kinds,
@@ -2518,60 +2544,6 @@ pub fn describes_thing(text: &str, from: usize) -> bool {
         || (w.ends_with("ing") && w.len() > 5 && !LEXICON.people.contains(w.as_str()))
 }
 
-/// The sentences (by index into `starts`, where each begins in `text`) that hold a word for
-/// a person, a role or a team, or a listed first name, as a whole word. `text` is lower-cased.
-/// One pass for all sentences: the learned model looks only at these.
-pub fn sentences_with_people(text: &str, starts: &[usize]) -> Vec<usize> {
-    static SEARCHER: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
-        let words = PEOPLE
-            .iter()
-            .copied()
-            // Pronouns that are everywhere, or may stand for things, would make every
-            // sentence a candidate.
-            .filter(|w| {
-                !matches!(
-                    *w,
-                    "we" | "us"
-                        | "our"
-                        | "ours"
-                        | "ourselves"
-                        | "they"
-                        | "them"
-                        | "their"
-                        | "theirs"
-                        | "themselves"
-                        | "you"
-                        | "your"
-                        | "i"
-                        | "me"
-                        | "my"
-                        | "it"
-                )
-            })
-            .chain(crate::names::NAMES.iter().copied());
-        aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
-            .build(words)
-            .expect("words make an automaton")
-    });
-    let bytes = text.as_bytes();
-    let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-    let mut out: Vec<usize> = Vec::new();
-    for m in SEARCHER.find_iter(text) {
-        let before = m.start().checked_sub(1).map(|i| bytes[i]);
-        let after = bytes.get(m.end()).copied();
-        if before.is_some_and(word_byte) || after.is_some_and(|b| word_byte(b) && b != b's') {
-            continue;
-        }
-        let sentence = starts.partition_point(|&s| s <= m.start()) - 1;
-        if out.last() != Some(&sentence) {
-            out.push(sentence);
-        }
-    }
-    out
-}
-
 /// A sentence written in lower case, as in chat ("09:12 jomo pushes the change, again"), with
 /// capitals where edited prose would have them: its first word, and each word that is in
 /// none of the word lists and is shaped like a name. Only ASCII letters change case, so
@@ -2617,12 +2589,31 @@ pub fn truecase(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Whether a sentence names someone the word lists lack: a capitalised word shaped like a
-/// name, not a product, not a common word (also in a sentence [`truecase`] edited).
-pub fn names_someone_unlisted(edited: &str) -> bool {
-    edited
+/// Whether a sentence names someone: a word for a person, a role or a team ("engineers",
+/// "the on-call's"), a listed given name in any case, or a capitalised word shaped like a
+/// name that no list holds ("Hiroshi"). The learned model reads only such sentences.
+pub fn names_someone(sentence: &str) -> bool {
+    let kind = |w: &str| LEXICON.kinds.get(w).copied().unwrap_or(0);
+    let someone = |w: &str| kind(w) & (PERSON_WORD | NAME) != 0;
+    sentence
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
-        .any(|w| w.starts_with(|c: char| c.is_uppercase()) && looks_like_name(w))
+        .filter(|w| !w.is_empty())
+        .any(|word| {
+            let listed = crate::names::with_lower(word, |lower| {
+                let lower = lower.trim_matches(|c| c == '\'' || c == '-');
+                let base = lower
+                    .strip_suffix("'s")
+                    .or_else(|| lower.strip_suffix("’s"))
+                    .unwrap_or(lower);
+                someone(base)
+                    || base.strip_suffix('s').is_some_and(someone)
+                    // "on-call-engineer", "ops-team": any part.
+                    || (base.contains('-') && base.split('-').any(|p| {
+                        someone(p) || p.strip_suffix('s').is_some_and(someone)
+                    }))
+            });
+            listed || (word.starts_with(|c: char| c.is_uppercase()) && looks_like_name(word))
+        })
 }
 
 /// The words for people, roles and teams, and the listed first names, in lower case.
