@@ -18,7 +18,7 @@ cargo build --release --locked -q
 cargo build --release --locked -q -p debrief-lint --examples
 
 D=crates/debrief-lint/tests/data
-BLIND="$D/labelled-heldout41.tsv $D/labelled-heldout42.tsv $D/labelled-heldout45.tsv $D/labelled-heldout46.tsv"
+BLIND="$D/labelled-heldout41.tsv $D/labelled-heldout42.tsv $D/labelled-heldout45.tsv $D/labelled-heldout46.tsv $D/labelled-heldout47.tsv $D/labelled-heldout48.tsv"
 echo "== blind sets: no rule was written for them and the shipped model did not learn from"
 echo "   them (blame = a warning or error expected)"
 target/release/examples/score $BLIND
