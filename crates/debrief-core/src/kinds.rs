@@ -120,6 +120,18 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What an API token may do. Each role may do what the ones before it may.
+    Role, "role" {
+        /// Read incidents, reviews, actions and signals.
+        Reader = "reader", "reader", ["read"];
+        /// Also write them: incidents, reviews, actions, ingest.
+        Writer = "writer", "writer", ["write"];
+        /// Also manage tokens.
+        Admin = "admin", "admin", ["administrator"];
+    }
+}
+
+vocabulary! {
     /// What kind of failure the review is about: not only outages are worth learning from.
     IncidentType, "incident type" {
         /// Something broke in production.

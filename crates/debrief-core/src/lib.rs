@@ -16,7 +16,7 @@ pub use id::{ActionId, IncidentId};
 pub use incident::{Acknowledgement, ActionItem, Factor, Incident, Lesson, TimelineEntry};
 pub use kinds::{
     ActionKind, ActionStatus, Detection, FactorCategory, FactorLevel, IncidentType, LessonKind,
-    ReviewState, Severity, Status,
+    ReviewState, Role, Severity, Status,
 };
 
 /// A value a person gave that the domain does not accept. The message says what was wrong and

@@ -18,6 +18,7 @@ mod incidents;
 mod migrate;
 mod reviews;
 mod signals;
+mod tokens;
 
 use debrief_core::InvalidValue;
 
@@ -27,6 +28,7 @@ pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use signals::{
     EXAMPLE_SLOTS, ScanStats, SignalBatch, SignalCount, SignalExample, StoredSequence,
 };
+pub use tokens::ApiToken;
 
 /// What went wrong in the store, in terms a caller can act on.
 #[derive(Debug, thiserror::Error)]

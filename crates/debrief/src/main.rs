@@ -7,10 +7,13 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = <cli::Args as clap::Parser>::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // The server answers on every core; a command runs on one thread.
+    let mut builder = if args.serves() {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -5,6 +5,7 @@ mod incident;
 mod lint;
 mod output;
 mod review;
+mod serve;
 mod signals;
 
 use std::path::PathBuf;
@@ -41,6 +42,13 @@ pub struct Args {
     command: Command,
 }
 
+impl Args {
+    /// Whether the command is the server, which wants a thread a core.
+    pub fn serves(&self) -> bool {
+        matches!(self.command, Command::Serve(_))
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Record, list, show and change incidents.
@@ -70,6 +78,11 @@ enum Command {
     Review(review::ReviewCommand),
     /// Find blame, counterfactuals, hindsight and judgement words in review prose.
     Lint(lint::LintArgs),
+    /// Serve the web API on the store (`/api/v1`, `/healthz`, `/metrics`).
+    Serve(serve::ServeArgs),
+    /// Make, list and revoke the API tokens the server accepts.
+    #[command(subcommand)]
+    Token(serve::TokenCommand),
     /// Write every review in the store to a directory, as Markdown.
     #[command(after_help = "Example:\n  debrief export ./debrief-backup\n\n\
         Writes DIR/reviews/INC-N.md for every incident and DIR/debrief-export.json, the list of\n\
@@ -124,6 +137,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Signals(c) => signals::run(&store, c).await,
         Command::Export { dir } => review::export_dir(&store, &dir).await,
         Command::Import { dir, replace } => review::import_dir(&store, &dir, replace).await,
+        Command::Token(c) => serve::token(&store, c).await,
+        Command::Serve(a) => return serve::serve(store, a).await,
         Command::Lint(_) => unreachable!("linting runs without a store"),
     };
     store.close().await;

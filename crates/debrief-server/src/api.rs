@@ -1,0 +1,260 @@
+//! The routes: `/healthz`, `/metrics`, and the JSON API under `/api/v1`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get};
+use axum::{Json, Router};
+use debrief_core::{IncidentId, Role, Severity, Status};
+use debrief_store::IncidentFilter;
+use serde::Deserialize;
+
+use crate::{ApiError, AppState, auth};
+
+/// The largest request body the API takes (a review document is far smaller).
+pub const MAX_BODY: usize = 1 << 20;
+
+type Shared = Arc<AppState>;
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/api/v1/incidents", get(list_incidents))
+        .route("/api/v1/incidents/{id}", get(get_incident))
+        .route("/api/v1/tokens", get(list_tokens).post(create_token))
+        .route("/api/v1/tokens/{id}", delete(revoke_token))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// Counts every request by its route pattern, method and status, and times it.
+async fn observe(State(state): State<Shared>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
+    let method = request.method().as_str().to_string();
+    let response = next.run(request).await;
+    state.metrics.observe(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn metrics(State(state): State<Shared>) -> Result<Response, ApiError> {
+    let mut by_status: BTreeMap<&'static str, u64> =
+        Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
+    for i in state
+        .store
+        .list_incidents(&IncidentFilter::default())
+        .await?
+    {
+        *by_status.entry(i.status.as_str()).or_default() += 1;
+    }
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(&by_status),
+    )
+        .into_response())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route; the API is under /api/v1")
+}
+
+/// Who is calling: the token's role, from `Authorization: Bearer …`.
+pub struct Caller {
+    pub role: Role,
+}
+
+impl Caller {
+    /// Refuses unless the caller's role is `at_least`.
+    fn require(&self, at_least: Role) -> Result<(), ApiError> {
+        if self.role >= at_least {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "this needs the {at_least} role; your token has the {} role",
+                self.role
+            )))
+        }
+    }
+}
+
+impl FromRequestParts<Shared> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Shared) -> Result<Self, ApiError> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Err(ApiError::unauthorized(
+                "send a token as `Authorization: Bearer …` (make one with `debrief token create`)",
+            ));
+        };
+        let secret = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| {
+                ApiError::unauthorized("the Authorization header is not `Bearer <token>`")
+            })?;
+        match state.store.token_by_hash(&auth::hash(secret)).await? {
+            Some(t) => Ok(Caller { role: t.role }),
+            None => Err(ApiError::unauthorized("the token is unknown or revoked")),
+        }
+    }
+}
+
+fn list_of<T: std::str::FromStr<Err = debrief_core::InvalidValue>>(
+    text: Option<&str>,
+) -> Result<Vec<T>, ApiError> {
+    text.into_iter()
+        .flat_map(|t| t.split(','))
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.parse::<T>().map_err(|e| ApiError::invalid(e.message)))
+        .collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    severity: Option<String>,
+    service: Option<String>,
+    since: Option<String>,
+    limit: Option<i64>,
+}
+
+async fn list_incidents(
+    caller: Caller,
+    State(state): State<Shared>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let now = jiff::Timestamp::now();
+    let filter = IncidentFilter {
+        statuses: list_of::<Status>(q.status.as_deref())?,
+        severities: list_of::<Severity>(q.severity.as_deref())?,
+        service: q.service,
+        since: q
+            .since
+            .as_deref()
+            .map(|s| debrief_core::time::parse_since(s, now))
+            .transpose()
+            .map_err(|e| ApiError::invalid(e.message))?,
+        limit: match q.limit {
+            Some(n) if n < 1 => return Err(ApiError::invalid("limit must be at least 1")),
+            other => other,
+        },
+    };
+    Ok(Json(state.store.list_incidents(&filter).await?).into_response())
+}
+
+fn incident_id(text: &str) -> Result<IncidentId, ApiError> {
+    text.parse()
+        .map_err(|e: debrief_core::InvalidValue| ApiError::invalid(e.message))
+}
+
+async fn get_incident(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let id = incident_id(&id)?;
+    Ok(Json(state.store.get_incident(id).await?).into_response())
+}
+
+async fn list_tokens(caller: Caller, State(state): State<Shared>) -> Result<Response, ApiError> {
+    caller.require(Role::Admin)?;
+    Ok(Json(state.store.list_tokens().await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewTokenBody {
+    name: String,
+    role: String,
+}
+
+async fn create_token(
+    caller: Caller,
+    State(state): State<Shared>,
+    body: Result<Json<NewTokenBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Admin)?;
+    let Json(body) = body.map_err(body_error)?;
+    let role: Role = body
+        .role
+        .parse()
+        .map_err(|e: debrief_core::InvalidValue| ApiError::invalid(e.message))?;
+    let new = auth::new_token().map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "no_randomness",
+            e.to_string(),
+        )
+    })?;
+    let token = state
+        .store
+        .create_token(
+            &body.name,
+            role,
+            &new.hash,
+            &new.prefix,
+            debrief_core::time::to_seconds(jiff::Timestamp::now()),
+        )
+        .await?;
+    let mut json = serde_json::to_value(&token).expect("a token serializes");
+    json["secret"] = serde_json::Value::String(new.secret);
+    Ok((StatusCode::CREATED, Json(json)).into_response())
+}
+
+/// A request body the API could not take: too large (413), or not the JSON it expects (400).
+fn body_error(e: axum::extract::rejection::JsonRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the request body is over the limit of {MAX_BODY} bytes"),
+        )
+    } else {
+        ApiError::invalid(e.body_text())
+    }
+}
+
+async fn revoke_token(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Admin)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::invalid(format!("{id:?} is not a token number")))?;
+    let now = debrief_core::time::to_seconds(jiff::Timestamp::now());
+    let revoked = state.store.revoke_token(id, now).await?;
+    Ok(Json(serde_json::json!({ "id": id, "revoked": revoked })).into_response())
+}

@@ -1,0 +1,65 @@
+//! `debrief serve`: the JSON API under `/api/v1`, `/healthz` and `/metrics`, on the same store
+//! as the command line.
+//!
+//! Requests to the API carry a token (`Authorization: Bearer …`, made by `debrief token
+//! create`); its role decides what it may do. Errors are JSON with a stable code. The server
+//! stops on SIGTERM or Ctrl-C after finishing the requests it accepted.
+
+mod api;
+pub mod auth;
+mod error;
+mod metrics;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use debrief_store::Store;
+
+pub use error::ApiError;
+
+/// What every request handler shares.
+pub(crate) struct AppState {
+    pub store: Store,
+    pub metrics: metrics::Metrics,
+}
+
+/// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    store: Store,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = Arc::new(AppState {
+        store,
+        metrics: metrics::Metrics::default(),
+    });
+    let app = api::router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Completes on SIGTERM or Ctrl-C (SIGINT).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

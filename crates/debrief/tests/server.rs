@@ -1,0 +1,357 @@
+//! `debrief serve` as a user meets it: the real binary on a loopback port, spoken to over TCP
+//! in plain HTTP/1.1, on SQLite and on PostgreSQL.
+
+#[macro_use]
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use common::{BIN, Env};
+
+/// A running server; stopped with SIGTERM when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(env: &Env) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("DEBRIEF_DATABASE", &env.database)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start debrief serve");
+        // The first line names the address: "debrief serving … on http://127.0.0.1:PORT".
+        let mut first = String::new();
+        BufReader::new(child.stderr.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .trim()
+            .rsplit_once("http://")
+            .map(|(_, a)| a.to_string())
+            .unwrap_or_else(|| panic!("no address in {first:?}"));
+        Server { child, addr }
+    }
+
+    /// Sends one request; returns the status, the headers (lower-cased names) and the body.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Vec<(String, String)>, String) {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.addr
+        );
+        if let Some(t) = token {
+            req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        }
+        if let Some(b) = body {
+            req.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                b.len()
+            ));
+        }
+        req.push_str("\r\n");
+        if let Some(b) = body {
+            req.push_str(b);
+        }
+        stream.write_all(req.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8(raw).expect("a UTF-8 answer");
+        let (head, body) = text.split_once("\r\n\r\n").expect("headers and a body");
+        let mut lines = head.lines();
+        let status: u16 = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .expect("a status line");
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        (status, headers, body.to_string())
+    }
+
+    fn json(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        let (status, _, body) = self.request("GET", path, Some(token), None);
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A token of `role`, made with the command line.
+fn token(env: &Env, role: &str) -> String {
+    env.ok(&["token", "create", "--role", role, "--name", role])
+        .trim()
+        .to_string()
+}
+
+fn error_code(body: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    v["error"]["code"].as_str().unwrap_or_default().to_string()
+}
+
+both!(health_and_metrics_need_no_token, |env: &Env| {
+    let server = Server::start(env);
+    let (status, _, body) = server.request("GET", "/healthz", None, None);
+    assert_eq!(status, 200);
+    assert_eq!(body, r#"{"status":"ok"}"#);
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Disk full",
+        "--severity",
+        "SEV3",
+    ]);
+    let (status, headers, body) = server.request("GET", "/metrics", None, None);
+    assert_eq!(status, 200);
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.starts_with("text/plain; version=0.0.4"))
+    );
+    assert!(
+        body.contains(
+            "debrief_http_requests_total{route=\"/healthz\",method=\"GET\",status=\"200\"} 1"
+        ),
+        "{body}"
+    );
+    assert!(
+        body.contains("debrief_incidents{status=\"open\"} 1"),
+        "{body}"
+    );
+    assert!(body.contains("# TYPE debrief_http_request_duration_seconds histogram"));
+    assert!(body.contains("debrief_ingested_lines_total 0"));
+});
+
+both!(the_api_wants_a_valid_token, |env: &Env| {
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Disk full",
+        "--severity",
+        "SEV3",
+    ]);
+    let server = Server::start(env);
+    let (status, headers, body) = server.request("GET", "/api/v1/incidents", None, None);
+    assert_eq!(status, 401);
+    assert_eq!(error_code(&body), "unauthorized");
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "www-authenticate" && v.starts_with("Bearer"))
+    );
+    let (status, _, body) =
+        server.request("GET", "/api/v1/incidents", Some("dbt_not-a-token"), None);
+    assert_eq!(status, 401, "{body}");
+    // A revoked token stops working at once.
+    let reader = token(env, "reader");
+    assert_eq!(server.json("/api/v1/incidents", &reader).0, 200);
+    let list = env.ok(&["token", "list", "--json"]);
+    let id = serde_json::from_str::<serde_json::Value>(&list).unwrap()[0]["id"].to_string();
+    env.ok(&["token", "revoke", &id]);
+    let (status, _, body) = server.request("GET", "/api/v1/incidents", Some(&reader), None);
+    assert_eq!((status, error_code(&body).as_str()), (401, "unauthorized"));
+    // The store keeps only a hash: the secret is nowhere in the token list.
+    assert!(!env.ok(&["token", "list", "--json"]).contains(&reader));
+});
+
+both!(readers_read_incidents, |env: &Env| {
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Disk full",
+        "--severity",
+        "SEV3",
+        "--service",
+        "db",
+    ]);
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Login down",
+        "--severity",
+        "SEV1",
+    ]);
+    let server = Server::start(env);
+    let reader = token(env, "reader");
+    let (status, list) = server.json("/api/v1/incidents", &reader);
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let (_, sev1) = server.json("/api/v1/incidents?severity=SEV1", &reader);
+    assert_eq!(sev1[0]["title"], "Login down");
+    assert_eq!(sev1.as_array().unwrap().len(), 1);
+    let (_, db) = server.json("/api/v1/incidents?service=db", &reader);
+    assert_eq!(db[0]["id"], "INC-1");
+    let (status, one) = server.json("/api/v1/incidents/INC-1", &reader);
+    assert_eq!(status, 200);
+    assert_eq!(one["title"], "Disk full");
+    assert_eq!(one["services"][0], "db");
+    // The same incident by number alone.
+    assert_eq!(server.json("/api/v1/incidents/1", &reader).1, one);
+    // Errors: JSON with a stable code.
+    let (status, _, body) = server.request("GET", "/api/v1/incidents/INC-99", Some(&reader), None);
+    assert_eq!((status, error_code(&body).as_str()), (404, "not_found"));
+    let (status, _, body) = server.request("GET", "/api/v1/incidents/banana", Some(&reader), None);
+    assert_eq!((status, error_code(&body).as_str()), (400, "invalid"));
+    let (status, _, body) = server.request(
+        "GET",
+        "/api/v1/incidents?severity=SEV9",
+        Some(&reader),
+        None,
+    );
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (400, "invalid"),
+        "{body}"
+    );
+    let (status, _, body) =
+        server.request("GET", "/api/v1/incidents?colour=red", Some(&reader), None);
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (400, "invalid"),
+        "{body}"
+    );
+    let (status, _, body) = server.request("GET", "/api/v1/nothing-here", Some(&reader), None);
+    assert_eq!((status, error_code(&body).as_str()), (404, "not_found"));
+});
+
+both!(only_admins_manage_tokens, |env: &Env| {
+    let server = Server::start(env);
+    let reader = token(env, "reader");
+    let writer = token(env, "writer");
+    let admin = token(env, "admin");
+    for t in [&reader, &writer] {
+        let (status, _, body) = server.request("GET", "/api/v1/tokens", Some(t), None);
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (403, "forbidden"),
+            "{body}"
+        );
+        let (status, _, _) = server.request(
+            "POST",
+            "/api/v1/tokens",
+            Some(t),
+            Some(r#"{"name":"x","role":"admin"}"#),
+        );
+        assert_eq!(status, 403);
+    }
+    let (status, list) = server.json("/api/v1/tokens", &admin);
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    let (status, _, body) = server.request(
+        "POST",
+        "/api/v1/tokens",
+        Some(&admin),
+        Some(r#"{"name":"grafana","role":"reader"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let made: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let secret = made["secret"].as_str().unwrap().to_string();
+    assert_eq!(server.json("/api/v1/incidents", &secret).0, 200);
+    let (status, _, body) = server.request(
+        "POST",
+        "/api/v1/tokens",
+        Some(&admin),
+        Some(r#"{"name":"x","role":"emperor"}"#),
+    );
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (400, "invalid"),
+        "{body}"
+    );
+    let (status, _, body) = server.request("POST", "/api/v1/tokens", Some(&admin), Some("{oops"));
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (400, "invalid"),
+        "{body}"
+    );
+    let path = format!("/api/v1/tokens/{}", made["id"]);
+    let (status, _, body) = server.request("DELETE", &path, Some(&admin), None);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        server
+            .request("GET", "/api/v1/incidents", Some(&secret), None)
+            .0,
+        401
+    );
+});
+
+#[test]
+fn a_body_over_the_limit_is_refused() {
+    let env = Env::sqlite();
+    let server = Server::start(&env);
+    let admin = token(&env, "admin");
+    let big = format!(r#"{{"name":"{}","role":"reader"}}"#, "x".repeat(2 << 20));
+    let (status, _, _) = server.request("POST", "/api/v1/tokens", Some(&admin), Some(&big));
+    assert_eq!(status, 413);
+    // Nothing was stored.
+    assert_eq!(
+        server
+            .json("/api/v1/tokens", &admin)
+            .1
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let env = Env::sqlite();
+    let mut server = Server::start(&env);
+    assert_eq!(server.request("GET", "/healthz", None, None).0, 200);
+    Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let mut rest = String::new();
+    server
+        .child
+        .stderr
+        .as_mut()
+        .unwrap()
+        .read_to_string(&mut rest)
+        .unwrap();
+    assert!(rest.contains("debrief stopped"), "{rest}");
+}
+
+#[test]
+fn the_listen_address_must_be_free() {
+    let env = Env::sqlite();
+    let server = Server::start(&env);
+    let out = env.run(&["serve", "--listen", &server.addr]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot listen on"), "{err}");
+}
