@@ -22,18 +22,39 @@ pub const MAX_BODY: usize = 1 << 20;
 
 type Shared = Arc<AppState>;
 
+/// Declares the routes once: the router, and [`ROUTES`] (path and methods of each), which the
+/// OpenAPI document must match (a test checks).
+macro_rules! routes {
+    ($($path:literal => $handler:expr, [$($method:literal),+];)+) => {
+        /// Every route: its path pattern and methods.
+        pub const ROUTES: &[(&str, &[&str])] = &[$(($path, &[$($method),+])),+];
+
+        fn routes(router: Router<Shared>) -> Router<Shared> {
+            router$(.route($path, $handler))+
+        }
+    };
+}
+
+routes! {
+    "/healthz" => get(healthz), ["get"];
+    "/metrics" => get(metrics), ["get"];
+    "/api/v1/openapi.json" => get(openapi), ["get"];
+    "/api/v1/incidents" => get(list_incidents), ["get"];
+    "/api/v1/incidents/{id}" => get(get_incident), ["get"];
+    "/api/v1/tokens" => get(list_tokens).post(create_token), ["get", "post"];
+    "/api/v1/tokens/{id}" => delete(revoke_token), ["delete"];
+}
+
 pub fn router(state: Shared) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/api/v1/incidents", get(list_incidents))
-        .route("/api/v1/incidents/{id}", get(get_incident))
-        .route("/api/v1/tokens", get(list_tokens).post(create_token))
-        .route("/api/v1/tokens/{id}", delete(revoke_token))
+    routes(Router::new())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(crate::openapi::document())
 }
 
 /// Counts every request by its route pattern, method and status, and times it.

@@ -9,12 +9,14 @@ mod api;
 pub mod auth;
 mod error;
 mod metrics;
+mod openapi;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use debrief_store::Store;
 
+pub use api::ROUTES;
 pub use error::ApiError;
 
 /// What every request handler shares.

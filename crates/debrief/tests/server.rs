@@ -355,3 +355,33 @@ fn the_listen_address_must_be_free() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot listen on"), "{err}");
 }
+
+both!(the_openapi_document_describes_every_route, |env: &Env| {
+    let server = Server::start(env);
+    let (status, _, body) = server.request("GET", "/api/v1/openapi.json", None, None);
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["openapi"], "3.0.3");
+    let admin = token(env, "admin");
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 7);
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            // Each documented operation is served: whatever it answers, it is not the
+            // answer for a route that does not exist.
+            let concrete = path.replace("{id}", "999");
+            let body = (method == "post").then_some(r#"{"name":"probe","role":"reader"}"#);
+            let (status, _, answer) =
+                server.request(&method.to_uppercase(), &concrete, Some(&admin), body);
+            assert!(
+                !answer.contains("no such route"),
+                "{method} {path}: {status} {answer}"
+            );
+            assert!(status < 500, "{method} {path}: {status} {answer}");
+        }
+    }
+    // And a route that is not documented is not served.
+    let (status, _, body) = server.request("GET", "/api/v1/secret-admin-panel", Some(&admin), None);
+    assert_eq!(status, 404);
+    assert!(body.contains("no such route"));
+});

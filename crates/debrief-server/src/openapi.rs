@@ -1,0 +1,151 @@
+//! The OpenAPI 3 document of the API, served at `/api/v1/openapi.json`.
+
+use serde_json::{Value, json};
+
+fn error_responses(codes: &[u16]) -> Value {
+    let mut out = serde_json::Map::new();
+    for code in codes {
+        let what = match code {
+            400 => "Invalid input (code `invalid`)",
+            401 => "No token, or an unknown or revoked one (code `unauthorized`)",
+            403 => "The token's role may not do this (code `forbidden`)",
+            404 => "Not found (code `not_found`)",
+            413 => "The body is over 1 MiB (code `too_large`)",
+            _ => "Error",
+        };
+        out.insert(
+            code.to_string(),
+            json!({ "description": what, "content": { "application/json": {
+                "schema": { "$ref": "#/components/schemas/Error" } } } }),
+        );
+    }
+    Value::Object(out)
+}
+
+fn with_errors(ok: Value, codes: &[u16]) -> Value {
+    let mut all = error_responses(codes);
+    if let (Value::Object(all), Value::Object(ok)) = (&mut all, ok) {
+        all.extend(ok);
+    }
+    all
+}
+
+fn json_ok(code: &str, description: &str, schema: Value) -> Value {
+    json!({ code: { "description": description,
+        "content": { "application/json": { "schema": schema } } } })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let id = json!({ "name": "id", "in": "path", "required": true,
+        "schema": { "type": "string" }, "description": "INC-3, or 3" });
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "debrief",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Incidents, blameless reviews and their follow-through. Send a token made by `debrief token create` as `Authorization: Bearer …`."
+        },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": {
+                    "error": { "type": "object", "required": ["code", "message"], "properties": {
+                        "code": { "type": "string" }, "message": { "type": "string" } } } } },
+                "IncidentSummary": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "title": { "type": "string" },
+                    "severity": { "type": "string" }, "status": { "type": "string" },
+                    "review": { "type": "string" }, "type": { "type": "string" },
+                    "near_miss": { "type": "boolean" },
+                    "services": { "type": "array", "items": { "type": "string" } },
+                    "started": { "type": "string", "format": "date-time", "nullable": true },
+                    "actions_open": { "type": "integer" }, "actions_total": { "type": "integer" } } },
+                "Incident": { "type": "object", "description": "A whole incident and its review: fields, timeline, factors with whys, lessons, action items, acknowledged lint findings." },
+                "Token": { "type": "object", "properties": {
+                    "id": { "type": "integer" }, "name": { "type": "string" },
+                    "role": { "type": "string", "enum": ["reader", "writer", "admin"] },
+                    "prefix": { "type": "string" },
+                    "created": { "type": "string", "format": "date-time" },
+                    "revoked": { "type": "string", "format": "date-time", "nullable": true },
+                    "secret": { "type": "string", "description": "Only in the answer to its creation." } } }
+            }
+        },
+        "security": [ { "bearer": [] } ],
+        "paths": {
+            "/healthz": { "get": { "summary": "Liveness", "security": [],
+                "responses": json_ok("200", "Up", json!({ "type": "object" })) } },
+            "/metrics": { "get": { "summary": "Prometheus text format", "security": [],
+                "responses": { "200": { "description": "Metrics",
+                    "content": { "text/plain": { "schema": { "type": "string" } } } } } } },
+            "/api/v1/openapi.json": { "get": { "summary": "This document", "security": [],
+                "responses": json_ok("200", "OpenAPI 3", json!({ "type": "object" })) } },
+            "/api/v1/incidents": { "get": {
+                "summary": "List incidents (reader)",
+                "parameters": [
+                    { "name": "status", "in": "query", "schema": { "type": "string" }, "description": "Comma-separated statuses" },
+                    { "name": "severity", "in": "query", "schema": { "type": "string" }, "description": "Comma-separated severities" },
+                    { "name": "service", "in": "query", "schema": { "type": "string" } },
+                    { "name": "since", "in": "query", "schema": { "type": "string" }, "description": "A time, or a span back from now: 7d, 24h" },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1 } }
+                ],
+                "responses": with_errors(json_ok("200", "Incidents, newest first",
+                    json!({ "type": "array", "items": { "$ref": "#/components/schemas/IncidentSummary" } })),
+                    &[400, 401, 403]) } },
+            "/api/v1/incidents/{id}": { "get": {
+                "summary": "One incident with its whole review (reader)",
+                "parameters": [id],
+                "responses": with_errors(json_ok("200", "The incident",
+                    json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) } },
+            "/api/v1/tokens": {
+                "get": { "summary": "List tokens, never their secrets (admin)",
+                    "responses": with_errors(json_ok("200", "Tokens",
+                        json!({ "type": "array", "items": { "$ref": "#/components/schemas/Token" } })),
+                        &[401, 403]) },
+                "post": { "summary": "Make a token; its secret is in this answer only (admin)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["name", "role"], "properties": {
+                            "name": { "type": "string" },
+                            "role": { "type": "string", "enum": ["reader", "writer", "admin"] } } } } } },
+                    "responses": with_errors(json_ok("201", "The token, with its secret",
+                        json!({ "$ref": "#/components/schemas/Token" })), &[400, 401, 403, 413]) } },
+            "/api/v1/tokens/{id}": { "delete": {
+                "summary": "Revoke a token (admin)",
+                "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } } ],
+                "responses": with_errors(json_ok("200", "Revoked (false if it was already)",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_in_the_document_and_nothing_else() {
+        let doc = document();
+        let paths = doc["paths"].as_object().unwrap();
+        let mut documented: Vec<(String, String)> = paths
+            .iter()
+            .flat_map(|(p, ops)| {
+                ops.as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |m| (p.clone(), m.clone()))
+            })
+            .collect();
+        documented.sort();
+        let mut served: Vec<(String, String)> = crate::api::ROUTES
+            .iter()
+            .flat_map(|(p, ms)| ms.iter().map(move |m| (p.to_string(), m.to_string())))
+            .collect();
+        served.sort();
+        assert_eq!(documented, served);
+        // Every operation names its responses; every $ref points at a schema that exists.
+        let text = doc.to_string();
+        for part in text.split("\"#/components/schemas/").skip(1) {
+            let name = &part[..part.find('"').unwrap()];
+            assert!(doc["components"]["schemas"][name].is_object(), "{name}");
+        }
+    }
+}
