@@ -9,10 +9,12 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use debrief_core::{IncidentId, Role, Severity, Status};
-use debrief_store::IncidentFilter;
+use debrief_core::{
+    ActionStatus, Detection, Incident, IncidentId, IncidentType, Role, Severity, Status,
+};
+use debrief_store::{ActionFilter, IncidentFilter};
 use serde::Deserialize;
 
 use crate::{ApiError, AppState, auth};
@@ -39,8 +41,10 @@ routes! {
     "/healthz" => get(healthz), ["get"];
     "/metrics" => get(metrics), ["get"];
     "/api/v1/openapi.json" => get(openapi), ["get"];
-    "/api/v1/incidents" => get(list_incidents), ["get"];
+    "/api/v1/incidents" => get(list_incidents).post(create_incident), ["get", "post"];
     "/api/v1/incidents/{id}" => get(get_incident), ["get"];
+    "/api/v1/actions" => get(list_actions), ["get"];
+    "/api/v1/lint" => post(lint), ["post"];
     "/api/v1/tokens" => get(list_tokens).post(create_token), ["get", "post"];
     "/api/v1/tokens/{id}" => delete(revoke_token), ["delete"];
 }
@@ -278,4 +282,126 @@ async fn revoke_token(
     let now = debrief_core::time::to_seconds(jiff::Timestamp::now());
     let revoked = state.store.revoke_token(id, now).await?;
     Ok(Json(serde_json::json!({ "id": id, "revoked": revoked })).into_response())
+}
+
+/// A new incident, as the API takes it: a title and a severity, the rest optional.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewIncident {
+    title: String,
+    severity: String,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    near_miss: bool,
+    #[serde(default)]
+    services: Vec<String>,
+    started: Option<String>,
+    detected: Option<String>,
+    detection: Option<String>,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    impact: String,
+}
+
+fn parsed<T: std::str::FromStr<Err = debrief_core::InvalidValue>>(
+    text: &str,
+) -> Result<T, ApiError> {
+    text.parse()
+        .map_err(|e: debrief_core::InvalidValue| ApiError::invalid(e.message))
+}
+
+async fn create_incident(
+    caller: Caller,
+    State(state): State<Shared>,
+    body: Result<Json<NewIncident>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let Json(new) = body.map_err(body_error)?;
+    let now = jiff::Timestamp::now();
+    let time = |t: Option<String>| -> Result<Option<jiff::Timestamp>, ApiError> {
+        t.map(|t| {
+            debrief_core::time::parse_time(&t, now)
+                .map(debrief_core::time::to_seconds)
+                .map_err(|e| ApiError::invalid(e.message))
+        })
+        .transpose()
+    };
+    let mut incident = Incident::new(new.title, parsed::<Severity>(&new.severity)?);
+    if let Some(k) = new.kind {
+        incident.kind = parsed::<IncidentType>(&k)?;
+    }
+    incident.near_miss = new.near_miss;
+    incident.services = new.services;
+    incident.started = time(new.started)?;
+    incident.detected = time(new.detected)?;
+    incident.detection = new
+        .detection
+        .as_deref()
+        .map(parsed::<Detection>)
+        .transpose()?;
+    incident.summary = new.summary;
+    incident.impact = new.impact;
+    let id = state.store.create_incident(&incident).await?;
+    let stored = state.store.get_incident(id).await?;
+    let mut response = (StatusCode::CREATED, Json(stored)).into_response();
+    if let Ok(location) = format!("/api/v1/incidents/{id}").parse() {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionQuery {
+    status: Option<String>,
+    owner: Option<String>,
+    incident: Option<String>,
+    /// Only items past their due date, not closed.
+    #[serde(default)]
+    overdue: bool,
+}
+
+async fn list_actions(
+    caller: Caller,
+    State(state): State<Shared>,
+    query: Result<Query<ActionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let filter = ActionFilter {
+        statuses: list_of::<ActionStatus>(q.status.as_deref())?,
+        owner: q.owner,
+        incident: q.incident.as_deref().map(incident_id).transpose()?,
+        overdue_on: q
+            .overdue
+            .then(|| debrief_core::time::utc_date(jiff::Timestamp::now())),
+    };
+    Ok(Json(state.store.list_actions(&filter).await?).into_response())
+}
+
+/// Lints the Markdown in the body with the server's rules; answers the findings.
+async fn lint(
+    caller: Caller,
+    State(state): State<Shared>,
+    body: Result<String, axum::extract::rejection::StringRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let text = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the request body is over the limit of {MAX_BODY} bytes"),
+            )
+        } else {
+            ApiError::invalid(format!(
+                "the body must be UTF-8 Markdown: {}",
+                e.body_text()
+            ))
+        }
+    })?;
+    let findings = debrief_lint::lint_markdown(&text, &state.rules, "body");
+    Ok(Json(findings).into_response())
 }

@@ -23,17 +23,21 @@ pub use error::ApiError;
 pub(crate) struct AppState {
     pub store: Store,
     pub metrics: metrics::Metrics,
+    /// The lint rules, compiled once.
+    pub rules: debrief_lint::Rules,
 }
 
 /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve(
     store: Store,
+    rules: debrief_lint::Rules,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = Arc::new(AppState {
         store,
         metrics: metrics::Metrics::default(),
+        rules,
     });
     let app = api::router(state);
     axum::serve(

@@ -79,7 +79,21 @@ pub fn document() -> Value {
                     "content": { "text/plain": { "schema": { "type": "string" } } } } } } },
             "/api/v1/openapi.json": { "get": { "summary": "This document", "security": [],
                 "responses": json_ok("200", "OpenAPI 3", json!({ "type": "object" })) } },
-            "/api/v1/incidents": { "get": {
+            "/api/v1/incidents": {
+              "post": {
+                "summary": "Open an incident (writer)",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["title", "severity"], "properties": {
+                        "title": { "type": "string" }, "severity": { "type": "string", "example": "SEV2" },
+                        "type": { "type": "string", "enum": ["operational", "launch", "experiment"] },
+                        "near_miss": { "type": "boolean" },
+                        "services": { "type": "array", "items": { "type": "string" } },
+                        "started": { "type": "string" }, "detected": { "type": "string" },
+                        "detection": { "type": "string", "enum": ["alert", "customer", "signal", "staff", "other"] },
+                        "summary": { "type": "string" }, "impact": { "type": "string" } } } } } },
+                "responses": with_errors(json_ok("201", "The incident as stored (its URL in Location)",
+                    json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 413]) },
+              "get": {
                 "summary": "List incidents (reader)",
                 "parameters": [
                     { "name": "status", "in": "query", "schema": { "type": "string" }, "description": "Comma-separated statuses" },
@@ -96,6 +110,21 @@ pub fn document() -> Value {
                 "parameters": [id],
                 "responses": with_errors(json_ok("200", "The incident",
                     json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) } },
+            "/api/v1/actions": { "get": {
+                "summary": "List action items (reader)",
+                "parameters": [
+                    { "name": "status", "in": "query", "schema": { "type": "string" }, "description": "Comma-separated statuses" },
+                    { "name": "owner", "in": "query", "schema": { "type": "string" } },
+                    { "name": "incident", "in": "query", "schema": { "type": "string" } },
+                    { "name": "overdue", "in": "query", "schema": { "type": "boolean" }, "description": "Only items past due and not closed" }
+                ],
+                "responses": with_errors(json_ok("200", "Action items with their incident",
+                    json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403]) } },
+            "/api/v1/lint": { "post": {
+                "summary": "Lint Markdown for blame (reader)",
+                "requestBody": { "required": true, "content": { "text/markdown": { "schema": { "type": "string" } } } },
+                "responses": with_errors(json_ok("200", "Findings: file, line, column, end_line, end_column, rule, level, message, suggestion, id",
+                    json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403, 413]) } },
             "/api/v1/tokens": {
                 "get": { "summary": "List tokens, never their secrets (admin)",
                     "responses": with_errors(json_ok("200", "Tokens",

@@ -370,7 +370,12 @@ both!(the_openapi_document_describes_every_route, |env: &Env| {
             // Each documented operation is served: whatever it answers, it is not the
             // answer for a route that does not exist.
             let concrete = path.replace("{id}", "999");
-            let body = (method == "post").then_some(r#"{"name":"probe","role":"reader"}"#);
+            let body = match (method.as_str(), path.as_str()) {
+                ("post", "/api/v1/tokens") => Some(r#"{"name":"probe","role":"reader"}"#),
+                ("post", "/api/v1/incidents") => Some(r#"{"title":"Probe","severity":"SEV4"}"#),
+                ("post", _) => Some("Bob forgot."),
+                _ => None,
+            };
             let (status, _, answer) =
                 server.request(&method.to_uppercase(), &concrete, Some(&admin), body);
             assert!(
@@ -384,4 +389,115 @@ both!(the_openapi_document_describes_every_route, |env: &Env| {
     let (status, _, body) = server.request("GET", "/api/v1/secret-admin-panel", Some(&admin), None);
     assert_eq!(status, 404);
     assert!(body.contains("no such route"));
+});
+
+both!(writers_open_incidents_and_readers_cannot, |env: &Env| {
+    let server = Server::start(env);
+    let reader = token(env, "reader");
+    let writer = token(env, "writer");
+    let new = r#"{"title":"Checkout fails","severity":"SEV2","services":["checkout"],"started":"2026-03-01 14:00","detection":"alert","summary":"Payments failed for 40 minutes."}"#;
+    let (status, _, body) = server.request("POST", "/api/v1/incidents", Some(&reader), Some(new));
+    assert_eq!((status, error_code(&body).as_str()), (403, "forbidden"));
+    let (status, headers, body) =
+        server.request("POST", "/api/v1/incidents", Some(&writer), Some(new));
+    assert_eq!(status, 201, "{body}");
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "location" && v == "/api/v1/incidents/INC-1")
+    );
+    let made: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(made["id"], "INC-1");
+    assert_eq!(made["started"], "2026-03-01T14:00:00Z");
+    // The command line sees it.
+    assert!(env.ok(&["incident", "list"]).contains("Checkout fails"));
+    // Bad input: a clear error, nothing stored.
+    for bad in [
+        r#"{"title":"X","severity":"SEV9"}"#,
+        r#"{"title":"","severity":"SEV2"}"#,
+        r#"{"title":"X"}"#,
+        r#"{"title":"X","severity":"SEV2","colour":"red"}"#,
+        r#"{"title":"X","severity":"SEV2","started":"yesterday-ish"}"#,
+        "not json",
+    ] {
+        let (status, _, body) =
+            server.request("POST", "/api/v1/incidents", Some(&writer), Some(bad));
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (400, "invalid"),
+            "{bad}: {body}"
+        );
+    }
+    assert_eq!(
+        server
+            .json("/api/v1/incidents", &reader)
+            .1
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+});
+
+both!(actions_and_lint_for_readers, |env: &Env| {
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Disk full",
+        "--severity",
+        "SEV3",
+    ]);
+    env.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Alert on disk",
+        "--kind",
+        "detect",
+        "--owner",
+        "storage",
+        "--due",
+        "2020-01-01",
+    ]);
+    env.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Runbook",
+        "--kind",
+        "documentation",
+        "--owner",
+        "storage",
+    ]);
+    let server = Server::start(env);
+    let reader = token(env, "reader");
+    let (status, all) = server.json("/api/v1/actions", &reader);
+    assert_eq!(status, 200);
+    assert_eq!(all.as_array().unwrap().len(), 2);
+    let (_, overdue) = server.json("/api/v1/actions?overdue=true", &reader);
+    assert_eq!(overdue.as_array().unwrap().len(), 1, "{overdue}");
+    let (status, _, body) = server.request(
+        "POST",
+        "/api/v1/lint",
+        Some(&reader),
+        Some("## What happened\n\nBob forgot to renew the certificate, as usual.\n"),
+    );
+    assert_eq!(status, 200, "{body}");
+    let findings: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let rules: Vec<&str> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(!rules.is_empty(), "{body}");
+    assert_eq!(findings[0]["line"], 3);
+    let (status, _, body) = server.request(
+        "POST",
+        "/api/v1/lint",
+        Some(&reader),
+        Some("The deploy failed to complete.\n"),
+    );
+    assert_eq!((status, body.as_str()), (200, "[]"));
 });

@@ -61,7 +61,9 @@ pub async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let at = listener.local_addr()?;
     eprintln!("debrief serving {} on http://{at}", store.describe());
-    debrief_server::serve(store, listener, debrief_server::shutdown_signal())
+    // The lint rules as the command line has them (built in, plus the user's configuration).
+    let rules = super::lint::load_rules(None, None)?;
+    debrief_server::serve(store, rules, listener, debrief_server::shutdown_signal())
         .await
         .context("the server failed")?;
     eprintln!("debrief stopped");
