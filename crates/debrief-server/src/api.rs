@@ -22,6 +22,9 @@ use crate::{ApiError, AppState, auth};
 /// The largest request body the API takes (a review document is far smaller).
 pub const MAX_BODY: usize = 1 << 20;
 
+/// The largest batch of logs one request may post (after gzip is undone, too).
+pub const MAX_LOG_BODY: usize = 16 << 20;
+
 type Shared = Arc<AppState>;
 
 /// Declares the routes once: the router, and [`ROUTES`] (path and methods of each), which the
@@ -45,6 +48,7 @@ routes! {
     "/api/v1/incidents/{id}" => get(get_incident), ["get"];
     "/api/v1/actions" => get(list_actions), ["get"];
     "/api/v1/lint" => post(lint), ["post"];
+    "/api/v1/logs" => post(ingest_logs).layer(DefaultBodyLimit::max(MAX_LOG_BODY)), ["post"];
     "/api/v1/tokens" => get(list_tokens).post(create_token), ["get", "post"];
     "/api/v1/tokens/{id}" => delete(revoke_token), ["delete"];
 }
@@ -404,4 +408,96 @@ async fn lint(
     })?;
     let findings = debrief_lint::lint_markdown(&text, &state.rules, "body");
     Ok(Json(findings).into_response())
+}
+
+/// Takes log lines (JSON lines or plain text, as `debrief signals scan` reads them; gzip with
+/// `Content-Encoding: gzip`) into the signals of the store.
+async fn ingest_logs(
+    caller: Caller,
+    State(state): State<Shared>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let Ok(_permit) = state.scanning.try_acquire() else {
+        let mut busy = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "busy",
+            "other log batches are being scanned; send this one again shortly",
+        )
+        .into_response();
+        busy.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("1"),
+        );
+        return Ok(busy);
+    };
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("a batch of logs is limited to {MAX_LOG_BODY} bytes; send smaller ones"),
+            )
+        } else {
+            ApiError::invalid(e.body_text())
+        }
+    })?;
+    let gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
+    let shared = state.clone();
+    let now = debrief_core::time::to_seconds(jiff::Timestamp::now());
+    let result = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let bytes: Vec<u8> = if gzip {
+            use std::io::Read;
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&body[..])
+                .take(MAX_LOG_BODY as u64 + 1)
+                .read_to_end(&mut out)
+                .map_err(|e| ApiError::invalid(format!("the gzip body does not decode: {e}")))?;
+            if out.len() > MAX_LOG_BODY {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    format!("a batch of logs is limited to {MAX_LOG_BODY} bytes once unzipped"),
+                ));
+            }
+            out
+        } else {
+            body.to_vec()
+        };
+        let ingest = &shared.ingest;
+        debrief_signals::scan::scan(
+            std::io::Cursor::new(bytes),
+            &ingest.parser,
+            ingest.miner,
+            ingest.threads,
+            now,
+        )
+        .map_err(|e| ApiError::invalid(format!("cannot read the logs: {e}")))
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "scan_failed",
+            e.to_string(),
+        )
+    })??;
+    let batch = debrief_store::SignalBatch::from_scan(result, "http:/api/v1/logs", now, None);
+    let lines = batch.stats.lines;
+    let scan = state.store.add_signals(&batch).await?;
+    state
+        .metrics
+        .ingested_lines
+        .fetch_add(lines.max(0) as u64, std::sync::atomic::Ordering::Relaxed);
+    Ok(Json(serde_json::json!({
+        "lines": lines,
+        "parsed": batch.stats.parsed,
+        "messages": batch.examples.len(),
+        "scan": scan,
+    }))
+    .into_response())
 }

@@ -25,19 +25,42 @@ pub(crate) struct AppState {
     pub metrics: metrics::Metrics,
     /// The lint rules, compiled once.
     pub rules: debrief_lint::Rules,
+    pub ingest: Ingest,
+    /// Log batches being scanned now: past the limit, ingest answers 429.
+    pub scanning: tokio::sync::Semaphore,
 }
+
+/// How posted logs are read: as `debrief signals scan` reads them.
+pub struct Ingest {
+    pub parser: debrief_signals::pipeline::LineParser,
+    pub miner: debrief_signals::miner::MinerConfig,
+    /// Threads one batch is scanned with.
+    pub threads: usize,
+}
+
+/// What the server needs besides the store.
+pub struct Config {
+    pub rules: debrief_lint::Rules,
+    pub ingest: Ingest,
+}
+
+/// Log batches scanned at once; more wait for a 429's `Retry-After` (each holds at most
+/// `api::MAX_LOG_BODY` of text and its tallies, which bounds memory).
+const SCANNING: usize = 2;
 
 /// Serves on `listener` until `shutdown` completes, then finishes the requests in flight.
 pub async fn serve(
     store: Store,
-    rules: debrief_lint::Rules,
+    config: Config,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = Arc::new(AppState {
         store,
         metrics: metrics::Metrics::default(),
-        rules,
+        rules: config.rules,
+        ingest: config.ingest,
+        scanning: tokio::sync::Semaphore::new(SCANNING),
     });
     let app = api::router(state);
     axum::serve(

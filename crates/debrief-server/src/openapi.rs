@@ -125,6 +125,20 @@ pub fn document() -> Value {
                 "requestBody": { "required": true, "content": { "text/markdown": { "schema": { "type": "string" } } } },
                 "responses": with_errors(json_ok("200", "Findings: file, line, column, end_line, end_column, rule, level, message, suggestion, id",
                     json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403, 413]) } },
+            "/api/v1/logs": { "post": {
+                "summary": "Take in log lines for the weak-signal report (writer)",
+                "description": "JSON lines or plain text, as `debrief signals scan` reads them; `Content-Encoding: gzip` accepted. Up to 16 MiB a request (unzipped). Answers 429 with Retry-After while other batches are being scanned.",
+                "requestBody": { "required": true, "content": {
+                    "application/x-ndjson": { "schema": { "type": "string" } },
+                    "text/plain": { "schema": { "type": "string" } } } },
+                "responses": with_errors(json!({
+                    "200": { "description": "Lines read and stored", "content": { "application/json": {
+                        "schema": { "type": "object", "properties": {
+                            "lines": { "type": "integer" }, "parsed": { "type": "integer" },
+                            "messages": { "type": "integer" }, "scan": { "type": "integer" } } } } } },
+                    "429": { "description": "Busy (code `busy`); see Retry-After", "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/Error" } } } }
+                }), &[400, 401, 403, 413]) } },
             "/api/v1/tokens": {
                 "get": { "summary": "List tokens, never their secrets (admin)",
                     "responses": with_errors(json_ok("200", "Tokens",

@@ -311,3 +311,57 @@ async fn put_example(
     .await?;
     Ok(())
 }
+
+impl SignalBatch {
+    /// What a scan of `name` at `now` adds to the store; lines with no service get `service`
+    /// when one is given.
+    pub fn from_scan(
+        result: debrief_signals::scan::ScanResult,
+        name: &str,
+        now: Timestamp,
+        service: Option<&str>,
+    ) -> SignalBatch {
+        let fill = |s: String| match (s.is_empty(), service) {
+            (true, Some(d)) => d.to_string(),
+            _ => s,
+        };
+        let mut batch = SignalBatch {
+            source: name.to_string(),
+            scanned_at: Some(now),
+            stats: ScanStats {
+                lines: result.read.lines as i64,
+                parsed: result.read.parsed as i64,
+                empty: result.read.empty as i64,
+                invalid_utf8: result.read.invalid_utf8 as i64,
+                oversized: result.read.oversized as i64,
+                binary: result.read.binary as i64,
+                undated: result.undated as i64,
+                overflow: result.overflow as i64,
+            },
+            ..SignalBatch::default()
+        };
+        for ((key, bucket, svc), tally) in result.counts {
+            let e = batch
+                .counts
+                .entry((key, bucket, fill(svc)))
+                .or_insert((0, 0));
+            e.0 += tally.count as i64;
+            e.1 += tally.failing as i64;
+        }
+        for (key, examples) in result.examples {
+            batch.examples.insert(
+                key,
+                examples
+                    .into_iter()
+                    .map(|e| SignalExample {
+                        at: e.time,
+                        service: fill(e.service),
+                        line: e.line,
+                        variables: e.variables,
+                    })
+                    .collect(),
+            );
+        }
+        batch
+    }
+}

@@ -46,6 +46,18 @@ impl Server {
         token: Option<&str>,
         body: Option<&str>,
     ) -> (u16, Vec<(String, String)>, String) {
+        self.send(method, path, token, body.map(str::as_bytes), &[])
+    }
+
+    /// As [`Server::request`], with a body of any bytes and extra headers.
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&[u8]>,
+        extra: &[(&str, &str)],
+    ) -> (u16, Vec<(String, String)>, String) {
         let mut stream = TcpStream::connect(&self.addr).unwrap();
         let mut req = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
@@ -54,6 +66,9 @@ impl Server {
         if let Some(t) = token {
             req.push_str(&format!("Authorization: Bearer {t}\r\n"));
         }
+        for (k, v) in extra {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
         if let Some(b) = body {
             req.push_str(&format!(
                 "Content-Type: application/json\r\nContent-Length: {}\r\n",
@@ -61,10 +76,12 @@ impl Server {
             ));
         }
         req.push_str("\r\n");
+        let mut bytes = req.into_bytes();
         if let Some(b) = body {
-            req.push_str(b);
+            bytes.extend_from_slice(b);
         }
-        stream.write_all(req.as_bytes()).unwrap();
+        // A server may answer (413) and close before reading all of a large body.
+        let _ = stream.write_all(&bytes);
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).unwrap();
         let text = String::from_utf8(raw).expect("a UTF-8 answer");
@@ -501,3 +518,108 @@ both!(actions_and_lint_for_readers, |env: &Env| {
     );
     assert_eq!((status, body.as_str()), (200, "[]"));
 });
+
+both!(posted_logs_reach_the_signals_report, |env: &Env| {
+    let server = Server::start(env);
+    let reader = token(env, "reader");
+    let writer = token(env, "writer");
+    let now = jiff::Timestamp::now();
+    let mut lines = String::new();
+    for i in 0..40 {
+        let at = now - jiff::SignedDuration::from_secs(60 * (40 - i));
+        let (level, msg) = if i % 4 == 0 {
+            (
+                "warn",
+                format!(
+                    "Retrying charge request to ledger (attempt {} of 5) after timeout",
+                    i % 5 + 1
+                ),
+            )
+        } else {
+            (
+                "info",
+                format!("Posted entry {} to account acct-{}", 1000 + i, i % 7),
+            )
+        };
+        lines.push_str(&format!(
+            "{{\"time\": \"{at}\", \"level\": \"{level}\", \"service\": \"payments\", \"msg\": \"{msg}\"}}\n"
+        ));
+    }
+    let (status, _, body) = server.request("POST", "/api/v1/logs", Some(&reader), Some(&lines));
+    assert_eq!((status, error_code(&body).as_str()), (403, "forbidden"));
+    let (status, _, body) = server.request("POST", "/api/v1/logs", Some(&writer), Some(&lines));
+    assert_eq!(status, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["lines"], 40);
+    assert_eq!(answer["parsed"], 40);
+    // Gzip, as collectors send it.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(lines.as_bytes()).unwrap();
+    let zipped = gz.finish().unwrap();
+    let (status, _, body) = server.send(
+        "POST",
+        "/api/v1/logs",
+        Some(&writer),
+        Some(&zipped),
+        &[("Content-Encoding", "gzip")],
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = server.send(
+        "POST",
+        "/api/v1/logs",
+        Some(&writer),
+        Some(b"not gzip at all"),
+        &[("Content-Encoding", "gzip")],
+    );
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (400, "invalid"),
+        "{body}"
+    );
+    // The command line's report sees the retries.
+    let report = env.ok(&[
+        "signals",
+        "report",
+        "--since",
+        "2h",
+        "--baseline",
+        "1d",
+        "--json",
+    ]);
+    assert!(
+        report.contains("Retrying charge request to ledger"),
+        "{report}"
+    );
+    let (_, _, metrics) = server.request("GET", "/metrics", None, None);
+    assert!(
+        metrics.contains("debrief_ingested_lines_total 80"),
+        "{metrics}"
+    );
+});
+
+#[test]
+fn a_log_batch_over_the_limit_is_refused() {
+    let env = Env::sqlite();
+    let server = Server::start(&env);
+    let writer = token(&env, "writer");
+    let big = "x".repeat((16 << 20) + 10);
+    let (status, _, _) = server.request("POST", "/api/v1/logs", Some(&writer), Some(&big));
+    assert_eq!(status, 413);
+    // A small gzip body that unzips past the limit is refused too.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![b'a'; (16 << 20) + 10]).unwrap();
+    let bomb = gz.finish().unwrap();
+    assert!(bomb.len() < 100_000);
+    let (status, _, body) = server.send(
+        "POST",
+        "/api/v1/logs",
+        Some(&writer),
+        Some(&bomb),
+        &[("Content-Encoding", "gzip")],
+    );
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (413, "too_large"),
+        "{body}"
+    );
+}

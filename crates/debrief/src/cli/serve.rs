@@ -63,7 +63,19 @@ pub async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<ExitCode> {
     eprintln!("debrief serving {} on http://{at}", store.describe());
     // The lint rules as the command line has them (built in, plus the user's configuration).
     let rules = super::lint::load_rules(None, None)?;
-    debrief_server::serve(store, rules, listener, debrief_server::shutdown_signal())
+    // Posted logs are read as `debrief signals scan` reads them, with its rules file.
+    let signal_rules = super::signals::load_rules(None)?;
+    let ingest = debrief_server::Ingest {
+        parser: debrief_signals::pipeline::LineParser::new(
+            debrief_signals::pipeline::HeaderMode::Auto,
+            debrief_signals::mask::Masker::new(signal_rules.masks().to_vec()),
+            super::today().year(),
+        ),
+        miner: debrief_signals::miner::MinerConfig::default(),
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let config = debrief_server::Config { rules, ingest };
+    debrief_server::serve(store, config, listener, debrief_server::shutdown_signal())
         .await
         .context("the server failed")?;
     eprintln!("debrief stopped");

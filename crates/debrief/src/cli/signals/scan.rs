@@ -12,7 +12,7 @@ use debrief_signals::pipeline::HeaderMode;
 use debrief_signals::read::Source;
 use debrief_signals::scan::{ScanResult, scan, scan_records};
 use debrief_signals::structured::{is_json_document, parse_k8s_events};
-use debrief_store::{ScanStats, SignalBatch, SignalExample, Store};
+use debrief_store::{SignalBatch, Store};
 use jiff::Timestamp;
 
 use super::{MiningArgs, Setup, report_read};
@@ -66,7 +66,7 @@ pub async fn run(
         let result = scan_reader(reader, &setup, now, size)
             .with_context(|| format!("cannot read {name}"))?;
         report_read(&name, &result.read, result.overflow);
-        let batch = to_batch(result, &name, now, service);
+        let batch = SignalBatch::from_scan(result, &name, now, service);
         total_lines += batch.stats.lines;
         let keys: std::collections::BTreeSet<&str> =
             batch.counts.keys().map(|(k, _, _)| k.as_str()).collect();
@@ -121,51 +121,6 @@ fn scan_reader(
     Ok(result?)
 }
 
-fn to_batch(result: ScanResult, name: &str, now: Timestamp, service: Option<&str>) -> SignalBatch {
-    let fill = |s: String| match (s.is_empty(), service) {
-        (true, Some(d)) => d.to_string(),
-        _ => s,
-    };
-    let mut batch = SignalBatch {
-        source: name.to_string(),
-        scanned_at: Some(now),
-        stats: ScanStats {
-            lines: result.read.lines as i64,
-            parsed: result.read.parsed as i64,
-            empty: result.read.empty as i64,
-            invalid_utf8: result.read.invalid_utf8 as i64,
-            oversized: result.read.oversized as i64,
-            binary: result.read.binary as i64,
-            undated: result.undated as i64,
-            overflow: result.overflow as i64,
-        },
-        ..SignalBatch::default()
-    };
-    for ((key, bucket, svc), tally) in result.counts {
-        let e = batch
-            .counts
-            .entry((key, bucket, fill(svc)))
-            .or_insert((0, 0));
-        e.0 += tally.count as i64;
-        e.1 += tally.failing as i64;
-    }
-    for (key, examples) in result.examples {
-        batch.examples.insert(
-            key,
-            examples
-                .into_iter()
-                .map(|e| SignalExample {
-                    at: e.time,
-                    service: fill(e.service),
-                    line: e.line,
-                    variables: e.variables,
-                })
-                .collect(),
-        );
-    }
-    batch
-}
-
 /// Follows a growing file: reads what was appended every `interval` seconds and stores it.
 /// A file that shrinks (rotated or truncated) is read again from its start.
 async fn follow_file(
@@ -200,7 +155,7 @@ async fn follow_file(
                 let now = crate::cli::now();
                 let result = scan(&whole[..], &setup.parser, setup.miner, setup.threads, now)?;
                 report_read(path, &result.read, result.overflow);
-                let batch = to_batch(result, path, now, service);
+                let batch = SignalBatch::from_scan(result, path, now, service);
                 let lines = batch.stats.lines;
                 store.add_signals(&batch).await?;
                 eprintln!("{path}: +{lines} lines stored");
