@@ -48,6 +48,7 @@ routes! {
     "/api/v1/incidents/{id}" => get(get_incident), ["get"];
     "/api/v1/actions" => get(list_actions), ["get"];
     "/api/v1/lint" => post(lint), ["post"];
+    "/api/v1/alertmanager" => post(alertmanager), ["post"];
     "/api/v1/logs" => post(ingest_logs).layer(DefaultBodyLimit::max(MAX_LOG_BODY)), ["post"];
     "/api/v1/tokens" => get(list_tokens).post(create_token), ["get", "post"];
     "/api/v1/tokens/{id}" => delete(revoke_token), ["delete"];
@@ -500,4 +501,166 @@ async fn ingest_logs(
         "scan": scan,
     }))
     .into_response())
+}
+
+/// An Alertmanager webhook notification (version 4); fields it may add later are ignored.
+#[derive(Deserialize)]
+struct AlertNotification {
+    #[serde(rename = "groupKey")]
+    group_key: String,
+    status: String,
+    #[serde(default, rename = "groupLabels")]
+    group_labels: BTreeMap<String, String>,
+    #[serde(default, rename = "commonLabels")]
+    common_labels: BTreeMap<String, String>,
+    #[serde(default, rename = "commonAnnotations")]
+    common_annotations: BTreeMap<String, String>,
+    #[serde(default, rename = "externalURL")]
+    external_url: String,
+    #[serde(default)]
+    alerts: Vec<Alert>,
+}
+
+#[derive(Deserialize)]
+struct Alert {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
+    #[serde(default, rename = "startsAt")]
+    starts_at: String,
+}
+
+/// Text cut to `max` characters, on one line.
+fn clip(text: &str, max: usize) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() <= max {
+        one
+    } else {
+        format!("{}…", one.chars().take(max - 1).collect::<String>())
+    }
+}
+
+/// Opens an incident for a firing alert group, adds to it while it fires, and marks it
+/// mitigated when the group resolves; the group key finds the incident again.
+async fn alertmanager(
+    caller: Caller,
+    State(state): State<Shared>,
+    body: Result<Json<AlertNotification>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let Json(n) = body.map_err(body_error)?;
+    let firing = match n.status.as_str() {
+        "firing" => true,
+        "resolved" => false,
+        other => {
+            return Err(ApiError::invalid(format!(
+                "status {other:?} is neither \"firing\" nor \"resolved\""
+            )));
+        }
+    };
+    if n.group_key.trim().is_empty() {
+        return Err(ApiError::invalid("groupKey is empty"));
+    }
+    let now = debrief_core::time::to_seconds(jiff::Timestamp::now());
+    let label = |k: &str| {
+        n.common_labels
+            .get(k)
+            .or_else(|| n.group_labels.get(k))
+            .filter(|v| !v.trim().is_empty())
+    };
+    let name = label("alertname")
+        .map_or("alert", String::as_str)
+        .to_string();
+    let firing_alerts: Vec<&Alert> = n.alerts.iter().filter(|a| a.status != "resolved").collect();
+    let text = if firing {
+        let what: Vec<String> = firing_alerts
+            .iter()
+            .take(5)
+            .map(|a| {
+                a.annotations.get("summary").cloned().unwrap_or_else(|| {
+                    a.labels
+                        .iter()
+                        .filter(|(k, _)| k.as_str() != "alertname")
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+            })
+            .collect();
+        format!(
+            "Alertmanager: {} alert{} of {name} firing{}{}",
+            firing_alerts.len(),
+            if firing_alerts.len() == 1 { "" } else { "s" },
+            if what.is_empty() { "" } else { ": " },
+            what.join("; ")
+        )
+    } else {
+        format!("Alertmanager: {name} resolved")
+    };
+    let entry = debrief_core::TimelineEntry {
+        at: now,
+        text: clip(&text, 500),
+        known: String::new(),
+    };
+    let severity = match label("severity").map(|s| s.to_ascii_lowercase()).as_deref() {
+        Some("critical" | "page" | "p1") => Severity::Sev2,
+        Some("info" | "none" | "low" | "p4") => Severity::Sev4,
+        _ => Severity::Sev3,
+    };
+    let service = ["service", "app", "job"]
+        .iter()
+        .find_map(|k| label(k))
+        .map(|s| {
+            s.chars()
+                .map(|c| {
+                    if c.is_whitespace() || c == ',' || c.is_control() {
+                        '-'
+                    } else {
+                        c
+                    }
+                })
+                .collect::<String>()
+        });
+    let started = n
+        .alerts
+        .iter()
+        .filter_map(|a| a.starts_at.parse::<jiff::Timestamp>().ok())
+        .min()
+        .map(|t| debrief_core::time::to_seconds(t).min(now));
+    let title = clip(
+        n.common_annotations
+            .get("summary")
+            .map_or(&format!("{name} firing"), |s| s),
+        300,
+    );
+    let description = n
+        .common_annotations
+        .get("description")
+        .cloned()
+        .unwrap_or_default();
+    let outcome = state
+        .store
+        .alert_notification(&n.group_key, firing, entry, || {
+            let mut i = Incident::new(title, severity);
+            i.services = service.into_iter().collect();
+            i.started = started;
+            i.detected = Some(now);
+            i.detection = Some(Detection::Alert);
+            i.summary = if n.external_url.is_empty() {
+                description
+            } else {
+                format!(
+                    "{description}\n\nOpened by Alertmanager ({}).",
+                    n.external_url
+                )
+                .trim()
+                .to_string()
+            };
+            i
+        })
+        .await?;
+    Ok(Json(outcome).into_response())
 }

@@ -125,6 +125,18 @@ pub fn document() -> Value {
                 "requestBody": { "required": true, "content": { "text/markdown": { "schema": { "type": "string" } } } },
                 "responses": with_errors(json_ok("200", "Findings: file, line, column, end_line, end_column, rule, level, message, suggestion, id",
                     json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403, 413]) } },
+            "/api/v1/alertmanager": { "post": {
+                "summary": "Alertmanager webhook (writer)",
+                "description": "A firing group opens an incident (severity from the `severity` label, service from `service`, `app` or `job`), later notifications add to its timeline while it is open, a resolved one marks it mitigated. The group key finds the incident again.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["groupKey", "status"], "properties": {
+                        "groupKey": { "type": "string" },
+                        "status": { "type": "string", "enum": ["firing", "resolved"] },
+                        "alerts": { "type": "array", "items": { "type": "object" } } } } } } },
+                "responses": with_errors(json_ok("200", "What it did: opened, updated, resolved (with the incident) or ignored",
+                    json!({ "type": "object", "properties": {
+                        "outcome": { "type": "string", "enum": ["opened", "updated", "resolved", "ignored"] },
+                        "incident": { "type": "string" } } })), &[400, 401, 403, 413]) } },
             "/api/v1/logs": { "post": {
                 "summary": "Take in log lines for the weak-signal report (writer)",
                 "description": "JSON lines or plain text, as `debrief signals scan` reads them; `Content-Encoding: gzip` accepted. Up to 16 MiB a request (unzipped). Answers 429 with Retry-After while other batches are being scanned.",

@@ -405,7 +405,7 @@ fn action_from_row(row: &AnyRow) -> Result<ActionItem> {
     })
 }
 
-async fn read_incident(conn: &mut AnyConnection, id: IncidentId) -> Result<Incident> {
+pub(crate) async fn read_incident(conn: &mut AnyConnection, id: IncidentId) -> Result<Incident> {
     const T: &str = "incidents";
     let row = sqlx::query("SELECT * FROM incidents WHERE id = $1")
         .bind(id.0)
@@ -513,7 +513,10 @@ async fn read_incident(conn: &mut AnyConnection, id: IncidentId) -> Result<Incid
 
 /// Writes a whole incident inside the caller's writer transaction, giving numbers to the
 /// incident (if new) and to new action items, and returns its number.
-async fn write_incident(conn: &mut AnyConnection, i: &mut Incident) -> Result<IncidentId> {
+pub(crate) async fn write_incident(
+    conn: &mut AnyConnection,
+    i: &mut Incident,
+) -> Result<IncidentId> {
     let id = match i.id {
         Some(id) => id,
         None => {

@@ -13,6 +13,7 @@
 //!
 //! Start reading at [`Store::open`], then `incidents.rs`.
 
+mod alerts;
 mod backend;
 mod incidents;
 mod migrate;
@@ -22,6 +23,7 @@ mod tokens;
 
 use debrief_core::InvalidValue;
 
+pub use alerts::AlertOutcome;
 pub use backend::{Backend, Location};
 pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, IncidentSummary};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};

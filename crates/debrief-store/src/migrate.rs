@@ -38,6 +38,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "api_tokens",
         sql: include_str!("../migrations/sqlite/0004_api_tokens.sql"),
     },
+    Migration {
+        version: 5,
+        name: "alert_groups",
+        sql: include_str!("../migrations/sqlite/0005_alert_groups.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -60,6 +65,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 4,
         name: "api_tokens",
         sql: include_str!("../migrations/postgres/0004_api_tokens.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "alert_groups",
+        sql: include_str!("../migrations/postgres/0005_alert_groups.sql"),
     },
 ];
 

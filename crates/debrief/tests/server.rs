@@ -623,3 +623,122 @@ fn a_log_batch_over_the_limit_is_refused() {
         "{body}"
     );
 }
+
+/// An Alertmanager notification (webhook version 4) of group `HighErrorRate` on checkout.
+fn notification(status: &str, alerts: &[(&str, &str)]) -> String {
+    let alerts: Vec<serde_json::Value> = alerts
+        .iter()
+        .map(|(instance, alert_status)| {
+            serde_json::json!({
+                "status": alert_status,
+                "labels": { "alertname": "HighErrorRate", "service": "checkout",
+                            "severity": "critical", "instance": instance },
+                "annotations": { "summary": format!("5xx above 5% on {instance}") },
+                "startsAt": "2026-03-01T14:00:00.123Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus:9090/graph",
+                "fingerprint": format!("fp-{instance}")
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": "4",
+        "groupKey": "{}/{service=\"checkout\"}:{alertname=\"HighErrorRate\"}",
+        "truncatedAlerts": 0,
+        "status": status,
+        "receiver": "debrief",
+        "groupLabels": { "alertname": "HighErrorRate" },
+        "commonLabels": { "alertname": "HighErrorRate", "service": "checkout", "severity": "critical" },
+        "commonAnnotations": { "summary": "Checkout 5xx above 5%", "description": "Error rate over the SLO threshold." },
+        "externalURL": "http://alertmanager:9093",
+        "alerts": alerts
+    })
+    .to_string()
+}
+
+both!(
+    alertmanager_opens_follows_and_mitigates_an_incident,
+    |env: &Env| {
+        let server = Server::start(env);
+        let reader = token(env, "reader");
+        let writer = token(env, "writer");
+        let post = |body: &str, t: &str| {
+            let (status, _, answer) =
+                server.request("POST", "/api/v1/alertmanager", Some(t), Some(body));
+            (
+                status,
+                serde_json::from_str::<serde_json::Value>(&answer).unwrap_or_default(),
+                answer,
+            )
+        };
+        let firing = notification("firing", &[("web-1", "firing")]);
+        assert_eq!(post(&firing, &reader).0, 403);
+        let (status, outcome, body) = post(&firing, &writer);
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            outcome,
+            serde_json::json!({ "outcome": "opened", "incident": "INC-1" })
+        );
+        let (_, incident) = server.json("/api/v1/incidents/INC-1", &reader);
+        assert_eq!(incident["title"], "Checkout 5xx above 5%");
+        assert_eq!(incident["severity"], "SEV2");
+        assert_eq!(incident["services"][0], "checkout");
+        assert_eq!(incident["detection"], "alert");
+        assert_eq!(incident["status"], "open");
+        assert_eq!(incident["started"], "2026-03-01T14:00:00Z");
+        assert_eq!(incident["timeline"].as_array().unwrap().len(), 1);
+        // Alertmanager repeats a notification while nothing changes: one timeline entry.
+        assert_eq!(post(&firing, &writer).1["outcome"], "updated");
+        let (_, incident) = server.json("/api/v1/incidents/INC-1", &reader);
+        assert_eq!(incident["timeline"].as_array().unwrap().len(), 1);
+        // A second instance starts firing: it is added.
+        let two = notification("firing", &[("web-1", "firing"), ("web-2", "firing")]);
+        assert_eq!(post(&two, &writer).1["outcome"], "updated");
+        let (_, incident) = server.json("/api/v1/incidents/INC-1", &reader);
+        let timeline = incident["timeline"].as_array().unwrap();
+        assert_eq!(timeline.len(), 2);
+        assert!(
+            timeline[1]["text"]
+                .as_str()
+                .unwrap()
+                .contains("2 alerts of HighErrorRate firing")
+        );
+        // Resolved: mitigated, once.
+        let resolved = notification("resolved", &[("web-1", "resolved"), ("web-2", "resolved")]);
+        assert_eq!(
+            post(&resolved, &writer).1,
+            serde_json::json!({ "outcome": "resolved", "incident": "INC-1" })
+        );
+        let (_, incident) = server.json("/api/v1/incidents/INC-1", &reader);
+        assert_eq!(incident["status"], "mitigated");
+        assert!(incident["mitigated"].is_string());
+        assert_eq!(post(&resolved, &writer).1["outcome"], "ignored");
+        // The same group firing again later is a new incident.
+        assert_eq!(
+            post(&firing, &writer).1,
+            serde_json::json!({ "outcome": "opened", "incident": "INC-2" })
+        );
+        // Bad notifications are refused with a reason; nothing is stored.
+        for bad in [
+            notification("exploding", &[]),
+            r#"{"status":"firing"}"#.to_string(),
+            r#"{"groupKey":"","status":"firing"}"#.to_string(),
+        ] {
+            let (status, answer, raw) = post(&bad, &writer);
+            assert_eq!(
+                (status, answer["error"]["code"].as_str()),
+                (400, Some("invalid")),
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            server
+                .json("/api/v1/incidents", &reader)
+                .1
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+);
