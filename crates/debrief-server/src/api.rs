@@ -49,6 +49,7 @@ routes! {
     "/api/v1/actions" => get(list_actions), ["get"];
     "/api/v1/lint" => post(lint), ["post"];
     "/api/v1/alertmanager" => post(alertmanager), ["post"];
+    "/v1/logs" => post(otlp_logs).layer(DefaultBodyLimit::max(MAX_LOG_BODY)), ["post"];
     "/api/v1/logs" => post(ingest_logs).layer(DefaultBodyLimit::max(MAX_LOG_BODY)), ["post"];
     "/api/v1/tokens" => get(list_tokens).post(create_token), ["get", "post"];
     "/api/v1/tokens/{id}" => delete(revoke_token), ["delete"];
@@ -411,6 +412,102 @@ async fn lint(
     Ok(Json(findings).into_response())
 }
 
+/// The answer while [`SCANNING`](crate) batches are being scanned: 429, try again in a second.
+fn busy() -> Response {
+    let mut busy = ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "busy",
+        "other log batches are being scanned; send this one again shortly",
+    )
+    .into_response();
+    busy.headers_mut().insert(
+        header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    busy
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        format!("a batch of logs is limited to {MAX_LOG_BODY} bytes (unzipped); send smaller ones"),
+    )
+}
+
+/// A posted batch's bytes, unzipped when it says `Content-Encoding: gzip`, within the limit.
+fn log_bytes(
+    headers: &axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Vec<u8>, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::invalid(e.body_text())
+        }
+    })?;
+    let gzip = headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
+    if !gzip {
+        return Ok(body.to_vec());
+    }
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&body[..])
+        .take(MAX_LOG_BODY as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| ApiError::invalid(format!("the gzip body does not decode: {e}")))?;
+    if out.len() > MAX_LOG_BODY {
+        return Err(too_large());
+    }
+    Ok(out)
+}
+
+/// Scans log lines as `debrief signals scan` does and adds them to the store's signals.
+async fn scan_and_store(
+    state: &Shared,
+    lines: Vec<u8>,
+    source: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let shared = state.clone();
+    let now = debrief_core::time::to_seconds(jiff::Timestamp::now());
+    let result = tokio::task::spawn_blocking(move || {
+        let ingest = &shared.ingest;
+        debrief_signals::scan::scan(
+            std::io::Cursor::new(lines),
+            &ingest.parser,
+            ingest.miner,
+            ingest.threads,
+            now,
+        )
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "scan_failed",
+            e.to_string(),
+        )
+    })?
+    .map_err(|e| ApiError::invalid(format!("cannot read the logs: {e}")))?;
+    let batch = debrief_store::SignalBatch::from_scan(result, source, now, None);
+    let lines = batch.stats.lines;
+    let scan = state.store.add_signals(&batch).await?;
+    state
+        .metrics
+        .ingested_lines
+        .fetch_add(lines.max(0) as u64, std::sync::atomic::Ordering::Relaxed);
+    Ok(serde_json::json!({
+        "lines": lines,
+        "parsed": batch.stats.parsed,
+        "messages": batch.examples.len(),
+        "scan": scan,
+    }))
+}
+
 /// Takes log lines (JSON lines or plain text, as `debrief signals scan` reads them; gzip with
 /// `Content-Encoding: gzip`) into the signals of the store.
 async fn ingest_logs(
@@ -421,86 +518,64 @@ async fn ingest_logs(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Writer)?;
     let Ok(_permit) = state.scanning.try_acquire() else {
-        let mut busy = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "busy",
-            "other log batches are being scanned; send this one again shortly",
-        )
-        .into_response();
-        busy.headers_mut().insert(
-            header::RETRY_AFTER,
-            axum::http::HeaderValue::from_static("1"),
-        );
-        return Ok(busy);
+        return Ok(busy());
     };
-    let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("a batch of logs is limited to {MAX_LOG_BODY} bytes; send smaller ones"),
-            )
-        } else {
-            ApiError::invalid(e.body_text())
-        }
-    })?;
-    let gzip = headers
-        .get(header::CONTENT_ENCODING)
+    let bytes = log_bytes(&headers, body)?;
+    Ok(Json(scan_and_store(&state, bytes, "http:/api/v1/logs").await?).into_response())
+}
+
+/// OTLP logs over HTTP: an `ExportLogsServiceRequest` as protobuf
+/// (`application/x-protobuf`) or OTLP/JSON (`application/json`), gzip accepted. Answers an
+/// empty `ExportLogsServiceResponse` in the same encoding.
+async fn otlp_logs(
+    caller: Caller,
+    State(state): State<Shared>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let Ok(_permit) = state.scanning.try_acquire() else {
+        return Ok(busy());
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
-    let shared = state.clone();
-    let now = debrief_core::time::to_seconds(jiff::Timestamp::now());
-    let result = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
-        let bytes: Vec<u8> = if gzip {
-            use std::io::Read;
-            let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&body[..])
-                .take(MAX_LOG_BODY as u64 + 1)
-                .read_to_end(&mut out)
-                .map_err(|e| ApiError::invalid(format!("the gzip body does not decode: {e}")))?;
-            if out.len() > MAX_LOG_BODY {
-                return Err(ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    format!("a batch of logs is limited to {MAX_LOG_BODY} bytes once unzipped"),
-                ));
-            }
-            out
-        } else {
-            body.to_vec()
-        };
-        let ingest = &shared.ingest;
-        debrief_signals::scan::scan(
-            std::io::Cursor::new(bytes),
-            &ingest.parser,
-            ingest.miner,
-            ingest.threads,
-            now,
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let protobuf = match content_type.as_str() {
+        "application/x-protobuf" | "application/protobuf" => true,
+        "application/json" => false,
+        other => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!(
+                    "OTLP logs come as application/x-protobuf or application/json, not {other:?}"
+                ),
+            ));
+        }
+    };
+    let bytes = log_bytes(&headers, body)?;
+    let lines = if protobuf {
+        crate::otlp::lines_from_protobuf(&bytes)
+    } else {
+        crate::otlp::lines_from_json(&bytes)
+    }
+    .map_err(ApiError::invalid)?;
+    scan_and_store(&state, lines.into_bytes(), "otlp:/v1/logs").await?;
+    Ok(if protobuf {
+        (
+            [(header::CONTENT_TYPE, "application/x-protobuf")],
+            Vec::<u8>::new(),
         )
-        .map_err(|e| ApiError::invalid(format!("cannot read the logs: {e}")))
+            .into_response()
+    } else {
+        Json(serde_json::json!({})).into_response()
     })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "scan_failed",
-            e.to_string(),
-        )
-    })??;
-    let batch = debrief_store::SignalBatch::from_scan(result, "http:/api/v1/logs", now, None);
-    let lines = batch.stats.lines;
-    let scan = state.store.add_signals(&batch).await?;
-    state
-        .metrics
-        .ingested_lines
-        .fetch_add(lines.max(0) as u64, std::sync::atomic::Ordering::Relaxed);
-    Ok(Json(serde_json::json!({
-        "lines": lines,
-        "parsed": batch.stats.parsed,
-        "messages": batch.examples.len(),
-        "scan": scan,
-    }))
-    .into_response())
 }
 
 /// An Alertmanager webhook notification (version 4); fields it may add later are ignored.

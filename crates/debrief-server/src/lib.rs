@@ -10,6 +10,7 @@ pub mod auth;
 mod error;
 mod metrics;
 mod openapi;
+pub mod otlp;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

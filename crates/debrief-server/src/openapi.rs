@@ -137,6 +137,19 @@ pub fn document() -> Value {
                     json!({ "type": "object", "properties": {
                         "outcome": { "type": "string", "enum": ["opened", "updated", "resolved", "ignored"] },
                         "incident": { "type": "string" } } })), &[400, 401, 403, 413]) } },
+            "/v1/logs": { "post": {
+                "summary": "OTLP logs over HTTP (writer)",
+                "description": "An OpenTelemetry ExportLogsServiceRequest, as application/x-protobuf or application/json (OTLP/JSON); gzip accepted. Each record's body, severity, time and resource service.name go to the weak-signal report. Up to 16 MiB a request (unzipped).",
+                "requestBody": { "required": true, "content": {
+                    "application/x-protobuf": { "schema": { "type": "string", "format": "binary" } },
+                    "application/json": { "schema": { "type": "object" } } } },
+                "responses": with_errors(json!({
+                    "200": { "description": "An empty ExportLogsServiceResponse, in the request's encoding" },
+                    "415": { "description": "Neither protobuf nor JSON (code `unsupported_media_type`)", "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/Error" } } } },
+                    "429": { "description": "Busy (code `busy`); see Retry-After", "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/Error" } } } }
+                }), &[400, 401, 403, 413]) } },
             "/api/v1/logs": { "post": {
                 "summary": "Take in log lines for the weak-signal report (writer)",
                 "description": "JSON lines or plain text, as `debrief signals scan` reads them; `Content-Encoding: gzip` accepted. Up to 16 MiB a request (unzipped). Answers 429 with Retry-After while other batches are being scanned.",

@@ -70,10 +70,13 @@ impl Server {
             req.push_str(&format!("{k}: {v}\r\n"));
         }
         if let Some(b) = body {
-            req.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n",
-                b.len()
-            ));
+            if !extra
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            {
+                req.push_str("Content-Type: application/json\r\n");
+            }
+            req.push_str(&format!("Content-Length: {}\r\n", b.len()));
         }
         req.push_str("\r\n");
         let mut bytes = req.into_bytes();
@@ -742,3 +745,126 @@ both!(
         );
     }
 );
+
+/// OTLP requests written by the OpenTelemetry project's own Python classes
+/// (`opentelemetry-proto`): 12 records of service `payments` from 2026-03-01T14:00Z, every
+/// third a retry, and one record of a resource with no service name.
+const OTLP_PROTOBUF: &[u8] = include_bytes!("data/otlp-logs.pb");
+const OTLP_JSON: &str = include_str!("data/otlp-logs.json");
+
+both!(otlp_logs_reach_the_signals_report, |env: &Env| {
+    let server = Server::start(env);
+    let writer = token(env, "writer");
+    let reader = token(env, "reader");
+    let protobuf = [("Content-Type", "application/x-protobuf")];
+    let (status, _, _) = server.send(
+        "POST",
+        "/v1/logs",
+        Some(&reader),
+        Some(OTLP_PROTOBUF),
+        &protobuf,
+    );
+    assert_eq!(status, 403);
+    let (status, headers, body) = server.send(
+        "POST",
+        "/v1/logs",
+        Some(&writer),
+        Some(OTLP_PROTOBUF),
+        &protobuf,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v == "application/x-protobuf")
+    );
+    assert!(body.is_empty(), "an empty ExportLogsServiceResponse");
+    let report = env.ok(&["signals", "report", "--since", "2h", "--json"]);
+    assert!(
+        report.contains("Retrying charge request to ledger"),
+        "{report}"
+    );
+    assert!(report.contains("\"payments\""), "{report}");
+    let (_, _, metrics) = server.request("GET", "/metrics", None, None);
+    assert!(
+        metrics.contains("debrief_ingested_lines_total 13"),
+        "{metrics}"
+    );
+    // The same request as OTLP/JSON, gzipped.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(OTLP_JSON.as_bytes()).unwrap();
+    let zipped = gz.finish().unwrap();
+    let (status, _, body) = server.send(
+        "POST",
+        "/v1/logs",
+        Some(&writer),
+        Some(&zipped),
+        &[
+            ("Content-Type", "application/json"),
+            ("Content-Encoding", "gzip"),
+        ],
+    );
+    assert_eq!((status, body.as_str()), (200, "{}"));
+    let (_, _, metrics) = server.request("GET", "/metrics", None, None);
+    assert!(
+        metrics.contains("debrief_ingested_lines_total 26"),
+        "{metrics}"
+    );
+    // Wrong encodings get a clear refusal.
+    let (status, _, body) = server.send(
+        "POST",
+        "/v1/logs",
+        Some(&writer),
+        Some(b"hello"),
+        &[("Content-Type", "text/plain")],
+    );
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (415, "unsupported_media_type")
+    );
+    let (status, _, body) = server.send(
+        "POST",
+        "/v1/logs",
+        Some(&writer),
+        Some(b"\x0a\xff\xff"),
+        &protobuf,
+    );
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (400, "invalid"),
+        "{body}"
+    );
+});
+
+#[test]
+fn the_example_collector_config_sends_to_the_otlp_endpoint_with_a_token() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/otel-collector.yaml"
+    );
+    let config: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let exporter = &config["exporters"]["otlphttp/debrief"];
+    let endpoint = exporter["logs_endpoint"].as_str().unwrap();
+    assert!(endpoint.ends_with("/v1/logs"), "{endpoint}");
+    assert_eq!(exporter["encoding"].as_str(), Some("proto"));
+    assert!(
+        exporter["headers"]["Authorization"]
+            .as_str()
+            .unwrap()
+            .starts_with("Bearer ")
+    );
+    let pipeline = &config["service"]["pipelines"]["logs"]["exporters"];
+    assert_eq!(pipeline[0].as_str(), Some("otlphttp/debrief"));
+    // The endpoint is one the server serves.
+    assert!(debrief_server_routes().iter().any(|r| r == "/v1/logs"));
+}
+
+/// The server's route paths, from its OpenAPI document as served.
+fn debrief_server_routes() -> Vec<String> {
+    let env = Env::sqlite();
+    let server = Server::start(&env);
+    let (_, _, body) = server.request("GET", "/api/v1/openapi.json", None, None);
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    doc["paths"].as_object().unwrap().keys().cloned().collect()
+}
