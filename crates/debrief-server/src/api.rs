@@ -408,7 +408,23 @@ async fn lint(
             ))
         }
     })?;
-    let findings = debrief_lint::lint_markdown(&text, &state.rules, "body");
+    let shared = Arc::clone(&state);
+    let findings = tokio::task::spawn_blocking(move || match &*shared.rules {
+        Ok(rules) => Ok(debrief_lint::lint_markdown(&text, rules, "body")),
+        Err(e) => Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "lint_rules",
+            format!("the lint rules do not load: {e}"),
+        )),
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "lint_failed",
+            e.to_string(),
+        )
+    })??;
     Ok(Json(findings).into_response())
 }
 

@@ -24,8 +24,9 @@ pub use error::ApiError;
 pub(crate) struct AppState {
     pub store: Store,
     pub metrics: metrics::Metrics,
-    /// The lint rules, compiled once.
-    pub rules: debrief_lint::Rules,
+    /// The lint rules, compiled once, in the background from the start (compiling takes
+    /// longer than starting to answer).
+    pub rules: std::sync::LazyLock<Result<debrief_lint::Rules, String>, RulesLoader>,
     pub ingest: Ingest,
     /// Log batches being scanned now: past the limit, ingest answers 429.
     pub scanning: tokio::sync::Semaphore,
@@ -39,9 +40,12 @@ pub struct Ingest {
     pub threads: usize,
 }
 
+/// Loads the lint rules (the built-in ones and the user's configuration).
+pub type RulesLoader = Box<dyn FnOnce() -> Result<debrief_lint::Rules, String> + Send>;
+
 /// What the server needs besides the store.
 pub struct Config {
-    pub rules: debrief_lint::Rules,
+    pub rules: RulesLoader,
     pub ingest: Ingest,
 }
 
@@ -59,9 +63,16 @@ pub async fn serve(
     let state = Arc::new(AppState {
         store,
         metrics: metrics::Metrics::default(),
-        rules: config.rules,
+        rules: std::sync::LazyLock::new(config.rules),
         ingest: config.ingest,
         scanning: tokio::sync::Semaphore::new(SCANNING),
+    });
+    // Compile the lint rules now, off the request path; a broken rule file is said at once.
+    let warm = Arc::clone(&state);
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = &*warm.rules {
+            eprintln!("warning: the lint rules do not load, so /api/v1/lint will fail: {e}");
+        }
     });
     let app = api::router(state);
     axum::serve(

@@ -62,7 +62,8 @@ pub async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let at = listener.local_addr()?;
     eprintln!("debrief serving {} on http://{at}", store.describe());
     // The lint rules as the command line has them (built in, plus the user's configuration).
-    let rules = super::lint::load_rules(None, None)?;
+    let rules: debrief_server::RulesLoader =
+        Box::new(|| super::lint::load_rules(None, None).map_err(|e| format!("{e:#}")));
     // Posted logs are read as `debrief signals scan` reads them, with its rules file.
     let signal_rules = super::signals::load_rules(None)?;
     let ingest = debrief_server::Ingest {
