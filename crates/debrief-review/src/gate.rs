@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use debrief_core::{Acknowledgement, FactorLevel, Incident};
+use debrief_core::{Acknowledgement, FactorLevel, Incident, ReviewState};
 use debrief_lint::{Finding, Level, Rules};
 
 use crate::render;
@@ -77,6 +77,24 @@ pub fn publish_blockers(
         }
     }
     blockers
+}
+
+/// What stops a document that says `review: published` from being stored as published over
+/// `stored` (what the store holds under its number, if anything): nothing when it says
+/// otherwise or equals what is stored; else the gate's blockers for the document as written,
+/// with its own acknowledgements. Whoever imports keeps the text, in review, when this is
+/// not empty.
+pub fn import_blockers(doc: &Incident, stored: Option<&Incident>, rules: &Rules) -> Vec<Blocker> {
+    if doc.review != ReviewState::Published {
+        return Vec::new();
+    }
+    let mut normalized = doc.clone();
+    normalized.normalize();
+    if stored == Some(&normalized) {
+        return Vec::new();
+    }
+    let findings = lint_review(doc, rules);
+    publish_blockers(doc, &findings, &doc.acknowledged)
 }
 
 impl Blocker {

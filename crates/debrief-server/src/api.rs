@@ -46,6 +46,10 @@ routes! {
     "/api/v1/openapi.json" => get(openapi), ["get"];
     "/api/v1/incidents" => get(list_incidents).post(create_incident), ["get", "post"];
     "/api/v1/incidents/{id}" => get(get_incident), ["get"];
+    "/api/v1/incidents/{id}/review" => get(get_review).put(put_review), ["get", "put"];
+    "/api/v1/incidents/{id}/timeline" => post(add_timeline), ["post"];
+    "/api/v1/incidents/{id}/factors" => post(add_factor), ["post"];
+    "/api/v1/incidents/{id}/actions" => post(add_action), ["post"];
     "/api/v1/actions" => get(list_actions), ["get"];
     "/api/v1/lint" => post(lint), ["post"];
     "/api/v1/alertmanager" => post(alertmanager), ["post"];
@@ -754,4 +758,223 @@ async fn alertmanager(
         })
         .await?;
     Ok(Json(outcome).into_response())
+}
+
+/// The incident's whole review as its Markdown document (`debrief review export`).
+async fn get_review(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let incident = state.store.get_incident(incident_id(&id)?).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "text/markdown; charset=utf-8")],
+        debrief_review::render(&incident),
+    )
+        .into_response())
+}
+
+/// Replaces the incident's review with the Markdown document in the body (`debrief review
+/// import`). A document that says published but would not pass the gate as written is kept
+/// in review, and the answer says what to fix.
+async fn put_review(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id = incident_id(&id)?;
+    let bytes = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the request body is over the limit of {MAX_BODY} bytes"),
+            )
+        } else {
+            ApiError::invalid(e.body_text())
+        }
+    })?;
+    let text = debrief_review::decode(&bytes).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let mut doc = debrief_review::parse(&text).map_err(|e| ApiError::invalid(e.to_string()))?;
+    match doc.id {
+        Some(other) if other != id => {
+            return Err(ApiError::invalid(format!(
+                "the document is {other}, not {id}: its `id:` and the URL must agree"
+            )));
+        }
+        _ => doc.id = Some(id),
+    }
+    let stored = match state.store.get_incident(id).await {
+        Ok(stored) => Some(stored),
+        Err(debrief_store::StoreError::NotFound(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let shared = Arc::clone(&state);
+    let (doc, held) = tokio::task::spawn_blocking(move || {
+        let rules = shared.rules.as_ref().map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "lint_rules",
+                format!("the lint rules do not load: {e}"),
+            )
+        })?;
+        let blockers = debrief_review::gate::import_blockers(&doc, stored.as_ref(), rules);
+        let mut doc = doc;
+        if !blockers.is_empty() {
+            doc.review = debrief_core::ReviewState::InReview;
+        }
+        let name = id.to_string();
+        let held: Vec<serde_json::Value> = blockers
+            .iter()
+            .map(|b| serde_json::json!({ "what": b.to_string(), "fix": b.how_to_fix(&name) }))
+            .collect();
+        Ok::<_, ApiError>((doc, held))
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "lint_failed",
+            e.to_string(),
+        )
+    })??;
+    let report = state.store.import(&[doc], false).await?;
+    let outcome = if report.created.contains(&id) {
+        "created"
+    } else if report.updated.contains(&id) {
+        "updated"
+    } else {
+        "unchanged"
+    };
+    let mut answer = serde_json::json!({ "incident": id, "outcome": outcome });
+    if !held.is_empty() {
+        answer["held_in_review"] = serde_json::Value::Array(held);
+    }
+    Ok(Json(answer).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewEntry {
+    at: String,
+    text: String,
+    #[serde(default)]
+    known: String,
+}
+
+/// Adds to the incident's timeline.
+async fn add_timeline(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<NewEntry>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id = incident_id(&id)?;
+    let Json(e) = body.map_err(body_error)?;
+    let at = debrief_core::time::parse_time(&e.at, jiff::Timestamp::now())
+        .map(debrief_core::time::to_seconds)
+        .map_err(|e| ApiError::invalid(e.message))?;
+    let incident = state
+        .store
+        .update_incident(id, |i| {
+            i.timeline.push(debrief_core::TimelineEntry {
+                at,
+                text: e.text,
+                known: e.known,
+            });
+            i.timeline.sort_by_key(|t| t.at);
+            Ok(())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(incident)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewFactor {
+    title: String,
+    level: String,
+    category: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    whys: Vec<String>,
+}
+
+/// Adds a contributing factor (with its why-chain).
+async fn add_factor(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<NewFactor>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id = incident_id(&id)?;
+    let Json(f) = body.map_err(body_error)?;
+    let factor = debrief_core::Factor {
+        title: f.title,
+        level: parsed(&f.level)?,
+        category: parsed(&f.category)?,
+        description: f.description,
+        whys: f.whys,
+    };
+    let incident = state
+        .store
+        .update_incident(id, |i| {
+            i.factors.push(factor);
+            Ok(())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(incident)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAction {
+    title: String,
+    kind: String,
+    owner: Option<String>,
+    due: Option<String>,
+    link: Option<String>,
+}
+
+/// Adds an action item; the store gives it its number.
+async fn add_action(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<NewAction>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id = incident_id(&id)?;
+    let Json(a) = body.map_err(body_error)?;
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let item = debrief_core::ActionItem {
+        id: None,
+        title: a.title,
+        kind: parsed(&a.kind)?,
+        owner: a.owner,
+        due: a
+            .due
+            .as_deref()
+            .map(|d| debrief_core::time::parse_date(d, today))
+            .transpose()
+            .map_err(|e| ApiError::invalid(e.message))?,
+        status: ActionStatus::Open,
+        link: a.link,
+        opened: Some(today),
+        closed: None,
+    };
+    let incident = state
+        .store
+        .update_incident(id, |i| {
+            i.actions.push(item);
+            Ok(())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(incident)).into_response())
 }

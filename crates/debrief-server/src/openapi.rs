@@ -107,8 +107,50 @@ pub fn document() -> Value {
                     &[400, 401, 403]) } },
             "/api/v1/incidents/{id}": { "get": {
                 "summary": "One incident with its whole review (reader)",
-                "parameters": [id],
+                "parameters": [id.clone()],
                 "responses": with_errors(json_ok("200", "The incident",
+                    json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) } },
+            "/api/v1/incidents/{id}/review": {
+                "get": { "summary": "The review as its Markdown document (reader)",
+                    "parameters": [id.clone()],
+                    "responses": with_errors(json!({ "200": { "description": "The document",
+                        "content": { "text/markdown": { "schema": { "type": "string" } } } } }),
+                        &[400, 401, 403, 404]) },
+                "put": { "summary": "Replace the review with a Markdown document (writer)",
+                    "description": "As `debrief review import`: a document that says published but would not pass the publish gate as written is stored in review, and the answer lists what to fix.",
+                    "parameters": [id.clone()],
+                    "requestBody": { "required": true, "content": { "text/markdown": { "schema": { "type": "string" } } } },
+                    "responses": with_errors(json_ok("200", "created, updated or unchanged; held_in_review when the gate held it",
+                        json!({ "type": "object" })), &[400, 401, 403, 409, 413]) } },
+            "/api/v1/incidents/{id}/timeline": { "post": {
+                "summary": "Add to the timeline (writer)",
+                "parameters": [id.clone()],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["at", "text"], "properties": {
+                        "at": { "type": "string" }, "text": { "type": "string" },
+                        "known": { "type": "string", "description": "What was known then" } } } } } },
+                "responses": with_errors(json_ok("201", "The incident",
+                    json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) } },
+            "/api/v1/incidents/{id}/factors": { "post": {
+                "summary": "Add a contributing factor (writer)",
+                "parameters": [id.clone()],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["title", "level", "category"], "properties": {
+                        "title": { "type": "string" },
+                        "level": { "type": "string", "enum": ["technical", "process", "organization"] },
+                        "category": { "type": "string" }, "description": { "type": "string" },
+                        "whys": { "type": "array", "items": { "type": "string" } } } } } } },
+                "responses": with_errors(json_ok("201", "The incident",
+                    json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) } },
+            "/api/v1/incidents/{id}/actions": { "post": {
+                "summary": "Add an action item (writer)",
+                "parameters": [id.clone()],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["title", "kind"], "properties": {
+                        "title": { "type": "string" }, "kind": { "type": "string" },
+                        "owner": { "type": "string", "description": "A team" },
+                        "due": { "type": "string", "format": "date" }, "link": { "type": "string" } } } } } },
+                "responses": with_errors(json_ok("201", "The incident",
                     json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) } },
             "/api/v1/actions": { "get": {
                 "summary": "List action items (reader)",

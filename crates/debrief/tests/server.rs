@@ -868,3 +868,149 @@ fn debrief_server_routes() -> Vec<String> {
     let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
     doc["paths"].as_object().unwrap().keys().cloned().collect()
 }
+
+both!(writers_build_a_review_through_the_api, |env: &Env| {
+    let server = Server::start(env);
+    let reader = token(env, "reader");
+    let writer = token(env, "writer");
+    let (status, _, body) = server.request(
+        "POST",
+        "/api/v1/incidents",
+        Some(&writer),
+        Some(r#"{"title":"Checkout fails after config push","severity":"SEV2","started":"2026-03-01 14:00"}"#),
+    );
+    assert_eq!(status, 201, "{body}");
+    let steps = [
+        (
+            "/api/v1/incidents/INC-1/timeline",
+            r#"{"at":"2026-03-01 14:02","text":"Error-rate alert fires","known":"only checkout looked affected"}"#,
+        ),
+        (
+            "/api/v1/incidents/INC-1/factors",
+            r#"{"title":"Config loader accepts unknown keys","level":"technical","category":"tooling","whys":["The schema is not checked in CI"]}"#,
+        ),
+        (
+            "/api/v1/incidents/INC-1/factors",
+            r#"{"title":"Config changes skip review on Fridays","level":"process","category":"process"}"#,
+        ),
+        (
+            "/api/v1/incidents/INC-1/actions",
+            r#"{"title":"Validate config against its schema in CI","kind":"prevent","owner":"platform","due":"2026-04-01"}"#,
+        ),
+    ];
+    for (path, body) in steps {
+        let (status, _, _) = server.request("POST", path, Some(&reader), Some(body));
+        assert_eq!(status, 403, "{path}");
+        let (status, _, answer) = server.request("POST", path, Some(&writer), Some(body));
+        assert_eq!(status, 201, "{path}: {answer}");
+    }
+    let (_, incident) = server.json("/api/v1/incidents/INC-1", &reader);
+    assert_eq!(
+        incident["timeline"][0]["known"],
+        "only checkout looked affected"
+    );
+    assert_eq!(
+        incident["factors"][0]["whys"][0],
+        "The schema is not checked in CI"
+    );
+    assert_eq!(incident["actions"][0]["id"], "A-1");
+    assert_eq!(incident["actions"][0]["owner"], "platform");
+    // Bad input is refused, with nothing written.
+    for (path, body) in [
+        (
+            "/api/v1/incidents/INC-1/factors",
+            r#"{"title":"X","level":"cosmic","category":"tooling"}"#,
+        ),
+        (
+            "/api/v1/incidents/INC-1/actions",
+            r#"{"title":"X","kind":"prevent","due":"someday"}"#,
+        ),
+        ("/api/v1/incidents/INC-1/timeline", r#"{"text":"no time"}"#),
+    ] {
+        let (status, _, answer) = server.request("POST", path, Some(&writer), Some(body));
+        assert_eq!(
+            (status, error_code(&answer).as_str()),
+            (400, "invalid"),
+            "{path}: {answer}"
+        );
+    }
+    let (status, _, answer) = server.request(
+        "POST",
+        "/api/v1/incidents/INC-7/actions",
+        Some(&writer),
+        Some(r#"{"title":"X","kind":"prevent"}"#),
+    );
+    assert_eq!((status, error_code(&answer).as_str()), (404, "not_found"));
+    // The review as a document, the same as the command line's.
+    let (status, headers, doc) =
+        server.request("GET", "/api/v1/incidents/INC-1/review", Some(&reader), None);
+    assert_eq!(status, 200);
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.starts_with("text/markdown"))
+    );
+    assert_eq!(doc, env.ok(&["review", "export", "INC-1"]));
+    // Put back with blame and a claim to be published: kept, but in review, with what to fix.
+    let edited = doc.replace("review: draft", "review: published").replace(
+        "## Summary\n",
+        "## Summary\n\nIt was human error: Dana was careless.\n",
+    );
+    let (status, _, answer) = server.send(
+        "PUT",
+        "/api/v1/incidents/INC-1/review",
+        Some(&writer),
+        Some(edited.as_bytes()),
+        &[("Content-Type", "text/markdown")],
+    );
+    assert_eq!(status, 200, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["outcome"], "updated");
+    let held = answer["held_in_review"].to_string();
+    assert!(
+        held.contains("human-error") && held.contains("debrief review ack INC-1"),
+        "{held}"
+    );
+    let (_, incident) = server.json("/api/v1/incidents/INC-1", &reader);
+    assert_eq!(incident["review"], "in-review");
+    assert!(
+        incident["summary"]
+            .as_str()
+            .unwrap()
+            .contains("Dana was careless")
+    );
+    // A document of another incident, or one that does not parse, is refused.
+    let other = doc.replace("id: INC-1", "id: INC-2");
+    let (status, _, answer) = server.send(
+        "PUT",
+        "/api/v1/incidents/INC-1/review",
+        Some(&writer),
+        Some(other.as_bytes()),
+        &[("Content-Type", "text/markdown")],
+    );
+    assert_eq!(
+        (status, error_code(&answer).as_str()),
+        (400, "invalid"),
+        "{answer}"
+    );
+    let (status, _, answer) = server.send(
+        "PUT",
+        "/api/v1/incidents/INC-1/review",
+        Some(&writer),
+        Some(b"no front matter"),
+        &[("Content-Type", "text/markdown")],
+    );
+    assert_eq!(
+        (status, error_code(&answer).as_str()),
+        (400, "invalid"),
+        "{answer}"
+    );
+    let (status, _, _) = server.send(
+        "PUT",
+        "/api/v1/incidents/INC-1/review",
+        Some(&writer),
+        Some(b"\xff\xfe bad"),
+        &[("Content-Type", "text/markdown")],
+    );
+    assert_eq!(status, 400);
+});

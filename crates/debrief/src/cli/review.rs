@@ -367,18 +367,11 @@ async fn hold_unpublishable(
             },
             None => None,
         };
-        let mut normalized = doc.clone();
-        normalized.normalize();
-        if stored.as_ref() == Some(&normalized) {
-            continue;
-        }
         if rules.is_none() {
             rules = Some(super::lint::load_rules(None, None)?);
         }
         let rules = rules.as_ref().expect("loaded above");
-        let findings = debrief_review::gate::lint_review(doc, rules);
-        // The document is the whole review: its own acknowledgements are the ones that count.
-        let blockers = debrief_review::gate::publish_blockers(doc, &findings, &doc.acknowledged);
+        let blockers = debrief_review::gate::import_blockers(doc, stored.as_ref(), rules);
         if blockers.is_empty() {
             continue;
         }
