@@ -50,6 +50,9 @@ routes! {
     "/api/v1/incidents/{id}/timeline" => post(add_timeline), ["post"];
     "/api/v1/incidents/{id}/factors" => post(add_factor), ["post"];
     "/api/v1/incidents/{id}/actions" => post(add_action), ["post"];
+    "/api/v1/incidents/{id}/lessons" => post(add_lesson), ["post"];
+    "/api/v1/incidents/{id}/review/{step}" => post(review_step), ["post"];
+    "/api/v1/incidents/{id}/acks" => post(acknowledge), ["post"];
     "/api/v1/actions" => get(list_actions), ["get"];
     "/api/v1/lint" => post(lint), ["post"];
     "/api/v1/alertmanager" => post(alertmanager), ["post"];
@@ -977,4 +980,188 @@ async fn add_action(
         })
         .await?;
     Ok((StatusCode::CREATED, Json(incident)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewLesson {
+    kind: String,
+    text: String,
+}
+
+/// Adds a lesson: what went well, what went wrong, where we got lucky.
+async fn add_lesson(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<NewLesson>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id = incident_id(&id)?;
+    let Json(l) = body.map_err(body_error)?;
+    let lesson = debrief_core::Lesson {
+        kind: parsed(&l.kind)?,
+        text: l.text,
+    };
+    let incident = state
+        .store
+        .update_incident(id, |i| {
+            i.lessons.push(lesson);
+            i.lessons.sort_by_key(|l| l.kind);
+            Ok(())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(incident)).into_response())
+}
+
+/// What blocks publishing `incident` now, with how to fix each point.
+fn blockers_of(
+    state: &AppState,
+    incident: &Incident,
+) -> Result<Vec<debrief_review::gate::Blocker>, ApiError> {
+    let rules = state.rules.as_ref().map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "lint_rules",
+            format!("the lint rules do not load: {e}"),
+        )
+    })?;
+    let findings = debrief_review::gate::lint_review(incident, rules);
+    Ok(debrief_review::gate::publish_blockers(
+        incident,
+        &findings,
+        &incident.acknowledged,
+    ))
+}
+
+fn blocker_list(id: IncidentId, blockers: &[debrief_review::gate::Blocker]) -> serde_json::Value {
+    let name = id.to_string();
+    blockers
+        .iter()
+        .map(|b| serde_json::json!({ "what": b.to_string(), "fix": b.how_to_fix(&name) }))
+        .collect()
+}
+
+/// Moves a review: `submit` (draft → in review), `publish` (in review → published, if the
+/// gate lets it), `reopen` (→ draft). A refused publish is 409 with what blocks it.
+async fn review_step(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path((id, step)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    use debrief_core::ReviewState as R;
+    caller.require(Role::Writer)?;
+    let id = incident_id(&id)?;
+    let incident = state.store.get_incident(id).await?;
+    let shared = Arc::clone(&state);
+    let checked = incident.clone();
+    let blockers = tokio::task::spawn_blocking(move || blockers_of(&shared, &checked))
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "lint_failed",
+                e.to_string(),
+            )
+        })??;
+    let conflict = |m: String| ApiError::new(StatusCode::CONFLICT, "conflict", m);
+    let to = match (step.as_str(), incident.review) {
+        ("submit", R::Draft) => R::InReview,
+        ("submit", R::InReview) | ("publish", R::Published) | ("reopen", R::Draft) => {
+            incident.review
+        }
+        ("submit", R::Published) => {
+            return Err(conflict(format!(
+                "{id} is published; reopen it to change it"
+            )));
+        }
+        ("publish", R::Draft) => {
+            return Err(conflict(format!(
+                "{id} is a draft: submit it for review first"
+            )));
+        }
+        ("publish", R::InReview) => {
+            if !blockers.is_empty() {
+                return Ok((
+                    StatusCode::CONFLICT,
+                    Json(serde_json::json!({
+                        "error": {
+                            "code": "blocked",
+                            "message": format!("{id} cannot be published yet; {} to fix", blockers.len()),
+                        },
+                        "blockers": blocker_list(id, &blockers),
+                    })),
+                )
+                    .into_response());
+            }
+            R::Published
+        }
+        ("reopen", _) => R::Draft,
+        (other, _) => {
+            return Err(ApiError::not_found(format!(
+                "no review step {other:?}: submit, publish or reopen"
+            )));
+        }
+    };
+    if to != incident.review {
+        state.store.set_review_state(&incident, to).await?;
+    }
+    Ok(Json(serde_json::json!({
+        "incident": id,
+        "review": to.as_str(),
+        "blockers": blocker_list(id, &blockers),
+    }))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAck {
+    finding: String,
+    reason: String,
+}
+
+/// Acknowledges a lint finding of the review: it stays visible but no longer blocks.
+async fn acknowledge(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<NewAck>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id = incident_id(&id)?;
+    let Json(a) = body.map_err(body_error)?;
+    let incident = state.store.get_incident(id).await?;
+    let shared = Arc::clone(&state);
+    let findings = tokio::task::spawn_blocking(move || {
+        let rules = shared.rules.as_ref().map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "lint_rules",
+                format!("the lint rules do not load: {e}"),
+            )
+        })?;
+        Ok::<_, ApiError>(debrief_review::gate::lint_review(&incident, rules))
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "lint_failed",
+            e.to_string(),
+        )
+    })??;
+    if !findings.iter().any(|f| f.id == a.finding) {
+        return Err(ApiError::not_found(format!(
+            "{} is not a finding of {id} as it reads now",
+            a.finding
+        )));
+    }
+    let ack = debrief_core::Acknowledgement {
+        finding: a.finding,
+        reason: a.reason.trim().to_string(),
+        at: debrief_core::time::to_seconds(jiff::Timestamp::now()),
+    };
+    state.store.acknowledge(id, &ack).await?;
+    Ok((StatusCode::CREATED, Json(ack)).into_response())
 }

@@ -5,6 +5,9 @@
 //! create`); its role decides what it may do. Errors are JSON with a stable code. The server
 //! stops on SIGTERM or Ctrl-C after finishing the requests it accepted.
 
+// The OpenAPI document is one `json!` literal, deeper than the default limit allows.
+#![recursion_limit = "512"]
+
 mod api;
 pub mod auth;
 mod error;

@@ -10,6 +10,9 @@ fn error_responses(codes: &[u16]) -> Value {
             401 => "No token, or an unknown or revoked one (code `unauthorized`)",
             403 => "The token's role may not do this (code `forbidden`)",
             404 => "Not found (code `not_found`)",
+            409 => {
+                "Conflicts with what is stored (code `conflict`, or `blocked` for a refused publish)"
+            }
             413 => "The body is over 1 MiB (code `too_large`)",
             _ => "Error",
         };
@@ -152,6 +155,31 @@ pub fn document() -> Value {
                         "due": { "type": "string", "format": "date" }, "link": { "type": "string" } } } } } },
                 "responses": with_errors(json_ok("201", "The incident",
                     json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) } },
+            "/api/v1/incidents/{id}/lessons": { "post": {
+                "summary": "Add a lesson (writer)",
+                "parameters": [id.clone()],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["kind", "text"], "properties": {
+                        "kind": { "type": "string", "enum": ["went-well", "went-wrong", "lucky"] },
+                        "text": { "type": "string" } } } } } },
+                "responses": with_errors(json_ok("201", "The incident",
+                    json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) } },
+            "/api/v1/incidents/{id}/review/{step}": { "post": {
+                "summary": "Move the review: submit, publish or reopen (writer)",
+                "description": "publish is refused with 409 (code `blocked`) and the list of blockers, each with how to fix it, while the publish gate holds it.",
+                "parameters": [id.clone(), { "name": "step", "in": "path", "required": true,
+                    "schema": { "type": "string", "enum": ["submit", "publish", "reopen"] } }],
+                "responses": with_errors(json_ok("200", "The review's state and what still blocks publishing",
+                    json!({ "type": "object" })), &[400, 401, 403, 404, 409]) } },
+            "/api/v1/incidents/{id}/acks": { "post": {
+                "summary": "Acknowledge a lint finding of the review (writer)",
+                "parameters": [id.clone()],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["finding", "reason"], "properties": {
+                        "finding": { "type": "string", "example": "human-error-1a2b3c4d" },
+                        "reason": { "type": "string" } } } } } },
+                "responses": with_errors(json_ok("201", "The acknowledgement",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/actions": { "get": {
                 "summary": "List action items (reader)",
                 "parameters": [

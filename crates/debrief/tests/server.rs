@@ -389,7 +389,7 @@ both!(the_openapi_document_describes_every_route, |env: &Env| {
         for method in ops.as_object().unwrap().keys() {
             // Each documented operation is served: whatever it answers, it is not the
             // answer for a route that does not exist.
-            let concrete = path.replace("{id}", "999");
+            let concrete = path.replace("{id}", "999").replace("{step}", "submit");
             let body = match (method.as_str(), path.as_str()) {
                 ("post", "/api/v1/tokens") => Some(r#"{"name":"probe","role":"reader"}"#),
                 ("post", "/api/v1/incidents") => Some(r#"{"title":"Probe","severity":"SEV4"}"#),
@@ -1013,4 +1013,126 @@ both!(writers_build_a_review_through_the_api, |env: &Env| {
         &[("Content-Type", "text/markdown")],
     );
     assert_eq!(status, 400);
+});
+
+both!(the_publish_flow_over_the_api, |env: &Env| {
+    let server = Server::start(env);
+    let writer = token(env, "writer");
+    let reader = token(env, "reader");
+    let post = |path: &str, body: Option<&str>| {
+        let (status, _, answer) = server.request("POST", path, Some(&writer), body);
+        (
+            status,
+            serde_json::from_str::<serde_json::Value>(&answer).unwrap_or_default(),
+        )
+    };
+    post(
+        "/api/v1/incidents",
+        Some(
+            r#"{"title":"Checkout fails","severity":"SEV2","impact":"Checkout was down. The on-call engineer failed to check the dashboard."}"#,
+        ),
+    );
+    post(
+        "/api/v1/incidents/INC-1/factors",
+        Some(
+            r#"{"title":"Config loader accepts unknown keys","level":"technical","category":"tooling"}"#,
+        ),
+    );
+    post(
+        "/api/v1/incidents/INC-1/factors",
+        Some(r#"{"title":"Config changes skip review","level":"process","category":"process"}"#),
+    );
+    post(
+        "/api/v1/incidents/INC-1/actions",
+        Some(r#"{"title":"Validate config in CI","kind":"prevent","owner":"platform"}"#),
+    );
+    let (status, lesson) = post(
+        "/api/v1/incidents/INC-1/lessons",
+        Some(r#"{"kind":"lucky","text":"It happened at a quiet hour."}"#),
+    );
+    assert_eq!(status, 201, "{lesson}");
+    assert_eq!(lesson["lessons"][0]["kind"], "lucky");
+    assert_eq!(
+        server
+            .request(
+                "POST",
+                "/api/v1/incidents/INC-1/review/submit",
+                Some(&reader),
+                None
+            )
+            .0,
+        403
+    );
+    let (status, draft) = post("/api/v1/incidents/INC-1/review/publish", None);
+    assert_eq!(
+        (status, draft["error"]["code"].as_str()),
+        (409, Some("conflict")),
+        "{draft}"
+    );
+    let (status, submitted) = post("/api/v1/incidents/INC-1/review/submit", None);
+    assert_eq!(status, 200, "{submitted}");
+    assert_eq!(submitted["review"], "in-review");
+    assert_eq!(
+        submitted["blockers"].as_array().unwrap().len(),
+        1,
+        "{submitted}"
+    );
+    // Blocked by the finding, with how to fix it.
+    let (status, refused) = post("/api/v1/incidents/INC-1/review/publish", None);
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (409, Some("blocked")),
+        "{refused}"
+    );
+    let what = refused["blockers"][0]["what"].as_str().unwrap();
+    let finding = what
+        .split('[')
+        .nth(1)
+        .and_then(|s| s.split(']').next())
+        .unwrap()
+        .to_string();
+    assert!(finding.starts_with("failed-to-"), "{what}");
+    assert!(
+        refused["blockers"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("review ack")
+    );
+    // Acknowledged (a finding that exists, with a reason), it publishes.
+    let (status, _) = post(
+        "/api/v1/incidents/INC-1/acks",
+        Some(r#"{"finding":"failed-to-00000000","reason":"x y z"}"#),
+    );
+    assert_eq!(status, 404);
+    let (status, _) = post(
+        "/api/v1/incidents/INC-1/acks",
+        Some(&format!(r#"{{"finding":"{finding}","reason":"  "}}"#)),
+    );
+    assert_eq!(status, 400);
+    let (status, ack) = post(
+        "/api/v1/incidents/INC-1/acks",
+        Some(&format!(
+            r#"{{"finding":"{finding}","reason":"quoted from the customer's report"}}"#
+        )),
+    );
+    assert_eq!(status, 201, "{ack}");
+    let (status, published) = post("/api/v1/incidents/INC-1/review/publish", None);
+    assert_eq!(
+        (status, published["review"].as_str()),
+        (200, Some("published")),
+        "{published}"
+    );
+    assert_eq!(
+        env.ok(&["incident", "list", "--json"])
+            .matches("\"published\"")
+            .count(),
+        1
+    );
+    let (status, reopened) = post("/api/v1/incidents/INC-1/review/reopen", None);
+    assert_eq!((status, reopened["review"].as_str()), (200, Some("draft")));
+    let (status, bad) = post("/api/v1/incidents/INC-1/review/explode", None);
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (404, Some("not_found"))
+    );
 });
