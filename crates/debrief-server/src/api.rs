@@ -25,7 +25,7 @@ pub const MAX_BODY: usize = 1 << 20;
 /// The largest batch of logs one request may post (after gzip is undone, too).
 pub const MAX_LOG_BODY: usize = 16 << 20;
 
-type Shared = Arc<AppState>;
+pub(crate) type Shared = Arc<AppState>;
 
 /// Declares the routes once: the router, and [`ROUTES`] (path and methods of each), which the
 /// OpenAPI document must match (a test checks).
@@ -63,7 +63,17 @@ routes! {
 }
 
 pub fn router(state: Shared) -> Router {
+    // The web UI's pages (not part of the API, so not in its document).
+    let pages = Router::new()
+        .route("/", get(crate::web::incident_list))
+        .route(
+            "/signin",
+            get(crate::web::signin_form).post(crate::web::signin),
+        )
+        .route("/signout", post(crate::web::signout))
+        .route("/incidents/{id}", get(crate::web::incident_page));
     routes(Router::new())
+        .merge(pages)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -14,6 +14,7 @@ mod error;
 mod metrics;
 mod openapi;
 pub mod otlp;
+mod web;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub(crate) struct AppState {
     pub ingest: Ingest,
     /// Log batches being scanned now: past the limit, ingest answers 429.
     pub scanning: tokio::sync::Semaphore,
+    /// Browsers signed in to the web UI.
+    pub sessions: web::Sessions,
 }
 
 /// How posted logs are read: as `debrief signals scan` reads them.
@@ -69,6 +72,7 @@ pub async fn serve(
         rules: std::sync::LazyLock::new(config.rules),
         ingest: config.ingest,
         scanning: tokio::sync::Semaphore::new(SCANNING),
+        sessions: web::Sessions::default(),
     });
     // Compile the lint rules now, off the request path; a broken rule file is said at once.
     let warm = Arc::clone(&state);

@@ -1136,3 +1136,160 @@ both!(the_publish_flow_over_the_api, |env: &Env| {
         (404, Some("not_found"))
     );
 });
+
+/// Signs in through the web form; returns the session cookie (`debrief_session=…`).
+fn sign_in(server: &Server, token: &str) -> String {
+    let form = format!("token={token}");
+    let (status, headers, body) = server.send(
+        "POST",
+        "/signin",
+        None,
+        Some(form.as_bytes()),
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+    );
+    assert_eq!(status, 303, "{body}");
+    let set = headers
+        .iter()
+        .find(|(k, _)| k == "set-cookie")
+        .map(|(_, v)| v.clone())
+        .expect("a session cookie");
+    for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(flag), "{set}");
+    }
+    set.split(';').next().unwrap().to_string()
+}
+
+both!(
+    the_web_ui_signs_in_with_a_token_and_shows_incidents,
+    |env: &Env| {
+        env.ok(&[
+            "incident",
+            "new",
+            "--title",
+            "Checkout <b>fails</b>",
+            "--severity",
+            "SEV2",
+        ]);
+        env.ok(&[
+        "incident", "edit", "INC-1", "--summary",
+        "Payments failed. <script>alert('x')</script> <img src=x onerror=alert(1)> [click](javascript:alert(2))",
+    ]);
+        env.ok(&[
+            "factor",
+            "add",
+            "INC-1",
+            "Config loader accepts unknown keys",
+            "--level",
+            "technical",
+            "--category",
+            "tooling",
+        ]);
+        let server = Server::start(env);
+        // Not signed in: to the sign-in page.
+        let (status, headers, _) = server.request("GET", "/", None, None);
+        assert_eq!(status, 303);
+        assert!(
+            headers
+                .iter()
+                .any(|(k, v)| k == "location" && v == "/signin")
+        );
+        let (status, _, form) = server.request("GET", "/signin", None, None);
+        assert_eq!(status, 200);
+        assert!(form.contains("name=\"token\""));
+        // A wrong token is refused; a right one signs in.
+        let (status, _, _) = server.send(
+            "POST",
+            "/signin",
+            None,
+            Some(b"token=dbt_nope"),
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+        );
+        assert_eq!(status, 401);
+        let reader = token(env, "reader");
+        let cookie = sign_in(&server, &reader);
+        let (status, headers, list) = server.send("GET", "/", None, None, &[("Cookie", &cookie)]);
+        assert_eq!(status, 200);
+        assert!(list.contains("Checkout &lt;b&gt;fails&lt;/b&gt;"), "{list}");
+        assert!(list.contains("href=\"/incidents/INC-1\""));
+        let csp = headers
+            .iter()
+            .find(|(k, _)| k == "content-security-policy")
+            .map(|(_, v)| v.as_str())
+            .unwrap();
+        assert!(
+            csp.contains("default-src 'none'") && !csp.contains("script-src"),
+            "{csp}"
+        );
+        // The incident page: hostile HTML in the review shows as text, and nothing can run.
+        let (status, _, page) = server.send(
+            "GET",
+            "/incidents/INC-1",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert_eq!(status, 200);
+        assert!(page.contains("&lt;script&gt;alert"), "{page}");
+        assert!(!page.contains("<script"), "{page}");
+        assert!(!page.contains("<img"), "{page}");
+        assert!(!page.contains("javascript:"));
+        assert!(page.contains("Config loader accepts unknown keys"));
+        let (status, _, _) = server.send(
+            "GET",
+            "/incidents/INC-9",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert_eq!(status, 404);
+        // Filters.
+        let (_, _, none) =
+            server.send("GET", "/?severity=SEV4", None, None, &[("Cookie", &cookie)]);
+        assert!(none.contains("No incidents match"));
+        // A sign-in posted from another site is refused.
+        let (status, _, _) = server.send(
+            "POST",
+            "/signin",
+            None,
+            Some(format!("token={reader}").as_bytes()),
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Origin", "http://evil.example"),
+            ],
+        );
+        assert_eq!(status, 403);
+        // Signing out needs the form's CSRF token.
+        let csrf = list
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let (status, _, _) = server.send(
+            "POST",
+            "/signout",
+            None,
+            Some(b"csrf=wrong"),
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &cookie),
+            ],
+        );
+        assert_eq!(status, 403);
+        let (status, _, _) = server.send(
+            "POST",
+            "/signout",
+            None,
+            Some(format!("csrf={csrf}").as_bytes()),
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &cookie),
+            ],
+        );
+        assert_eq!(status, 303);
+        let (status, _, _) = server.send("GET", "/", None, None, &[("Cookie", &cookie)]);
+        assert_eq!(status, 303, "the session is over");
+    }
+);

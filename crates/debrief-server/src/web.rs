@@ -1,0 +1,558 @@
+//! The web UI, rendered on the server: sign in with a token, the incident list, an incident
+//! page. Pages work without JavaScript. Review text is Markdown rendered with every piece of
+//! raw HTML shown as text, and links only to http(s), mailto or relative addresses, so
+//! hostile HTML in a review never runs.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use debrief_core::{Incident, IncidentId, Role, Severity, Status};
+use debrief_store::IncidentFilter;
+use serde::Deserialize;
+
+use crate::api::Shared;
+use crate::auth;
+
+/// How long a signed-in session lasts without use.
+const SESSION_IDLE: Duration = Duration::from_secs(12 * 3600);
+
+const COOKIE: &str = "debrief_session";
+
+/// Signed-in browsers: session id → role, CSRF token for its forms, last use. Kept in
+/// memory: a restart signs everyone out, which is the safe way round.
+#[derive(Default)]
+pub struct Sessions {
+    inner: Mutex<HashMap<String, Session>>,
+}
+
+#[derive(Clone)]
+pub struct Session {
+    pub role: Role,
+    pub csrf: String,
+    used: Instant,
+}
+
+impl Sessions {
+    fn create(&self, role: Role) -> std::io::Result<(String, Session)> {
+        let id = auth::new_token()?.secret;
+        let csrf = auth::new_token()?.secret;
+        let session = Session {
+            role,
+            csrf,
+            used: Instant::now(),
+        };
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, s| s.used.elapsed() < SESSION_IDLE);
+        map.insert(id.clone(), session.clone());
+        Ok((id, session))
+    }
+
+    /// The session the request's cookie names, if it is live.
+    pub fn get(&self, headers: &HeaderMap) -> Option<Session> {
+        let id = cookie(headers, COOKIE)?;
+        let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let s = map.get_mut(&id)?;
+        if s.used.elapsed() >= SESSION_IDLE {
+            map.remove(&id);
+            return None;
+        }
+        s.used = Instant::now();
+        Some(s.clone())
+    }
+
+    fn end(&self, headers: &HeaderMap) {
+        if let Some(id) = cookie(headers, COOKIE) {
+            self.inner
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+        }
+    }
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Text for HTML: `& < > " '` escaped.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Markdown as HTML that cannot run anything: raw HTML becomes text, and links and images
+/// keep only http(s), mailto and relative addresses.
+pub fn markdown(text: &str) -> String {
+    use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
+    let safe = |url: &CowStr<'_>| -> bool {
+        let u = url.trim().to_ascii_lowercase();
+        let scheme_end = u.find(':');
+        let first_sep = u.find(['/', '?', '#']);
+        match scheme_end {
+            Some(i) if first_sep.is_none_or(|s| i < s) => {
+                u.starts_with("http:") || u.starts_with("https:") || u.starts_with("mailto:")
+            }
+            _ => true,
+        }
+    };
+    let events = Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(
+        |event| match event {
+            Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !safe(&dest_url) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::Borrowed("#"),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !safe(&dest_url) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::Borrowed(""),
+                title,
+                id,
+            }),
+            other => other,
+        },
+    );
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events);
+    html
+}
+
+const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#1b1f24}\
+a{color:#0b57d0}header{display:flex;gap:1rem;align-items:baseline;border-bottom:1px solid #ddd;margin-bottom:1rem}\
+header nav{margin-left:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eee}\
+.sev{font-weight:600}.muted{color:#57606a}.card{border:1px solid #ddd;border-radius:6px;padding:.75rem 1rem;margin:.75rem 0}\
+form.filters{display:flex;gap:.5rem;flex-wrap:wrap;margin-bottom:1rem}input,select,button{font:inherit;padding:.3rem .5rem}\
+@media (max-width:40rem){td:nth-child(n+5),th:nth-child(n+5){display:none}}";
+
+/// A whole page. Its Content-Security-Policy allows no script at all and no inline style
+/// attributes: even if something slipped past the Markdown rendering, it could not run.
+fn page(title: &str, session: Option<&Session>, body: &str) -> Response {
+    let nav = match session {
+        Some(s) => format!(
+            "<nav><a href=\"/\">Incidents</a> · <span class=\"muted\">{}</span> · \
+             <form method=\"post\" action=\"/signout\" style=\"display:inline\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form></nav>",
+            s.role,
+            esc(&s.csrf)
+        ),
+        None => String::new(),
+    };
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{} · debrief</title><style>{STYLE}</style></head><body>\
+         <header><strong>debrief</strong>{nav}</header><main>{body}</main></body></html>",
+        esc(title)
+    );
+    let mut response = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    response
+}
+
+fn error_page(status: StatusCode, message: &str, session: Option<&Session>) -> Response {
+    let mut r = page(
+        "Error",
+        session,
+        &format!("<h1>{}</h1><p>{}</p>", status, esc(message)),
+    );
+    *r.status_mut() = status;
+    r
+}
+
+/// A signed-in reader, or a redirect to the sign-in page.
+#[allow(clippy::result_large_err)]
+fn signed_in(state: &Shared, headers: &HeaderMap) -> Result<Session, Response> {
+    match state.sessions.get(headers) {
+        Some(s) => Ok(s),
+        None => Err(Redirect::to("/signin").into_response()),
+    }
+}
+
+pub async fn signin_form(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    if state.sessions.get(&headers).is_some() {
+        return Redirect::to("/").into_response();
+    }
+    page(
+        "Sign in",
+        None,
+        "<h1>Sign in</h1><form method=\"post\" action=\"/signin\" class=\"card\">\
+         <p><label>Token<br><input type=\"password\" name=\"token\" autocomplete=\"current-password\" \
+         required size=\"40\"></label></p><p><button>Sign in</button></p>\
+         <p class=\"muted\">Make one with <code>debrief token create --role reader</code>.</p></form>",
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SigninForm {
+    token: String,
+}
+
+pub async fn signin(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    form: Result<Form<SigninForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    // A cross-site page cannot sign a browser in: the form must come from this origin.
+    if !same_origin(&headers) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "sign in from debrief's own page",
+            None,
+        );
+    }
+    let Ok(Form(form)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, "the form was not filled in", None);
+    };
+    let token = match state
+        .store
+        .token_by_hash(&auth::hash(form.token.trim()))
+        .await
+    {
+        Ok(Some(t)) => t,
+        Ok(None) => {
+            return error_page(
+                StatusCode::UNAUTHORIZED,
+                "that token is unknown or revoked",
+                None,
+            );
+        }
+        Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), None),
+    };
+    let Ok((id, _)) = state.sessions.create(token.role) else {
+        return error_page(StatusCode::INTERNAL_SERVER_ERROR, "no randomness", None);
+    };
+    let mut r = Redirect::to("/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+        SESSION_IDLE.as_secs()
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn signout(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let session = match signed_in(&state, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if !form.is_ok_and(|Form(f)| f.csrf == session.csrf) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "the form's CSRF token is wrong",
+            Some(&session),
+        );
+    }
+    state.sessions.end(&headers);
+    let mut r = Redirect::to("/signin").into_response();
+    r.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "debrief_session=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    r
+}
+
+/// Whether a form post comes from this server's own pages (Origin, else Referer).
+fn same_origin(headers: &HeaderMap) -> bool {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin = headers
+        .get(header::ORIGIN)
+        .or_else(|| headers.get(header::REFERER))
+        .and_then(|o| o.to_str().ok());
+    match (host, origin) {
+        (Some(host), Some(origin)) => {
+            let rest = origin
+                .strip_prefix("http://")
+                .or_else(|| origin.strip_prefix("https://"))
+                .unwrap_or("");
+            rest.split('/').next() == Some(host)
+        }
+        // A form post with neither header comes from no browser page.
+        (_, None) => true,
+        _ => false,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    severity: Option<String>,
+}
+
+pub async fn incident_list(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let session = match signed_in(&state, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let status = q.status.as_deref().filter(|s| !s.is_empty());
+    let severity = q.severity.as_deref().filter(|s| !s.is_empty());
+    let filter = IncidentFilter {
+        statuses: status.and_then(|s| s.parse().ok()).into_iter().collect(),
+        severities: severity.and_then(|s| s.parse().ok()).into_iter().collect(),
+        ..IncidentFilter::default()
+    };
+    let list = match state.store.list_incidents(&filter).await {
+        Ok(l) => l,
+        Err(e) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                Some(&session),
+            );
+        }
+    };
+    let options = |all: &[&str], chosen: Option<&str>| {
+        let mut o = String::from("<option value=\"\">any</option>");
+        for v in all {
+            let sel = if Some(*v) == chosen { " selected" } else { "" };
+            let _ = write!(o, "<option{sel}>{}</option>", esc(v));
+        }
+        o
+    };
+    let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+    let severities: Vec<&str> = Severity::ALL.iter().map(|s| s.as_str()).collect();
+    let mut body = format!(
+        "<h1>Incidents</h1><form class=\"filters\" method=\"get\">\
+         <label>Status <select name=\"status\">{}</select></label>\
+         <label>Severity <select name=\"severity\">{}</select></label><button>Filter</button></form>",
+        options(&statuses, status),
+        options(&severities, severity)
+    );
+    if list.is_empty() {
+        body.push_str("<p class=\"muted\">No incidents match.</p>");
+    } else {
+        body.push_str(
+            "<table><thead><tr><th>Id</th><th>Title</th><th>Severity</th><th>Status</th>\
+             <th>Review</th><th>Actions open</th></tr></thead><tbody>",
+        );
+        for i in &list {
+            let _ = write!(
+                body,
+                "<tr><td><a href=\"/incidents/{id}\">{id}</a></td><td>{}</td><td class=\"sev\">{}</td>\
+                 <td>{}</td><td>{}</td><td>{} of {}</td></tr>",
+                esc(&i.title),
+                i.severity,
+                i.status,
+                i.review,
+                i.actions_open,
+                i.actions_total,
+                id = i.id
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    page("Incidents", Some(&session), &body)
+}
+
+pub async fn incident_page(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let session = match signed_in(&state, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<IncidentId>() else {
+        return error_page(StatusCode::NOT_FOUND, "no such incident", Some(&session));
+    };
+    let incident = match state.store.get_incident(id).await {
+        Ok(i) => i,
+        Err(debrief_store::StoreError::NotFound(_)) => {
+            return error_page(
+                StatusCode::NOT_FOUND,
+                &format!("{id} not found"),
+                Some(&session),
+            );
+        }
+        Err(e) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                Some(&session),
+            );
+        }
+    };
+    page(&incident.title, Some(&session), &incident_html(&incident))
+}
+
+fn incident_html(i: &Incident) -> String {
+    let mut b = String::new();
+    let id = i.id.map(|id| id.to_string()).unwrap_or_default();
+    let _ = write!(
+        b,
+        "<h1>{} {}</h1><p class=\"muted\">{} · {} · review {} · {}</p>",
+        esc(&id),
+        esc(&i.title),
+        i.severity,
+        i.status,
+        i.review,
+        esc(&i.services.join(", "))
+    );
+    for (name, text) in [("Summary", &i.summary), ("Impact", &i.impact)] {
+        if !text.is_empty() {
+            let _ = write!(b, "<h2>{name}</h2>{}", markdown(text));
+        }
+    }
+    if !i.timeline.is_empty() {
+        b.push_str("<h2>Timeline</h2><ul>");
+        for e in &i.timeline {
+            let _ = write!(
+                b,
+                "<li><time>{}</time> {}{}</li>",
+                debrief_core::time::format_time(e.at),
+                esc(&e.text),
+                if e.known.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " <span class=\"muted\">(known then: {})</span>",
+                        esc(&e.known)
+                    )
+                }
+            );
+        }
+        b.push_str("</ul>");
+    }
+    if !i.factors.is_empty() {
+        b.push_str("<h2>Contributing factors</h2>");
+        for (n, f) in i.factors.iter().enumerate() {
+            let _ = write!(
+                b,
+                "<div class=\"card\"><strong>F{} {}</strong> <span class=\"muted\">{} · {}</span>{}",
+                n + 1,
+                esc(&f.title),
+                f.level,
+                f.category,
+                markdown(&f.description)
+            );
+            if !f.whys.is_empty() {
+                b.push_str("<ol>");
+                for w in &f.whys {
+                    let _ = write!(b, "<li>Why? {}</li>", esc(w));
+                }
+                b.push_str("</ol>");
+            }
+            b.push_str("</div>");
+        }
+    }
+    if !i.lessons.is_empty() {
+        b.push_str("<h2>Lessons</h2><ul>");
+        for l in &i.lessons {
+            let _ = write!(
+                b,
+                "<li><span class=\"muted\">{}:</span> {}</li>",
+                l.kind.label(),
+                esc(&l.text)
+            );
+        }
+        b.push_str("</ul>");
+    }
+    if !i.actions.is_empty() {
+        b.push_str("<h2>Action items</h2><table><tbody>");
+        for a in &i.actions {
+            let _ = write!(
+                b,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                a.id.map(|x| x.to_string()).unwrap_or_default(),
+                esc(&a.title),
+                a.status,
+                esc(a.owner.as_deref().unwrap_or("no owner")),
+                a.due.map(|d| d.to_string()).unwrap_or_default()
+            );
+        }
+        b.push_str("</tbody></table>");
+    }
+    if !i.notes.is_empty() {
+        let _ = write!(b, "<h2>Notes</h2>{}", markdown(&i.notes));
+    }
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_markdown_renders_as_text() {
+        let html = markdown(
+            "Hi <script>alert(1)</script> <img src=x onerror=alert(2)>\n\n\
+             [click](javascript:alert(3)) [ok](https://example.org) ![i](data:text/html,x)\n\n\
+             <div onclick=\"alert(4)\">raw block</div>\n",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img src=x"), "{html}");
+        assert!(!html.contains("<div onclick"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("data:text/html"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(html.contains("href=\"https://example.org\""), "{html}");
+        assert_eq!(
+            esc("<a href='x'>&\""),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+        );
+    }
+}
