@@ -14,6 +14,7 @@ mod error;
 mod metrics;
 mod openapi;
 pub mod otlp;
+mod svg;
 mod web;
 
 use std::net::SocketAddr;

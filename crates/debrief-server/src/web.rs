@@ -155,6 +155,7 @@ a{color:#0b57d0}header{display:flex;gap:1rem;align-items:baseline;border-bottom:
 header nav{margin-left:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eee}\
 .sev{font-weight:600}.muted{color:#57606a}.card{border:1px solid #ddd;border-radius:6px;padding:.75rem 1rem;margin:.75rem 0}\
 form.filters{display:flex;gap:.5rem;flex-wrap:wrap;margin-bottom:1rem}input,select,button{font:inherit;padding:.3rem .5rem}\
+figure.drawing{margin:0;overflow-x:auto}figure.drawing svg{min-width:40rem;width:100%;height:auto}\
 @media (max-width:40rem){td:nth-child(n+5),th:nth-child(n+5){display:none}}";
 
 /// A whole page. Its Content-Security-Policy allows no script at all and no inline style
@@ -457,8 +458,14 @@ fn incident_html(i: &Incident) -> String {
             let _ = write!(b, "<h2>{name}</h2>{}", markdown(text));
         }
     }
+    if let Some(drawing) = crate::svg::timeline(i) {
+        let _ = write!(
+            b,
+            "<h2>Timeline</h2><figure class=\"drawing\">{drawing}</figure>"
+        );
+    }
     if !i.timeline.is_empty() {
-        b.push_str("<h2>Timeline</h2><ul>");
+        b.push_str("<ul>");
         for e in &i.timeline {
             let _ = write!(
                 b,
@@ -477,8 +484,13 @@ fn incident_html(i: &Incident) -> String {
         }
         b.push_str("</ul>");
     }
+    b.push_str("<h2>Contributing factors</h2>");
+    let _ = write!(
+        b,
+        "<figure class=\"drawing\">{}</figure>",
+        crate::svg::fishbone(i)
+    );
     if !i.factors.is_empty() {
-        b.push_str("<h2>Contributing factors</h2>");
         for (n, f) in i.factors.iter().enumerate() {
             let _ = write!(
                 b,

@@ -1234,6 +1234,9 @@ both!(
         assert!(!page.contains("<img"), "{page}");
         assert!(!page.contains("javascript:"));
         assert!(page.contains("Config loader accepts unknown keys"));
+        // The factors as a fishbone, drawn on the server.
+        assert!(page.contains("<svg class=\"fishbone\""), "{page}");
+        assert!(page.contains(">tooling</text>") && page.contains(">monitoring</text>"));
         let (status, _, _) = server.send(
             "GET",
             "/incidents/INC-9",
