@@ -71,7 +71,8 @@ pub fn router(state: Shared) -> Router {
             get(crate::web::signin_form).post(crate::web::signin),
         )
         .route("/signout", post(crate::web::signout))
-        .route("/incidents/{id}", get(crate::web::incident_page));
+        .route("/incidents/{id}", get(crate::web::incident_page))
+        .route("/actions", get(crate::web::action_board));
     routes(Router::new())
         .merge(pages)
         .fallback(not_found)

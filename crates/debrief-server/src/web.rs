@@ -12,7 +12,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use debrief_core::{Incident, IncidentId, Role, Severity, Status};
-use debrief_store::IncidentFilter;
+use debrief_store::{ActionFilter, IncidentFilter};
 use serde::Deserialize;
 
 use crate::api::Shared;
@@ -155,7 +155,7 @@ a{color:#0b57d0}header{display:flex;gap:1rem;align-items:baseline;border-bottom:
 header nav{margin-left:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eee}\
 .sev{font-weight:600}.muted{color:#57606a}.card{border:1px solid #ddd;border-radius:6px;padding:.75rem 1rem;margin:.75rem 0}\
 form.filters{display:flex;gap:.5rem;flex-wrap:wrap;margin-bottom:1rem}input,select,button{font:inherit;padding:.3rem .5rem}\
-figure.drawing{margin:0;overflow-x:auto}figure.drawing svg{min-width:40rem;width:100%;height:auto}\
+tr.overdue td{background:#fff1f0}figure.drawing{margin:0;overflow-x:auto}figure.drawing svg{min-width:40rem;width:100%;height:auto}\
 @media (max-width:40rem){td:nth-child(n+5),th:nth-child(n+5){display:none}}";
 
 /// A whole page. Its Content-Security-Policy allows no script at all and no inline style
@@ -163,7 +163,7 @@ figure.drawing{margin:0;overflow-x:auto}figure.drawing svg{min-width:40rem;width
 fn page(title: &str, session: Option<&Session>, body: &str) -> Response {
     let nav = match session {
         Some(s) => format!(
-            "<nav><a href=\"/\">Incidents</a> · <span class=\"muted\">{}</span> · \
+            "<nav><a href=\"/\">Incidents</a> · <a href=\"/actions\">Actions</a> · <span class=\"muted\">{}</span> · \
              <form method=\"post\" action=\"/signout\" style=\"display:inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form></nav>",
             s.role,
@@ -567,4 +567,79 @@ mod tests {
             "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
         );
     }
+}
+
+/// The action-item board: overdue items first (oldest due date first), then the other open
+/// ones by due date, then the rest; with each item's incident.
+pub async fn action_board(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let session = match signed_in(&state, &headers) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let mut rows = match state.store.list_actions(&ActionFilter::default()).await {
+        Ok(r) => r,
+        Err(e) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                Some(&session),
+            );
+        }
+    };
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let open = |r: &debrief_store::ActionRow| {
+        !matches!(
+            r.action.status,
+            debrief_core::ActionStatus::Done | debrief_core::ActionStatus::WontDo
+        )
+    };
+    let overdue = |r: &debrief_store::ActionRow| open(r) && r.action.due.is_some_and(|d| d < today);
+    rows.sort_by_key(|r| {
+        (
+            !overdue(r),
+            !open(r),
+            r.action.due.is_none(),
+            r.action.due,
+            r.incident,
+        )
+    });
+    let mut body = String::from("<h1>Action items</h1>");
+    let late = rows.iter().filter(|r| overdue(r)).count();
+    let _ = write!(
+        body,
+        "<p class=\"muted\">{} items, {} open, {late} overdue.</p>",
+        rows.len(),
+        rows.iter().filter(|r| open(r)).count()
+    );
+    if rows.is_empty() {
+        body.push_str("<p class=\"muted\">No action items yet.</p>");
+    } else {
+        body.push_str(
+            "<table><thead><tr><th>Item</th><th>Title</th><th>Status</th><th>Owner</th>\
+             <th>Due</th><th>Incident</th></tr></thead><tbody>",
+        );
+        for r in &rows {
+            let a = &r.action;
+            let _ = write!(
+                body,
+                "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td>\
+                 <td><a href=\"/incidents/{inc}\">{inc}</a> {}</td></tr>",
+                if overdue(r) { " class=\"overdue\"" } else { "" },
+                a.id.map(|x| x.to_string()).unwrap_or_default(),
+                esc(&a.title),
+                a.status,
+                esc(a.owner.as_deref().unwrap_or("no owner")),
+                a.due.map(|d| d.to_string()).unwrap_or_default(),
+                if overdue(r) {
+                    " <strong>overdue</strong>"
+                } else {
+                    ""
+                },
+                esc(&r.incident_title),
+                inc = r.incident
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    page("Action items", Some(&session), &body)
 }

@@ -1296,3 +1296,49 @@ both!(
         assert_eq!(status, 303, "the session is over");
     }
 );
+
+both!(the_action_board_puts_overdue_items_first, |env: &Env| {
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Disk full",
+        "--severity",
+        "SEV3",
+    ]);
+    env.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Write the runbook",
+        "--kind",
+        "documentation",
+        "--owner",
+        "storage",
+        "--due",
+        "2099-01-01",
+    ]);
+    env.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Alert on disk <80%>",
+        "--kind",
+        "detect",
+        "--owner",
+        "storage",
+        "--due",
+        "2020-01-01",
+    ]);
+    let server = Server::start(env);
+    let cookie = sign_in(&server, &token(env, "reader"));
+    let (status, _, page) = server.send("GET", "/actions", None, None, &[("Cookie", &cookie)]);
+    assert_eq!(status, 200);
+    let late = page
+        .find("Alert on disk &lt;80%&gt;")
+        .expect("escaped title");
+    let later = page.find("Write the runbook").unwrap();
+    assert!(late < later, "overdue first");
+    assert!(page.contains("<strong>overdue</strong>"));
+    assert!(page.contains("2 items, 2 open, 1 overdue."), "{page}");
+});
