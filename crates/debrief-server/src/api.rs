@@ -54,6 +54,7 @@ routes! {
     "/api/v1/incidents/{id}/review/{step}" => post(review_step), ["post"];
     "/api/v1/incidents/{id}/acks" => post(acknowledge), ["post"];
     "/api/v1/actions" => get(list_actions), ["get"];
+    "/api/v1/near-misses" => get(list_near_misses).post(report_near_miss), ["get", "post"];
     "/api/v1/lint" => post(lint), ["post"];
     "/api/v1/alertmanager" => post(alertmanager), ["post"];
     "/v1/logs" => post(otlp_logs).layer(DefaultBodyLimit::max(MAX_LOG_BODY)), ["post"];
@@ -72,7 +73,11 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/signout", post(crate::web::signout))
         .route("/incidents/{id}", get(crate::web::incident_page))
-        .route("/actions", get(crate::web::action_board));
+        .route("/actions", get(crate::web::action_board))
+        .route(
+            "/near-miss",
+            get(crate::web::near_miss_form).post(crate::web::near_miss),
+        );
     routes(Router::new())
         .merge(pages)
         .fallback(not_found)
@@ -1175,4 +1180,40 @@ async fn acknowledge(
     };
     state.store.acknowledge(id, &ack).await?;
     Ok((StatusCode::CREATED, Json(ack)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NearMissBody {
+    what: String,
+    #[serde(default)]
+    made_possible: String,
+    #[serde(default)]
+    stopped_it: String,
+}
+
+/// A confidential near-miss report: no token, and nothing about the sender is kept.
+async fn report_near_miss(
+    State(state): State<Shared>,
+    body: Result<Json<NearMissBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(b) = body.map_err(body_error)?;
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let id = state
+        .store
+        .report_near_miss(today, &b.what, &b.made_possible, &b.stopped_it)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id, "reported_on": today.to_string() })),
+    )
+        .into_response())
+}
+
+async fn list_near_misses(
+    caller: Caller,
+    State(state): State<Shared>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    Ok(Json(state.store.near_misses().await?).into_response())
 }

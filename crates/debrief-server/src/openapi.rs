@@ -180,6 +180,19 @@ pub fn document() -> Value {
                         "reason": { "type": "string" } } } } } },
                 "responses": with_errors(json_ok("201", "The acknowledgement",
                     json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/near-misses": {
+                "post": { "summary": "Report a near miss: confidential, no token needed",
+                    "description": "Only the text and the day are kept: no name, no address, no session.",
+                    "security": [],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["what"], "properties": {
+                            "what": { "type": "string" }, "made_possible": { "type": "string" },
+                            "stopped_it": { "type": "string" } } } } } },
+                    "responses": with_errors(json_ok("201", "Its number and day",
+                        json!({ "type": "object" })), &[400, 413]) },
+                "get": { "summary": "Near-miss reports, newest first (reader)",
+                    "responses": with_errors(json_ok("200", "Reports",
+                        json!({ "type": "array", "items": { "type": "object" } })), &[401, 403]) } },
             "/api/v1/actions": { "get": {
                 "summary": "List action items (reader)",
                 "parameters": [

@@ -643,3 +643,63 @@ pub async fn action_board(State(state): State<Shared>, headers: HeaderMap) -> Re
     }
     page("Action items", Some(&session), &body)
 }
+
+const NEAR_MISS_FORM: &str = "<h1>Report a near miss</h1>\
+<p>Something went wrong, or nearly did, and something stopped it? Tell us, so the next time \
+nothing has to. <strong>This form is confidential:</strong> debrief keeps what you write and \
+the day, nothing else: no name, no address, no sign-in.</p>\
+<form method=\"post\" action=\"/near-miss\" class=\"card\">\
+<p><label>What happened, or nearly happened?<br><textarea name=\"what\" rows=\"5\" cols=\"60\" required></textarea></label></p>\
+<p><label>What made it possible?<br><textarea name=\"made_possible\" rows=\"4\" cols=\"60\"></textarea></label></p>\
+<p><label>What stopped it?<br><textarea name=\"stopped_it\" rows=\"4\" cols=\"60\"></textarea></label></p>\
+<p><button>Send</button></p></form>";
+
+/// The confidential near-miss form: no sign-in.
+pub async fn near_miss_form(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    let session = state.sessions.get(&headers);
+    page("Report a near miss", session.as_ref(), NEAR_MISS_FORM)
+}
+
+#[derive(Deserialize)]
+pub struct NearMissForm {
+    what: String,
+    #[serde(default)]
+    made_possible: String,
+    #[serde(default)]
+    stopped_it: String,
+}
+
+/// Stores a near-miss report: its text and the day, nothing about who sent it.
+pub async fn near_miss(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    form: Result<Form<NearMissForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if !same_origin(&headers) {
+        return error_page(
+            StatusCode::FORBIDDEN,
+            "send the report from debrief's own page",
+            None,
+        );
+    }
+    let Ok(Form(f)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, "the form was not filled in", None);
+    };
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    match state
+        .store
+        .report_near_miss(today, &f.what, &f.made_possible, &f.stopped_it)
+        .await
+    {
+        Ok(_) => page(
+            "Thank you",
+            None,
+            "<h1>Thank you</h1><p>Your report is in. Nothing about who sent it was kept.</p>\
+             <p><a href=\"/near-miss\">Report another</a></p>",
+        ),
+        Err(debrief_store::StoreError::Invalid(e)) => {
+            error_page(StatusCode::BAD_REQUEST, &e.message, None)
+        }
+        Err(e) => error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), None),
+    }
+}

@@ -17,6 +17,7 @@ mod alerts;
 mod backend;
 mod incidents;
 mod migrate;
+mod near_misses;
 mod reviews;
 mod signals;
 mod tokens;
@@ -27,6 +28,7 @@ pub use alerts::AlertOutcome;
 pub use backend::{Backend, Location};
 pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, IncidentSummary};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
+pub use near_misses::NearMiss;
 pub use signals::{
     EXAMPLE_SLOTS, ScanStats, SignalBatch, SignalCount, SignalExample, StoredSequence,
 };

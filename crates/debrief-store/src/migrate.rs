@@ -43,6 +43,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "alert_groups",
         sql: include_str!("../migrations/sqlite/0005_alert_groups.sql"),
     },
+    Migration {
+        version: 6,
+        name: "near_misses",
+        sql: include_str!("../migrations/sqlite/0006_near_misses.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -70,6 +75,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 5,
         name: "alert_groups",
         sql: include_str!("../migrations/postgres/0005_alert_groups.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "near_misses",
+        sql: include_str!("../migrations/postgres/0006_near_misses.sql"),
     },
 ];
 

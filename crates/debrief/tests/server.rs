@@ -1342,3 +1342,114 @@ both!(the_action_board_puts_overdue_items_first, |env: &Env| {
     assert!(page.contains("<strong>overdue</strong>"));
     assert!(page.contains("2 items, 2 open, 1 overdue."), "{page}");
 });
+
+/// A near miss sent through the form and the API, by a client that gives away its agent and
+/// address; returns the server, still running.
+fn report_near_misses(env: &Env) -> Server {
+    let server = Server::start(env);
+    let (status, _, form) = server.request("GET", "/near-miss", None, None);
+    assert_eq!(status, 200);
+    assert!(form.contains("confidential"));
+    let who = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("User-Agent", "SecretAgent/1.0 (jane.doe@example.com)"),
+        ("X-Forwarded-For", "203.0.113.9"),
+    ];
+    let (status, headers, page) = server.send(
+        "POST",
+        "/near-miss",
+        None,
+        Some(b"what=Nearly+dropped+the+orders+table+in+prod&made_possible=Same+prompt+colour+in+both+shells&stopped_it=A+colleague+asked+which+host"),
+        &who,
+    );
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Thank you"));
+    assert!(
+        !headers.iter().any(|(k, _)| k == "set-cookie"),
+        "no cookie, no session"
+    );
+    let (status, _, body) = server.send(
+        "POST",
+        "/api/v1/near-misses",
+        None,
+        Some(br#"{"what":"A deploy almost went to the wrong region","stopped_it":"The canary failed first"}"#),
+        &[("User-Agent", "SecretAgent/1.0 (jane.doe@example.com)"), ("X-Forwarded-For", "203.0.113.9")],
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, _, body) = server.send("POST", "/near-miss", None, Some(b"what=++"), &who[..1]);
+    assert_eq!(status, 400, "{body}");
+    server
+}
+
+both!(
+    near_misses_need_no_token_and_keep_nothing_of_the_sender,
+    |env: &Env| {
+        let server = report_near_misses(env);
+        let reader = token(env, "reader");
+        let (status, reports) = server.json("/api/v1/near-misses", &reader);
+        assert_eq!(status, 200);
+        let reports = reports.as_array().unwrap();
+        assert_eq!(reports.len(), 2);
+        for r in reports {
+            let mut keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+            keys.sort();
+            assert_eq!(
+                keys,
+                ["id", "made_possible", "reported_on", "stopped_it", "what"]
+            );
+            assert_eq!(
+                r["reported_on"].as_str().unwrap().len(),
+                10,
+                "a day, not a time"
+            );
+        }
+        assert_eq!(
+            reports[1]["what"],
+            "Nearly dropped the orders table in prod"
+        );
+        assert_eq!(
+            server.request("GET", "/api/v1/near-misses", None, None).0,
+            401
+        );
+    }
+);
+
+#[test]
+fn the_near_miss_table_holds_no_identifying_data() {
+    let env = Env::sqlite();
+    drop(report_near_misses(&env));
+    // The database itself: the table's columns, and no trace of the sender anywhere.
+    let mut db = std::fs::read(&env.database).unwrap();
+    // And its write-ahead log, if any of it is still there.
+    db.extend(std::fs::read(format!("{}-wal", env.database)).unwrap_or_default());
+    let text = String::from_utf8_lossy(&db);
+    assert!(text.contains("Nearly dropped the orders table in prod"));
+    for secret in ["SecretAgent", "jane.doe", "203.0.113.9"] {
+        assert!(!text.contains(secret), "{secret} is in the database");
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&format!(
+            "sqlite://{}",
+            env.database
+        ))
+        .await
+        .unwrap();
+        let rows = sqlx::query("SELECT name FROM pragma_table_info('near_misses') ORDER BY cid")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+        let columns: Vec<String> = rows
+            .iter()
+            .map(|r| sqlx::Row::get::<String, _>(r, "name"))
+            .collect();
+        assert_eq!(
+            columns,
+            ["id", "reported_on", "what", "made_possible", "stopped_it"]
+        );
+    });
+}

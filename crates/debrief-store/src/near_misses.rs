@@ -1,0 +1,91 @@
+//! Confidential near-miss reports: what happened or nearly did, what made it possible, what
+//! stopped it; the day it was reported and nothing else about who or where.
+
+use debrief_core::InvalidValue;
+use jiff::civil::Date;
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError};
+
+/// One report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NearMiss {
+    pub id: i64,
+    pub reported_on: Date,
+    pub what: String,
+    pub made_possible: String,
+    pub stopped_it: String,
+}
+
+/// The longest a part of a report may be.
+const MAX_CHARS: usize = 10_000;
+
+impl Store {
+    /// Stores a report made on `today`; returns its number.
+    pub async fn report_near_miss(
+        &self,
+        today: Date,
+        what: &str,
+        made_possible: &str,
+        stopped_it: &str,
+    ) -> Result<i64> {
+        let (what, made_possible, stopped_it) =
+            (what.trim(), made_possible.trim(), stopped_it.trim());
+        if what.is_empty() {
+            return Err(InvalidValue::new("say what happened, or nearly happened").into());
+        }
+        for (name, text) in [
+            ("what happened", what),
+            ("what made it possible", made_possible),
+            ("what stopped it", stopped_it),
+        ] {
+            if text.chars().count() > MAX_CHARS {
+                return Err(InvalidValue::new(format!(
+                    "{name} is longer than {MAX_CHARS} characters"
+                ))
+                .into());
+            }
+        }
+        let mut tx = self.begin_write().await?;
+        let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM near_misses")
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("next")?;
+        sqlx::query(
+            "INSERT INTO near_misses (id, reported_on, what, made_possible, stopped_it) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(today.to_string())
+        .bind(what)
+        .bind(made_possible)
+        .bind(stopped_it)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Every report, newest first.
+    pub async fn near_misses(&self) -> Result<Vec<NearMiss>> {
+        let mut tx = self.begin_read().await?;
+        let rows = sqlx::query("SELECT * FROM near_misses ORDER BY id DESC")
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let day: String = r.try_get("reported_on")?;
+                Ok(NearMiss {
+                    id: r.try_get("id")?,
+                    reported_on: day.parse().map_err(|e| StoreError::Corrupt {
+                        table: "near_misses",
+                        message: format!("reported_on: {e}"),
+                    })?,
+                    what: r.try_get("what")?,
+                    made_possible: r.try_get("made_possible")?,
+                    stopped_it: r.try_get("stopped_it")?,
+                })
+            })
+            .collect()
+    }
+}
