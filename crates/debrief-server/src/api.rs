@@ -288,15 +288,40 @@ async fn create_token(
 
 /// A request body the API could not take: too large (413), or not the JSON it expects (400).
 fn body_error(e: axum::extract::rejection::JsonRejection) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+    rejected_body(e.status(), e.body_text())
+}
+
+/// A body refused by its extractor: over the limit (413), else malformed (400).
+fn rejected_body(status: StatusCode, text: String) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
             format!("the request body is over the limit of {MAX_BODY} bytes"),
         )
     } else {
-        ApiError::invalid(e.body_text())
+        ApiError::invalid(text)
     }
+}
+
+/// The server's lint rules, or why they do not load.
+fn lint_rules(state: &AppState) -> Result<&debrief_lint::Rules, ApiError> {
+    state.rules.as_ref().map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "lint_rules",
+            format!("the lint rules do not load: {e}"),
+        )
+    })
+}
+
+/// Runs CPU-bound work (linting, scanning) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "failed", e.to_string()))?
 }
 
 async fn revoke_token(
@@ -418,36 +443,20 @@ async fn lint(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Reader)?;
     let text = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the request body is over the limit of {MAX_BODY} bytes"),
-            )
-        } else {
-            ApiError::invalid(format!(
-                "the body must be UTF-8 Markdown: {}",
-                e.body_text()
-            ))
-        }
+        rejected_body(
+            e.status(),
+            format!("the body must be UTF-8 Markdown: {}", e.body_text()),
+        )
     })?;
     let shared = Arc::clone(&state);
-    let findings = tokio::task::spawn_blocking(move || match &*shared.rules {
-        Ok(rules) => Ok(debrief_lint::lint_markdown(&text, rules, "body")),
-        Err(e) => Err(ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "lint_rules",
-            format!("the lint rules do not load: {e}"),
-        )),
+    let findings = blocking(move || {
+        Ok(debrief_lint::lint_markdown(
+            &text,
+            lint_rules(&shared)?,
+            "body",
+        ))
     })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "lint_failed",
-            e.to_string(),
-        )
-    })??;
+    .await?;
     Ok(Json(findings).into_response())
 }
 
@@ -513,7 +522,7 @@ async fn scan_and_store(
 ) -> Result<serde_json::Value, ApiError> {
     let shared = state.clone();
     let now = debrief_core::time::to_seconds(jiff::Timestamp::now());
-    let result = tokio::task::spawn_blocking(move || {
+    let result = blocking(move || {
         let ingest = &shared.ingest;
         debrief_signals::scan::scan(
             std::io::Cursor::new(lines),
@@ -522,16 +531,9 @@ async fn scan_and_store(
             ingest.threads,
             now,
         )
+        .map_err(|e| ApiError::invalid(format!("cannot read the logs: {e}")))
     })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "scan_failed",
-            e.to_string(),
-        )
-    })?
-    .map_err(|e| ApiError::invalid(format!("cannot read the logs: {e}")))?;
+    .await?;
     let batch = debrief_store::SignalBatch::from_scan(result, source, now, None);
     let lines = batch.stats.lines;
     let scan = state.store.add_signals(&batch).await?;
@@ -805,17 +807,7 @@ async fn put_review(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Writer)?;
     let id = incident_id(&id)?;
-    let bytes = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the request body is over the limit of {MAX_BODY} bytes"),
-            )
-        } else {
-            ApiError::invalid(e.body_text())
-        }
-    })?;
+    let bytes = body.map_err(|e| rejected_body(e.status(), e.body_text()))?;
     let text = debrief_review::decode(&bytes).map_err(|e| ApiError::invalid(e.to_string()))?;
     let mut doc = debrief_review::parse(&text).map_err(|e| ApiError::invalid(e.to_string()))?;
     match doc.id {
@@ -832,14 +824,8 @@ async fn put_review(
         Err(e) => return Err(e.into()),
     };
     let shared = Arc::clone(&state);
-    let (doc, held) = tokio::task::spawn_blocking(move || {
-        let rules = shared.rules.as_ref().map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "lint_rules",
-                format!("the lint rules do not load: {e}"),
-            )
-        })?;
+    let (doc, held) = blocking(move || {
+        let rules = lint_rules(&shared)?;
         let blockers = debrief_review::gate::import_blockers(&doc, stored.as_ref(), rules);
         let mut doc = doc;
         if !blockers.is_empty() {
@@ -850,16 +836,9 @@ async fn put_review(
             .iter()
             .map(|b| serde_json::json!({ "what": b.to_string(), "fix": b.how_to_fix(&name) }))
             .collect();
-        Ok::<_, ApiError>((doc, held))
+        Ok((doc, held))
     })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "lint_failed",
-            e.to_string(),
-        )
-    })??;
+    .await?;
     let report = state.store.import(&[doc], false).await?;
     let outcome = if report.created.contains(&id) {
         "created"
@@ -1035,13 +1014,7 @@ fn blockers_of(
     state: &AppState,
     incident: &Incident,
 ) -> Result<Vec<debrief_review::gate::Blocker>, ApiError> {
-    let rules = state.rules.as_ref().map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "lint_rules",
-            format!("the lint rules do not load: {e}"),
-        )
-    })?;
+    let rules = lint_rules(state)?;
     let findings = debrief_review::gate::lint_review(incident, rules);
     Ok(debrief_review::gate::publish_blockers(
         incident,
@@ -1071,15 +1044,7 @@ async fn review_step(
     let incident = state.store.get_incident(id).await?;
     let shared = Arc::clone(&state);
     let checked = incident.clone();
-    let blockers = tokio::task::spawn_blocking(move || blockers_of(&shared, &checked))
-        .await
-        .map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "lint_failed",
-                e.to_string(),
-            )
-        })??;
+    let blockers = blocking(move || blockers_of(&shared, &checked)).await?;
     let conflict = |m: String| ApiError::new(StatusCode::CONFLICT, "conflict", m);
     let to = match (step.as_str(), incident.review) {
         ("submit", R::Draft) => R::InReview,
@@ -1149,24 +1114,13 @@ async fn acknowledge(
     let Json(a) = body.map_err(body_error)?;
     let incident = state.store.get_incident(id).await?;
     let shared = Arc::clone(&state);
-    let findings = tokio::task::spawn_blocking(move || {
-        let rules = shared.rules.as_ref().map_err(|e| {
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "lint_rules",
-                format!("the lint rules do not load: {e}"),
-            )
-        })?;
-        Ok::<_, ApiError>(debrief_review::gate::lint_review(&incident, rules))
+    let findings = blocking(move || {
+        Ok(debrief_review::gate::lint_review(
+            &incident,
+            lint_rules(&shared)?,
+        ))
     })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "lint_failed",
-            e.to_string(),
-        )
-    })??;
+    .await?;
     if !findings.iter().any(|f| f.id == a.finding) {
         return Err(ApiError::not_found(format!(
             "{} is not a finding of {id} as it reads now",
