@@ -113,15 +113,13 @@ async fn healthz() -> Json<serde_json::Value> {
 }
 
 async fn metrics(State(state): State<Shared>) -> Result<Response, ApiError> {
-    let mut by_status: BTreeMap<&'static str, u64> =
-        Status::ALL.iter().map(|s| (s.as_str(), 0)).collect();
-    for i in state
+    let by_status: BTreeMap<&'static str, u64> = state
         .store
-        .list_incidents(&IncidentFilter::default())
+        .incidents_by_status()
         .await?
-    {
-        *by_status.entry(i.status.as_str()).or_default() += 1;
-    }
+        .into_iter()
+        .map(|(s, n)| (s.as_str(), n.max(0) as u64))
+        .collect();
     Ok((
         [(
             header::CONTENT_TYPE,

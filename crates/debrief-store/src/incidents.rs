@@ -170,6 +170,24 @@ impl Store {
         Ok(incident)
     }
 
+    /// How many incidents there are in each status (every status, zero included).
+    pub async fn incidents_by_status(&self) -> Result<Vec<(Status, i64)>> {
+        let mut tx = self.begin_read().await?;
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM incidents GROUP BY status")
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        let mut counts: Vec<(Status, i64)> = Status::ALL.iter().map(|s| (*s, 0)).collect();
+        for r in &rows {
+            let status: Status = parse_col(r, "incidents", "status")?;
+            let n: i64 = r.try_get("n")?;
+            if let Some(c) = counts.iter_mut().find(|(s, _)| *s == status) {
+                c.1 = n;
+            }
+        }
+        Ok(counts)
+    }
+
     /// Lists incidents, newest first.
     pub async fn list_incidents(&self, filter: &IncidentFilter) -> Result<Vec<IncidentSummary>> {
         let sql = String::from(
