@@ -861,6 +861,22 @@ struct NewEntry {
     known: String,
 }
 
+/// Changes incident `id` with `add` and answers 201 with the incident as stored.
+async fn added(
+    state: &Shared,
+    id: IncidentId,
+    add: impl FnOnce(&mut Incident),
+) -> Result<Response, ApiError> {
+    let incident = state
+        .store
+        .update_incident(id, |i| {
+            add(i);
+            Ok(())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(incident)).into_response())
+}
+
 /// Adds to the incident's timeline.
 async fn add_timeline(
     caller: Caller,
@@ -874,19 +890,15 @@ async fn add_timeline(
     let at = debrief_core::time::parse_time(&e.at, jiff::Timestamp::now())
         .map(debrief_core::time::to_seconds)
         .map_err(|e| ApiError::invalid(e.message))?;
-    let incident = state
-        .store
-        .update_incident(id, |i| {
-            i.timeline.push(debrief_core::TimelineEntry {
-                at,
-                text: e.text,
-                known: e.known,
-            });
-            i.timeline.sort_by_key(|t| t.at);
-            Ok(())
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(incident)).into_response())
+    added(&state, id, |i| {
+        i.timeline.push(debrief_core::TimelineEntry {
+            at,
+            text: e.text,
+            known: e.known,
+        });
+        i.timeline.sort_by_key(|t| t.at);
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -918,14 +930,10 @@ async fn add_factor(
         description: f.description,
         whys: f.whys,
     };
-    let incident = state
-        .store
-        .update_incident(id, |i| {
-            i.factors.push(factor);
-            Ok(())
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(incident)).into_response())
+    added(&state, id, |i| {
+        i.factors.push(factor);
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -965,14 +973,10 @@ async fn add_action(
         opened: Some(today),
         closed: None,
     };
-    let incident = state
-        .store
-        .update_incident(id, |i| {
-            i.actions.push(item);
-            Ok(())
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(incident)).into_response())
+    added(&state, id, |i| {
+        i.actions.push(item);
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -996,15 +1000,11 @@ async fn add_lesson(
         kind: parsed(&l.kind)?,
         text: l.text,
     };
-    let incident = state
-        .store
-        .update_incident(id, |i| {
-            i.lessons.push(lesson);
-            i.lessons.sort_by_key(|l| l.kind);
-            Ok(())
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(incident)).into_response())
+    added(&state, id, |i| {
+        i.lessons.push(lesson);
+        i.lessons.sort_by_key(|l| l.kind);
+    })
+    .await
 }
 
 /// What blocks publishing `incident` now, with how to fix each point.

@@ -208,13 +208,9 @@ fn error_page(status: StatusCode, message: &str, session: Option<&Session>) -> R
     r
 }
 
-/// A signed-in reader, or a redirect to the sign-in page.
-#[allow(clippy::result_large_err)]
-fn signed_in(state: &Shared, headers: &HeaderMap) -> Result<Session, Response> {
-    match state.sessions.get(headers) {
-        Some(s) => Ok(s),
-        None => Err(Redirect::to("/signin").into_response()),
-    }
+/// Where a page sends a browser that is not signed in.
+fn to_signin() -> Response {
+    Redirect::to("/signin").into_response()
 }
 
 pub async fn signin_form(State(state): State<Shared>, headers: HeaderMap) -> Response {
@@ -290,9 +286,8 @@ pub async fn signout(
     headers: HeaderMap,
     form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let session = match signed_in(&state, &headers) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let Some(session) = state.sessions.get(&headers) else {
+        return to_signin();
     };
     if !form.is_ok_and(|Form(f)| f.csrf == session.csrf) {
         return error_page(
@@ -344,9 +339,8 @@ pub async fn incident_list(
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    let session = match signed_in(&state, &headers) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let Some(session) = state.sessions.get(&headers) else {
+        return to_signin();
     };
     let status = q.status.as_deref().filter(|s| !s.is_empty());
     let severity = q.severity.as_deref().filter(|s| !s.is_empty());
@@ -413,9 +407,8 @@ pub async fn incident_page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let session = match signed_in(&state, &headers) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let Some(session) = state.sessions.get(&headers) else {
+        return to_signin();
     };
     let Ok(id) = id.parse::<IncidentId>() else {
         return error_page(StatusCode::NOT_FOUND, "no such incident", Some(&session));
@@ -572,9 +565,8 @@ mod tests {
 /// The action-item board: overdue items first (oldest due date first), then the other open
 /// ones by due date, then the rest; with each item's incident.
 pub async fn action_board(State(state): State<Shared>, headers: HeaderMap) -> Response {
-    let session = match signed_in(&state, &headers) {
-        Ok(s) => s,
-        Err(r) => return r,
+    let Some(session) = state.sessions.get(&headers) else {
+        return to_signin();
     };
     let mut rows = match state.store.list_actions(&ActionFilter::default()).await {
         Ok(r) => r,
