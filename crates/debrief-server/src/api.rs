@@ -56,6 +56,7 @@ routes! {
     "/api/v1/actions" => get(list_actions), ["get"];
     "/api/v1/near-misses" => get(list_near_misses).post(report_near_miss), ["get", "post"];
     "/api/v1/lint" => post(lint), ["post"];
+    "/api/v1/signals" => get(signals), ["get"];
     "/api/v1/alertmanager" => post(alertmanager), ["post"];
     "/v1/logs" => post(otlp_logs).layer(DefaultBodyLimit::max(MAX_LOG_BODY)), ["post"];
     "/api/v1/logs" => post(ingest_logs).layer(DefaultBodyLimit::max(MAX_LOG_BODY)), ["post"];
@@ -72,7 +73,21 @@ pub fn router(state: Shared) -> Router {
             get(crate::web::signin_form).post(crate::web::signin),
         )
         .route("/signout", post(crate::web::signout))
+        .route(
+            "/incidents/new",
+            get(crate::web::review::new_incident_form).post(crate::web::review::create_incident),
+        )
         .route("/incidents/{id}", get(crate::web::incident_page))
+        .route(
+            "/incidents/{id}/edit",
+            get(crate::web::review::editor).post(crate::web::review::save),
+        )
+        .route(
+            "/incidents/{id}/publish",
+            get(crate::web::review::publish_page).post(crate::web::review::step),
+        )
+        .route("/incidents/{id}/ack", post(crate::web::review::acknowledge))
+        .route("/signals", get(crate::web::signals::signals_page))
         .route("/actions", get(crate::web::action_board))
         .route(
             "/near-miss",
@@ -224,7 +239,7 @@ async fn list_incidents(
     Ok(Json(state.store.list_incidents(&filter).await?).into_response())
 }
 
-fn incident_id(text: &str) -> Result<IncidentId, ApiError> {
+pub(crate) fn incident_id(text: &str) -> Result<IncidentId, ApiError> {
     text.parse()
         .map_err(|e: debrief_core::InvalidValue| ApiError::invalid(e.message))
 }
@@ -303,7 +318,7 @@ fn rejected_body(status: StatusCode, text: String) -> ApiError {
 }
 
 /// The server's lint rules, or why they do not load.
-fn lint_rules(state: &AppState) -> Result<&debrief_lint::Rules, ApiError> {
+pub(crate) fn lint_rules(state: &AppState) -> Result<&debrief_lint::Rules, ApiError> {
     state.rules.as_ref().map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -314,7 +329,7 @@ fn lint_rules(state: &AppState) -> Result<&debrief_lint::Rules, ApiError> {
 }
 
 /// Runs CPU-bound work (linting, scanning) off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
@@ -456,6 +471,81 @@ async fn lint(
     })
     .await?;
     Ok(Json(findings).into_response())
+}
+
+/// What a weak-signals report covers (`debrief signals report`'s options).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignalQuery {
+    /// The report window, ending at the newest stored bucket (default 24h).
+    pub since: Option<String>,
+    /// The window before it that says what is usual (default 7d).
+    pub baseline: Option<String>,
+    /// Kinds, comma-separated (retry, restart, failover, timeout, …).
+    pub kind: Option<String>,
+    pub service: Option<String>,
+    /// Onsets this close are one cascade (default 15m).
+    pub cascade_window: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// The weak-signals report the query asks for.
+pub(crate) async fn signal_report(
+    state: &Shared,
+    q: &SignalQuery,
+) -> Result<debrief_signals::report::Report, ApiError> {
+    let span = |text: Option<&str>, default: &str, what: &str| -> Result<i64, ApiError> {
+        let text = text.filter(|t| !t.trim().is_empty()).unwrap_or(default);
+        match debrief_core::time::parse_span(text) {
+            Some(d) if d.as_secs() > 0 => Ok(d.as_secs()),
+            _ => Err(ApiError::invalid(format!(
+                "{what} {text:?} is not a span like 90m, 24h, 7d or 2w"
+            ))),
+        }
+    };
+    let window = span(q.since.as_deref(), "24h", "since")?;
+    let baseline = span(q.baseline.as_deref(), "7d", "baseline")?;
+    let cascade_window = span(q.cascade_window.as_deref(), "15m", "cascade_window")?;
+    let kinds = q
+        .kind
+        .iter()
+        .flat_map(|k| k.split(','))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            k.parse::<debrief_signals::kinds::Kind>()
+                .map_err(|e| ApiError::invalid(format!("kind: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let until = match state.store.newest_signal_end().await? {
+        Some(end) => end,
+        None => jiff::Timestamp::now().as_second(),
+    };
+    let opts = debrief_signals::report::ReportOptions {
+        until,
+        window,
+        baseline,
+        kinds,
+        service: q.service.clone().filter(|s| !s.trim().is_empty()),
+        cascade_window,
+        limit: q.limit.unwrap_or(50).clamp(1, 1000),
+        bars: 24,
+    };
+    Ok(state
+        .store
+        .signal_report(&state.ingest.kinds, &opts)
+        .await?)
+}
+
+/// The weak-signals report: templates whose failure-hiding lines rose, ranked.
+async fn signals(
+    caller: Caller,
+    State(state): State<Shared>,
+    query: Result<Query<SignalQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    Ok(Json(signal_report(&state, &q).await?).into_response())
 }
 
 /// The answer while [`SCANNING`](crate) batches are being scanned: 429, try again in a second.
@@ -806,7 +896,30 @@ async fn put_review(
     caller.require(Role::Writer)?;
     let id = incident_id(&id)?;
     let bytes = body.map_err(|e| rejected_body(e.status(), e.body_text()))?;
-    let text = debrief_review::decode(&bytes).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let saved = save_review(&state, id, &bytes).await?;
+    let mut answer = serde_json::json!({ "incident": id, "outcome": saved.outcome });
+    if !saved.held.is_empty() {
+        answer["held_in_review"] = blocker_list(id, &saved.held);
+    }
+    Ok(Json(answer).into_response())
+}
+
+/// What saving a review document did.
+pub(crate) struct Saved {
+    /// `created`, `updated` or `unchanged`.
+    pub outcome: &'static str,
+    /// Why a document that said published was kept in review (empty: it was not).
+    pub held: Vec<debrief_review::gate::Blocker>,
+}
+
+/// Stores the review document `bytes` as incident `id` (the API's PUT and the web editor).
+/// A document that says published but would not pass the gate as written is kept in review.
+pub(crate) async fn save_review(
+    state: &Shared,
+    id: IncidentId,
+    bytes: &[u8],
+) -> Result<Saved, ApiError> {
+    let text = debrief_review::decode(bytes).map_err(|e| ApiError::invalid(e.to_string()))?;
     let mut doc = debrief_review::parse(&text).map_err(|e| ApiError::invalid(e.to_string()))?;
     match doc.id {
         Some(other) if other != id => {
@@ -821,23 +934,20 @@ async fn put_review(
         Err(debrief_store::StoreError::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
-    let shared = Arc::clone(&state);
+    let shared = Arc::clone(state);
     let (doc, held) = blocking(move || {
         let rules = lint_rules(&shared)?;
-        let blockers = debrief_review::gate::import_blockers(&doc, stored.as_ref(), rules);
+        let held = debrief_review::gate::import_blockers(&doc, stored.as_ref(), rules);
         let mut doc = doc;
-        if !blockers.is_empty() {
+        if !held.is_empty() {
             doc.review = debrief_core::ReviewState::InReview;
         }
-        let name = id.to_string();
-        let held: Vec<serde_json::Value> = blockers
-            .iter()
-            .map(|b| serde_json::json!({ "what": b.to_string(), "fix": b.how_to_fix(&name) }))
-            .collect();
         Ok((doc, held))
     })
     .await?;
-    let report = state.store.import(&[doc], false).await?;
+    // The URL names the incident, so a new title in the document retitles it (no `--replace`
+    // needed, as it is for files whose number may be another store's).
+    let report = state.store.import(&[doc], true).await?;
     let outcome = if report.created.contains(&id) {
         "created"
     } else if report.updated.contains(&id) {
@@ -845,11 +955,7 @@ async fn put_review(
     } else {
         "unchanged"
     };
-    let mut answer = serde_json::json!({ "incident": id, "outcome": outcome });
-    if !held.is_empty() {
-        answer["held_in_review"] = serde_json::Value::Array(held);
-    }
-    Ok(Json(answer).into_response())
+    Ok(Saved { outcome, held })
 }
 
 #[derive(Deserialize)]
@@ -1036,15 +1142,50 @@ async fn review_step(
     State(state): State<Shared>,
     Path((id, step)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    use debrief_core::ReviewState as R;
     caller.require(Role::Writer)?;
     let id = incident_id(&id)?;
+    let stepped = step_review(&state, id, &step).await?;
+    if stepped.refused {
+        return Ok((
+            StatusCode::CONFLICT,
+            Json(serde_json::json!({
+                "error": {
+                    "code": "blocked",
+                    "message": format!("{id} cannot be published yet; {} to fix", stepped.blockers.len()),
+                },
+                "blockers": blocker_list(id, &stepped.blockers),
+            })),
+        )
+            .into_response());
+    }
+    Ok(Json(serde_json::json!({
+        "incident": id,
+        "review": stepped.review.as_str(),
+        "blockers": blocker_list(id, &stepped.blockers),
+    }))
+    .into_response())
+}
+
+/// Where a review step left the review.
+pub(crate) struct Stepped {
+    pub review: debrief_core::ReviewState,
+    /// What blocks publishing now.
+    pub blockers: Vec<debrief_review::gate::Blocker>,
+    /// The gate refused to publish.
+    pub refused: bool,
+}
+
+/// Takes review step `step` (`submit`, `publish`, `reopen`) on incident `id`.
+pub(crate) async fn step_review(
+    state: &Shared,
+    id: IncidentId,
+    step: &str,
+) -> Result<Stepped, ApiError> {
+    use debrief_core::ReviewState as R;
     let incident = state.store.get_incident(id).await?;
-    let shared = Arc::clone(&state);
-    let checked = incident.clone();
-    let blockers = blocking(move || blockers_of(&shared, &checked)).await?;
+    let blockers = gate_blockers(state, &incident).await?;
     let conflict = |m: String| ApiError::new(StatusCode::CONFLICT, "conflict", m);
-    let to = match (step.as_str(), incident.review) {
+    let to = match (step, incident.review) {
         ("submit", R::Draft) => R::InReview,
         ("submit", R::InReview) | ("publish", R::Published) | ("reopen", R::Draft) => {
             incident.review
@@ -1061,17 +1202,11 @@ async fn review_step(
         }
         ("publish", R::InReview) => {
             if !blockers.is_empty() {
-                return Ok((
-                    StatusCode::CONFLICT,
-                    Json(serde_json::json!({
-                        "error": {
-                            "code": "blocked",
-                            "message": format!("{id} cannot be published yet; {} to fix", blockers.len()),
-                        },
-                        "blockers": blocker_list(id, &blockers),
-                    })),
-                )
-                    .into_response());
+                return Ok(Stepped {
+                    review: incident.review,
+                    blockers,
+                    refused: true,
+                });
             }
             R::Published
         }
@@ -1085,12 +1220,21 @@ async fn review_step(
     if to != incident.review {
         state.store.set_review_state(&incident, to).await?;
     }
-    Ok(Json(serde_json::json!({
-        "incident": id,
-        "review": to.as_str(),
-        "blockers": blocker_list(id, &blockers),
-    }))
-    .into_response())
+    Ok(Stepped {
+        review: to,
+        blockers,
+        refused: false,
+    })
+}
+
+/// What blocks publishing `incident` now (linted off the async threads).
+pub(crate) async fn gate_blockers(
+    state: &Shared,
+    incident: &Incident,
+) -> Result<Vec<debrief_review::gate::Blocker>, ApiError> {
+    let shared = Arc::clone(state);
+    let checked = incident.clone();
+    blocking(move || blockers_of(&shared, &checked)).await
 }
 
 #[derive(Deserialize)]
@@ -1110,8 +1254,19 @@ async fn acknowledge(
     caller.require(Role::Writer)?;
     let id = incident_id(&id)?;
     let Json(a) = body.map_err(body_error)?;
+    let ack = acknowledge_finding(&state, id, a.finding, &a.reason).await?;
+    Ok((StatusCode::CREATED, Json(ack)).into_response())
+}
+
+/// Acknowledges finding `finding` of incident `id`'s review as it reads now, for `reason`.
+pub(crate) async fn acknowledge_finding(
+    state: &Shared,
+    id: IncidentId,
+    finding: String,
+    reason: &str,
+) -> Result<debrief_core::Acknowledgement, ApiError> {
     let incident = state.store.get_incident(id).await?;
-    let shared = Arc::clone(&state);
+    let shared = Arc::clone(state);
     let findings = blocking(move || {
         Ok(debrief_review::gate::lint_review(
             &incident,
@@ -1119,19 +1274,18 @@ async fn acknowledge(
         ))
     })
     .await?;
-    if !findings.iter().any(|f| f.id == a.finding) {
+    if !findings.iter().any(|f| f.id == finding) {
         return Err(ApiError::not_found(format!(
-            "{} is not a finding of {id} as it reads now",
-            a.finding
+            "{finding} is not a finding of {id} as it reads now"
         )));
     }
     let ack = debrief_core::Acknowledgement {
-        finding: a.finding,
-        reason: a.reason.trim().to_string(),
+        finding,
+        reason: reason.trim().to_string(),
         at: debrief_core::time::to_seconds(jiff::Timestamp::now()),
     };
     state.store.acknowledge(id, &ack).await?;
-    Ok((StatusCode::CREATED, Json(ack)).into_response())
+    Ok(ack)
 }
 
 #[derive(Deserialize)]

@@ -43,6 +43,8 @@ pub(crate) struct AppState {
 pub struct Ingest {
     pub parser: debrief_signals::pipeline::LineParser,
     pub miner: debrief_signals::miner::MinerConfig,
+    /// What kind of failure each template hides (retry, restart, …): the signals report's.
+    pub kinds: debrief_signals::kinds::Rules,
     /// Threads one batch is scanned with.
     pub threads: usize,
 }

@@ -208,6 +208,19 @@ pub fn document() -> Value {
                 "requestBody": { "required": true, "content": { "text/markdown": { "schema": { "type": "string" } } } },
                 "responses": with_errors(json_ok("200", "Findings: file, line, column, end_line, end_column, rule, level, message, suggestion, id",
                     json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403, 413]) } },
+            "/api/v1/signals": { "get": {
+                "summary": "The weak-signals report (reader)",
+                "description": "Templates of the stored log lines whose failure-hiding kinds (retry, restart, failover, timeout, …) are new or rising against the baseline, ranked, each with its rate over the window as 24 bars; and cascades across services. As `debrief signals report --json`.",
+                "parameters": [
+                    { "name": "since", "in": "query", "schema": { "type": "string", "default": "24h" }, "description": "The report window, ending at the newest stored bucket" },
+                    { "name": "baseline", "in": "query", "schema": { "type": "string", "default": "7d" }, "description": "The window before it that says what is usual" },
+                    { "name": "kind", "in": "query", "schema": { "type": "string" }, "description": "Comma-separated kinds" },
+                    { "name": "service", "in": "query", "schema": { "type": "string" } },
+                    { "name": "cascade_window", "in": "query", "schema": { "type": "string", "default": "15m" } },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 50 } }
+                ],
+                "responses": with_errors(json_ok("200", "from, until, baseline_from, signals (fingerprint, template, kind, trend, count, baseline_count, expected, score, first_seen, last_seen, services, rate), cascades",
+                    json!({ "type": "object" })), &[400, 401, 403]) } },
             "/api/v1/alertmanager": { "post": {
                 "summary": "Alertmanager webhook (writer)",
                 "description": "A firing group opens an incident (severity from the `severity` label, service from `service`, `app` or `job`), later notifications add to its timeline while it is open, a resolved one marks it mitigated. The group key finds the incident again.",

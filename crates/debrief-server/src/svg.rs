@@ -190,3 +190,39 @@ mod tests {
         assert_eq!(t.matches("<circle").count(), 2);
     }
 }
+
+/// A rate as a small bar chart: one bar per count, scaled to the largest, with the counts
+/// in its title (read out by screen readers and shown on hover).
+pub fn sparkline(rate: &[u64]) -> String {
+    let bar = 5.0;
+    let gap = 1.0;
+    let height = 24.0;
+    let width = rate.len() as f64 * (bar + gap);
+    let max = rate.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let mut s = format!(
+        "<svg class=\"spark\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" \
+         width=\"{width}\" height=\"{height}\" role=\"img\"><title>lines per bar, oldest first: {}</title>",
+        rate.iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for (n, &count) in rate.iter().enumerate() {
+        let h = if count == 0 {
+            0.0
+        } else {
+            (count as f64 / max * (height - 1.0)).max(1.5)
+        };
+        let _ = write!(
+            s,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{bar}\" height=\"{h:.1}\" fill=\"#cf222e\"/>",
+            n as f64 * (bar + gap),
+            height - h
+        );
+    }
+    let _ = write!(
+        s,
+        "<line x1=\"0\" y1=\"{height}\" x2=\"{width}\" y2=\"{height}\" stroke=\"#8c959f\"/></svg>"
+    );
+    s
+}

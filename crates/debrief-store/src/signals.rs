@@ -224,6 +224,55 @@ impl Store {
             .collect()
     }
 
+    /// The end of the newest stored bucket (seconds since the epoch), or `None` when the
+    /// store holds no signals: where a report ends by default.
+    pub async fn newest_signal_end(&self) -> Result<Option<i64>> {
+        let mut tx = self.begin_read().await?;
+        let newest: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(last_bucket) FROM signal_sequences")
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(newest.map(|b| b + debrief_signals::scan::BUCKET_SECONDS))
+    }
+
+    /// The weak-signals report (`debrief signals report`, the server's signals page) over
+    /// the stored sequences and the counts its windows need.
+    pub async fn signal_report(
+        &self,
+        rules: &debrief_signals::kinds::Rules,
+        opts: &debrief_signals::report::ReportOptions,
+    ) -> Result<debrief_signals::report::Report> {
+        use debrief_signals::report::{CountRow, SequenceRow};
+        let sequences: Vec<SequenceRow> = self
+            .signal_sequences()
+            .await?
+            .into_iter()
+            .map(|s| SequenceRow {
+                id: s.id,
+                key: s.key,
+                first_bucket: s.first_bucket,
+                last_bucket: s.last_bucket,
+            })
+            .collect();
+        let from = opts.until - opts.window - opts.baseline;
+        let counts: Vec<CountRow> = self
+            .signal_counts(from, opts.until)
+            .await?
+            .into_iter()
+            .map(|c| CountRow {
+                sequence_id: c.sequence_id,
+                bucket: c.bucket,
+                service: c.service,
+                count: c.count,
+                failing: c.failing,
+            })
+            .collect();
+        Ok(debrief_signals::report::build(
+            &sequences, &counts, rules, opts,
+        ))
+    }
+
     /// Counts with `from <= bucket < to`.
     pub async fn signal_counts(&self, from: i64, to: i64) -> Result<Vec<SignalCount>> {
         let mut tx = self.begin_read().await?;

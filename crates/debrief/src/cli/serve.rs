@@ -73,6 +73,7 @@ pub async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<ExitCode> {
             super::today().year(),
         ),
         miner: debrief_signals::miner::MinerConfig::default(),
+        kinds: signal_rules,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     let config = debrief_server::Config { rules, ingest };

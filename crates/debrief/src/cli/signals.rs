@@ -275,7 +275,7 @@ pub async fn run(store: &Store, command: SignalsCommand) -> anyhow::Result<ExitC
                 limit,
             )
             .await?;
-            let report = report::build(store, &rules, &opts).await?;
+            let report = store.signal_report(&rules, &opts).await?;
             report::print(store, &report, json, markdown).await?;
             Ok(ExitCode::SUCCESS)
         }

@@ -6,8 +6,7 @@ use anyhow::Context;
 use debrief_core::time::{format_time, parse_span, parse_time};
 use debrief_core::{Detection, Incident, IncidentId, Severity, TimelineEntry};
 use debrief_signals::kinds::{Kind, Rules};
-use debrief_signals::report::{CountRow, Report, ReportOptions, SequenceRow, sparkline};
-use debrief_signals::scan::BUCKET_SECONDS;
+use debrief_signals::report::{Report, ReportOptions, sparkline};
 use debrief_store::Store;
 use serde::Serialize;
 
@@ -46,7 +45,10 @@ pub async fn options(
         .collect::<anyhow::Result<Vec<_>>>()?;
     let until = match until {
         Some(t) => parse_time(t, crate::cli::now())?.as_second(),
-        None => newest_bucket_end(store).await?,
+        None => match store.newest_signal_end().await? {
+            Some(end) => end,
+            None => crate::cli::now().as_second(),
+        },
     };
     Ok(ReportOptions {
         until,
@@ -58,50 +60,6 @@ pub async fn options(
         limit,
         bars: 24,
     })
-}
-
-/// The end of the newest bucket in the store, or now when the store has no signals.
-async fn newest_bucket_end(store: &Store) -> anyhow::Result<i64> {
-    let newest = store
-        .signal_sequences()
-        .await?
-        .iter()
-        .map(|s| s.last_bucket)
-        .max();
-    Ok(match newest {
-        Some(b) => b + BUCKET_SECONDS,
-        None => crate::cli::now().as_second(),
-    })
-}
-
-pub async fn build(store: &Store, rules: &Rules, opts: &ReportOptions) -> anyhow::Result<Report> {
-    let sequences: Vec<SequenceRow> = store
-        .signal_sequences()
-        .await?
-        .into_iter()
-        .map(|s| SequenceRow {
-            id: s.id,
-            key: s.key,
-            first_bucket: s.first_bucket,
-            last_bucket: s.last_bucket,
-        })
-        .collect();
-    let from = opts.until - opts.window - opts.baseline;
-    let counts: Vec<CountRow> = store
-        .signal_counts(from, opts.until)
-        .await?
-        .into_iter()
-        .map(|c| CountRow {
-            sequence_id: c.sequence_id,
-            bucket: c.bucket,
-            service: c.service,
-            count: c.count,
-            failing: c.failing,
-        })
-        .collect();
-    Ok(debrief_signals::report::build(
-        &sequences, &counts, rules, opts,
-    ))
 }
 
 #[derive(Serialize)]
@@ -293,7 +251,7 @@ pub async fn promote(
     let mut opts = options(store, since, "7d", None, &[], None, "15m", usize::MAX).await?;
     // Any kind, none included: a user may promote whatever the report showed.
     opts.kinds = Kind::ALL.to_vec();
-    let report = build(store, rules, &opts).await?;
+    let report = store.signal_report(rules, &opts).await?;
     let matches: Vec<_> = report
         .signals
         .iter()

@@ -18,6 +18,9 @@ use serde::Deserialize;
 use crate::api::Shared;
 use crate::auth;
 
+pub mod review;
+pub mod signals;
+
 /// How long a signed-in session lasts without use.
 const SESSION_IDLE: Duration = Duration::from_secs(12 * 3600);
 
@@ -150,20 +153,29 @@ pub fn markdown(text: &str) -> String {
     html
 }
 
-const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#1b1f24}\
+const STYLE: &str = "h1{font-size:1.75rem;line-height:1.25}body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#1b1f24}\
 a{color:#0b57d0}header{display:flex;gap:1rem;align-items:baseline;border-bottom:1px solid #ddd;margin-bottom:1rem}\
 header nav{margin-left:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eee}\
 .sev{font-weight:600}.muted{color:#57606a}.card{border:1px solid #ddd;border-radius:6px;padding:.75rem 1rem;margin:.75rem 0}\
 form.filters{display:flex;gap:.5rem;flex-wrap:wrap;margin-bottom:1rem}input,select,button{font:inherit;padding:.3rem .5rem}\
 tr.overdue td{background:#fff1f0}figure.drawing{margin:0;overflow-x:auto}figure.drawing svg{min-width:40rem;width:100%;height:auto}\
-@media (max-width:40rem){td:nth-child(n+5),th:nth-child(n+5){display:none}}";
+.editor{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr);gap:1rem;align-items:start}\
+.editor textarea{width:100%;box-sizing:border-box;min-height:70vh;font:14px/1.45 ui-monospace,monospace}\
+.editor aside{max-height:80vh;overflow-y:auto}ol.findings{padding-left:1.2rem}li.finding{margin:.5rem 0}\
+li.finding .lvl{text-transform:uppercase;font-size:.8em}li.error .lvl{color:#cf222e}li.warning .lvl{color:#9a6700}li.suggestion .lvl{color:#57606a}\
+mark{background:#ffebe9}.notice{padding:.5rem .75rem;border-radius:6px}.notice.good{background:#dafbe1}.notice.bad{background:#ffebe9}\
+ol.steps{display:flex;gap:1.5rem;padding-left:1.2rem}ol.steps li.current{font-weight:700}form.inline{display:inline}\
+ol.blockers{padding-left:1.2rem}.kind{font:600 .85em ui-monospace,monospace}table.signals code{word-break:break-all}\
+.actions-bar{display:flex;gap:1rem}\
+@media (max-width:40rem){td:nth-child(n+5),th:nth-child(n+5){display:none}.editor{grid-template-columns:1fr}.editor textarea{min-height:50vh}}";
 
 /// A whole page. Its Content-Security-Policy allows no script at all and no inline style
 /// attributes: even if something slipped past the Markdown rendering, it could not run.
 fn page(title: &str, session: Option<&Session>, body: &str) -> Response {
     let nav = match session {
         Some(s) => format!(
-            "<nav><a href=\"/\">Incidents</a> · <a href=\"/actions\">Actions</a> · <span class=\"muted\">{}</span> · \
+            "<nav><a href=\"/\">Incidents</a> · <a href=\"/actions\">Actions</a> · \
+             <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
              <form method=\"post\" action=\"/signout\" style=\"display:inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form></nav>",
             s.role,
@@ -370,9 +382,14 @@ pub async fn incident_list(
     let statuses: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
     let severities: Vec<&str> = Severity::ALL.iter().map(|s| s.as_str()).collect();
     let mut body = format!(
-        "<h1>Incidents</h1><form class=\"filters\" method=\"get\">\
+        "<h1>Incidents</h1>{}<form class=\"filters\" method=\"get\">\
          <label>Status <select name=\"status\">{}</select></label>\
          <label>Severity <select name=\"severity\">{}</select></label><button>Filter</button></form>",
+        if session.role >= Role::Writer {
+            "<p><a href=\"/incidents/new\">New incident</a></p>"
+        } else {
+            ""
+        },
         options(&statuses, status),
         options(&severities, severity)
     );
@@ -430,10 +447,29 @@ pub async fn incident_page(
             );
         }
     };
-    page(&incident.title, Some(&session), &incident_html(&incident))
+    let mut body = String::new();
+    if let Some(id) = incident.id {
+        let _ = write!(
+            body,
+            "<p class=\"actions-bar\"><a href=\"/incidents/{id}/edit\">{}</a> \
+             <a href=\"/incidents/{id}/publish\">Publish…</a></p>",
+            if session.role >= Role::Writer {
+                "Edit the review"
+            } else {
+                "Review source and findings"
+            }
+        );
+    }
+    page(
+        &incident.title,
+        Some(&session),
+        &incident_html(&incident, &body),
+    )
 }
 
-fn incident_html(i: &Incident) -> String {
+/// The incident page's body; `bar` (links to the editor and the publish page) goes under
+/// the title.
+fn incident_html(i: &Incident, bar: &str) -> String {
     let mut b = String::new();
     let id = i.id.map(|id| id.to_string()).unwrap_or_default();
     let _ = write!(
@@ -446,6 +482,7 @@ fn incident_html(i: &Incident) -> String {
         i.review,
         esc(&i.services.join(", "))
     );
+    b.push_str(bar);
     for (name, text) in [("Summary", &i.summary), ("Impact", &i.impact)] {
         if !text.is_empty() {
             let _ = write!(b, "<h2>{name}</h2>{}", markdown(text));
@@ -497,7 +534,7 @@ fn incident_html(i: &Incident) -> String {
             if !f.whys.is_empty() {
                 b.push_str("<ol>");
                 for w in &f.whys {
-                    let _ = write!(b, "<li>Why? {}</li>", esc(w));
+                    let _ = write!(b, "<li>{}</li>", esc(w));
                 }
                 b.push_str("</ol>");
             }
