@@ -56,6 +56,8 @@ pub type RulesLoader = Box<dyn FnOnce() -> Result<debrief_lint::Rules, String> +
 pub struct Config {
     pub rules: RulesLoader,
     pub ingest: Ingest,
+    /// A one-time code for `/signin?code=…` (`debrief serve --open`), signing in as admin.
+    pub signin_code: Option<String>,
 }
 
 /// Log batches scanned at once; more wait for a 429's `Retry-After` (each holds at most
@@ -84,6 +86,9 @@ pub async fn serve(
             eprintln!("warning: the lint rules do not load, so /api/v1/lint will fail: {e}");
         }
     });
+    if let Some(code) = &config.signin_code {
+        state.sessions.arm_link(code);
+    }
     let app = api::router(state);
     axum::serve(
         listener,

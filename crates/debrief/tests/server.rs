@@ -14,28 +14,57 @@ use common::{BIN, Env};
 struct Server {
     child: Child,
     addr: String,
+    /// What the server writes to stderr after its first lines, read as it comes.
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Server {
     fn start(env: &Env) -> Server {
+        Server::start_with(env, &[], 0).0
+    }
+
+    /// Starts with more arguments; returns `lines` more lines of stderr after the first.
+    fn start_with(env: &Env, args: &[&str], lines: usize) -> (Server, Vec<String>) {
         let mut child = Command::new(BIN)
             .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(args)
             .env("DEBRIEF_DATABASE", &env.database)
+            // No desktop browser to open.
+            .env("PATH", "/nonexistent")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start debrief serve");
         // The first line names the address: "debrief serving … on http://127.0.0.1:PORT".
         let mut first = String::new();
-        BufReader::new(child.stderr.as_mut().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        stderr.read_line(&mut first).unwrap();
+        let more = (0..lines)
+            .map(|_| {
+                let mut l = String::new();
+                stderr.read_line(&mut l).unwrap();
+                l
+            })
+            .collect();
         let addr = first
             .trim()
             .rsplit_once("http://")
             .map(|(_, a)| a.to_string())
             .unwrap_or_else(|| panic!("no address in {first:?}"));
-        Server { child, addr }
+        // Keep reading, so the server never blocks on a full pipe.
+        let stderr = std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = stderr.read_to_string(&mut rest);
+            rest
+        });
+        (
+            Server {
+                child,
+                addr,
+                stderr: Some(stderr),
+            },
+            more,
+        )
     }
 
     /// Sends one request; returns the status, the headers (lower-cased names) and the body.
@@ -355,14 +384,7 @@ fn sigterm_stops_the_server_cleanly() {
         .unwrap();
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
-    let mut rest = String::new();
-    server
-        .child
-        .stderr
-        .as_mut()
-        .unwrap()
-        .read_to_string(&mut rest)
-        .unwrap();
+    let rest = server.stderr.take().unwrap().join().unwrap();
     assert!(rest.contains("debrief stopped"), "{rest}");
 }
 
@@ -598,6 +620,48 @@ both!(posted_logs_reach_the_signals_report, |env: &Env| {
         metrics.contains("debrief_ingested_lines_total 80"),
         "{metrics}"
     );
+    // So do the API and the signals page, with the same ranking.
+    let cli: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let (status, api) = server.json("/api/v1/signals?since=2h&baseline=1d", &reader);
+    assert_eq!(status, 200, "{api}");
+    assert_eq!(api["signals"][0]["template"], cli["signals"][0]["template"]);
+    assert_eq!(api["signals"][0]["kind"], "retry", "{api}");
+    assert_eq!(api["signals"][0]["count"], 20, "{api}");
+    assert_eq!(api["signals"][0]["rate"].as_array().map(Vec::len), Some(24));
+    let (_, only_none) = server.json("/api/v1/signals?since=2h&baseline=1d&kind=none", &reader);
+    assert!(
+        only_none["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["kind"] == "none"),
+        "{only_none}"
+    );
+    for bad in ["since=forever", "kind=sneaky", "limit=many", "colour=red"] {
+        let (status, _, body) = server.request(
+            "GET",
+            &format!("/api/v1/signals?{bad}"),
+            Some(&reader),
+            None,
+        );
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (400, "invalid"),
+            "{bad}: {body}"
+        );
+    }
+    let cookie = sign_in(&server, &reader);
+    let (status, _, page) = server.send(
+        "GET",
+        "/signals?since=2h&baseline=1d",
+        None,
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(status, 200);
+    assert!(page.contains("Retrying charge request to ledger"), "{page}");
+    assert!(page.contains("<svg class=\"spark\""), "{page}");
+    assert!(page.contains(">retry</span>"), "{page}");
 });
 
 #[test]
@@ -1452,4 +1516,310 @@ fn the_near_miss_table_holds_no_identifying_data() {
             ["id", "reported_on", "what", "made_possible", "stopped_it"]
         );
     });
+}
+
+/// The web UI in a real browser: Debian's Chromium, driven by Playwright from
+/// `tests/browser/ui.mjs`, against the real server. It signs in, creates an incident, writes a
+/// review the linter flags, sees the finding, fixes it, publishes, sees the fishbone, files a
+/// near miss, and proves a hostile review runs nothing. `.ci/run` installs Chromium and the
+/// script's one package; without them this test fails and says how to get them (or set
+/// DEBRIEF_SKIP_BROWSER_TESTS=1 to leave it out on purpose).
+#[test]
+fn the_web_ui_works_in_headless_chromium() {
+    if std::env::var_os("DEBRIEF_SKIP_BROWSER_TESTS").is_some() {
+        eprintln!("DEBRIEF_SKIP_BROWSER_TESTS is set: not running the browser test");
+        return;
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists()
+            && dir.join("node_modules/playwright-core").exists(),
+        "the browser test needs Chromium at {chromium} (Debian: apt-get install chromium) and \
+         `npm ci` run in {}; .ci/run does both. Set DEBRIEF_SKIP_BROWSER_TESTS=1 to skip it.",
+        dir.display()
+    );
+    let env = Env::sqlite();
+    let admin = token(&env, "admin");
+    let server = Server::start(&env);
+    let out = Command::new("node")
+        .arg("ui.mjs")
+        .current_dir(&dir)
+        .env("DEBRIEF_URL", format!("http://{}", server.addr))
+        .env("DEBRIEF_TOKEN", &admin)
+        .env("CHROMIUM", &chromium)
+        .env_remove("DEBRIEF_SCREENSHOTS")
+        .output()
+        .expect("run node (Node.js must be installed)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for step in [
+        "sign in with a token",
+        "a blaming sentence is flagged beside the text",
+        "publishing is refused with the finding as the reason",
+        "fixed and published",
+        "the incident page shows the timeline and the fishbone",
+        "file a near miss without signing in",
+        "a hostile review is shown as text and nothing in it runs",
+    ] {
+        assert!(stdout.contains(&format!("ok - {step}")), "{stdout}");
+    }
+    // What the browser did is in the store: the review published, the near miss kept.
+    let (_, inc) = server.json("/api/v1/incidents/INC-1", &admin);
+    assert_eq!(inc["review"], "published", "{inc}");
+    let (_, misses) = server.json("/api/v1/near-misses", &admin);
+    assert_eq!(misses.as_array().map(Vec::len), Some(1), "{misses}");
+}
+
+/// A form post from a signed-in browser: the cookie, the page's own origin, and the fields
+/// URL-encoded.
+fn post_form(
+    server: &Server,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+    origin: Option<&str>,
+) -> (u16, Vec<(String, String)>, String) {
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let own = format!("http://{}", server.addr);
+    server.send(
+        "POST",
+        path,
+        None,
+        Some(body.as_bytes()),
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", cookie),
+            ("Origin", origin.unwrap_or(&own)),
+        ],
+    )
+}
+
+/// The value of the first `attr="…"` after `after` in `html`.
+fn attr_after(html: &str, after: &str, attr: &str) -> String {
+    let rest = &html[html
+        .find(after)
+        .unwrap_or_else(|| panic!("no {after} in {html}"))..];
+    let key = format!("{attr}=\"");
+    let start = rest.find(&key).unwrap() + key.len();
+    rest[start..].split('"').next().unwrap().to_string()
+}
+
+fn location(headers: &[(String, String)]) -> String {
+    headers
+        .iter()
+        .find(|(k, _)| k == "location")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+both!(
+    the_web_editor_and_publish_forms_check_who_sends_them,
+    |env: &Env| {
+        let server = Server::start(env);
+        let reader = sign_in(&server, &token(env, "reader"));
+        let writer = sign_in(&server, &token(env, "writer"));
+        let admin = token(env, "admin");
+        let page = |cookie: &str, path: &str| {
+            let (status, _, body) = server.send("GET", path, None, None, &[("Cookie", cookie)]);
+            (status, body)
+        };
+        let (_, form) = page(&writer, "/incidents/new");
+        let csrf_w = attr_after(&form, "name=\"csrf\"", "value");
+        let (_, list) = page(&reader, "/");
+        let csrf_r = attr_after(&list, "name=\"csrf\"", "value");
+        assert!(!list.contains("New incident"), "readers are not offered it");
+
+        // New incident: readers, other sites and wrong tokens are refused; a title is needed.
+        let fields = |csrf: &str, title: &str| {
+            vec![
+                ("csrf", csrf.to_string()),
+                ("title", title.to_string()),
+                ("severity", "SEV2".to_string()),
+                ("services", "checkout, cache".to_string()),
+            ]
+        };
+        let send = |cookie: &str, path: &str, f: &[(&str, String)], origin: Option<&str>| {
+            let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(&server, path, cookie, &pairs, origin)
+        };
+        let (status, _, _) = send(&reader, "/incidents/new", &fields(&csrf_r, "Slow"), None);
+        assert_eq!(status, 403);
+        let (status, _, _) = send(&writer, "/incidents/new", &fields("forged", "Slow"), None);
+        assert_eq!(status, 403);
+        let (status, _, _) = send(
+            &writer,
+            "/incidents/new",
+            &fields(&csrf_w, "Slow"),
+            Some("http://evil.example"),
+        );
+        assert_eq!(status, 403);
+        let (status, _, body) = send(&writer, "/incidents/new", &fields(&csrf_w, "  "), None);
+        assert_eq!(status, 400);
+        assert!(body.contains("give the incident a title"), "{body}");
+        let (_, list) = server.json("/api/v1/incidents", &admin);
+        assert_eq!(
+            list.as_array().map(Vec::len),
+            Some(0),
+            "nothing was created"
+        );
+        let (status, headers, _) = send(
+            &writer,
+            "/incidents/new",
+            &fields(&csrf_w, "Checkout slow after a flush"),
+            None,
+        );
+        assert_eq!(status, 303);
+        assert_eq!(location(&headers), "/incidents/INC-1/edit");
+
+        // The editor: Check lints without saving; a broken document is kept on the page.
+        let doc = "---\nseverity: SEV2\nservices:\n- checkout\n---\n\n# Checkout slow after a flush\n\n\
+                   ## Summary\n\nDana was careless with the flush.\n\n## Contributing factors\n\n\
+                   ### F1. The flush has no warm-up\n\n- level: technical\n- category: tooling\n\n\
+                   ### F2. The runbook says nothing about peak hours\n\n- level: process\n- category: process\n";
+        let edit = |cookie: &str, csrf: &str, text: &str, what: &str| {
+            send(
+                cookie,
+                "/incidents/INC-1/edit",
+                &[
+                    ("csrf", csrf.to_string()),
+                    ("text", text.to_string()),
+                    ("do", what.to_string()),
+                ],
+                None,
+            )
+        };
+        let (status, _, checked) = edit(&writer, &csrf_w, doc, "check");
+        assert_eq!(status, 200);
+        assert!(checked.contains("class=\"finding error\""), "{checked}");
+        assert!(checked.contains("<mark>careless</mark>"), "{checked}");
+        let (_, stored) = server.json("/api/v1/incidents/INC-1", &admin);
+        assert_eq!(stored["summary"], "", "Check saves nothing");
+        let broken = "---\nseverity: [unclosed\n---\n# Broken <b>\n";
+        let (status, _, kept) = edit(&writer, &csrf_w, broken, "save");
+        assert_eq!(status, 400);
+        assert!(kept.contains("Not saved"), "{kept}");
+        assert!(
+            kept.contains("severity: [unclosed\n---\n# Broken &lt;b&gt;"),
+            "{kept}"
+        );
+        let (status, _, _) = edit(&reader, &csrf_r, doc, "save");
+        assert_eq!(status, 403, "readers cannot save");
+        let (status, _, _) = edit(&writer, "forged", doc, "save");
+        assert_eq!(status, 403);
+        // Browsers send CR LF; it is stored as LF.
+        let (status, headers, _) = edit(&writer, &csrf_w, &doc.replace('\n', "\r\n"), "save");
+        assert_eq!(status, 303);
+        assert_eq!(
+            location(&headers),
+            "/incidents/INC-1/edit?saved=updated&held=0"
+        );
+        let (_, stored) = server.json("/api/v1/incidents/INC-1", &admin);
+        assert_eq!(stored["summary"], "Dana was careless with the flush.");
+        let (status, editor) = page(&writer, "/incidents/INC-1/edit?saved=updated&held=0");
+        assert_eq!(status, 200);
+        assert!(editor.contains("Saved."), "{editor}");
+        assert!(editor.contains("class=\"finding error\""), "{editor}");
+
+        // Publishing: submit, refused with the reasons, acknowledge, publish.
+        let step = |cookie: &str, csrf: &str, s: &str| {
+            send(
+                cookie,
+                "/incidents/INC-1/publish",
+                &[("csrf", csrf.to_string()), ("step", s.to_string())],
+                None,
+            )
+        };
+        let (status, _, _) = step(&reader, &csrf_r, "submit");
+        assert_eq!(status, 403);
+        let (status, headers, _) = step(&writer, &csrf_w, "submit");
+        assert_eq!(status, 303);
+        assert_eq!(
+            location(&headers),
+            "/incidents/INC-1/publish?moved=in-review"
+        );
+        let (status, _, refused) = step(&writer, &csrf_w, "publish");
+        assert_eq!(status, 409);
+        assert!(refused.contains("What blocks publishing (1)"), "{refused}");
+        assert!(refused.contains("careless"), "{refused}");
+        let finding = attr_after(&refused, "class=\"finding error\"", "data-id");
+        let ack = |cookie: &str, csrf: &str, reason: &str| {
+            send(
+                cookie,
+                "/incidents/INC-1/ack",
+                &[
+                    ("csrf", csrf.to_string()),
+                    ("finding", finding.clone()),
+                    ("reason", reason.to_string()),
+                ],
+                None,
+            )
+        };
+        let (status, _, _) = ack(&writer, &csrf_w, "   ");
+        assert_eq!(status, 400, "an acknowledgement needs a reason");
+        let (status, _, _) = ack(&reader, &csrf_r, "quoted from the chat log");
+        assert_eq!(status, 403);
+        let (status, _, _) = ack(&writer, &csrf_w, "quoted from the chat log");
+        assert_eq!(status, 303);
+        let (_, ready) = page(&writer, "/incidents/INC-1/publish");
+        assert!(ready.contains("Nothing blocks publishing"), "{ready}");
+        assert!(ready.contains("quoted from the chat log"), "{ready}");
+        let (status, headers, _) = step(&writer, &csrf_w, "publish");
+        assert_eq!(status, 303);
+        assert_eq!(
+            location(&headers),
+            "/incidents/INC-1/publish?moved=published"
+        );
+        let (_, stored) = server.json("/api/v1/incidents/INC-1", &admin);
+        assert_eq!(stored["review"], "published");
+        let (status, _, _) = step(&writer, &csrf_w, "dance");
+        assert_eq!(status, 404);
+        // Readers see the review's source and findings, but no form to change them.
+        let (status, view) = page(&reader, "/incidents/INC-1/edit");
+        assert_eq!(status, 200);
+        assert!(view.contains(" readonly>"), "{view}");
+        let (_, view) = page(&reader, "/incidents/INC-1/publish");
+        assert!(!view.contains("name=\"step\""), "{view}");
+        let (status, _) = page(&writer, "/incidents/INC-7/edit");
+        assert_eq!(status, 404);
+    }
+);
+
+#[test]
+fn serve_open_prints_a_sign_in_link_that_works_once() {
+    let env = Env::sqlite();
+    let (server, lines) = Server::start_with(&env, &["--open"], 1);
+    let link = lines[0]
+        .trim()
+        .strip_prefix("sign in: ")
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    let path = link
+        .strip_prefix(&format!("http://{}", server.addr))
+        .unwrap_or_else(|| panic!("{link}"));
+    assert!(path.starts_with("/signin?code="), "{path}");
+    let (status, headers, _) = server.request("GET", path, None, None);
+    assert_eq!(status, 303);
+    let cookie = headers
+        .iter()
+        .find(|(k, _)| k == "set-cookie")
+        .map(|(_, v)| v.split(';').next().unwrap().to_string())
+        .expect("a session");
+    // The session is an administrator's.
+    let (status, _, list) = server.send("GET", "/", None, None, &[("Cookie", &cookie)]);
+    assert_eq!(status, 200);
+    assert!(list.contains("admin"), "{list}");
+    // Used once: the same link, or a made-up one, signs nobody in.
+    let (status, headers, body) = server.request("GET", path, None, None);
+    assert_eq!(status, 401);
+    assert!(!headers.iter().any(|(k, _)| k == "set-cookie"));
+    assert!(body.contains("used already or has expired"), "{body}");
+    let (status, _, _) = server.request("GET", "/signin?code=dbt_guess", None, None);
+    assert_eq!(status, 401);
+    // Without --open there is no link at all.
+    let (plain, _) = Server::start_with(&env, &[], 0);
+    let (status, _, _) = plain.request("GET", path, None, None);
+    assert_eq!(status, 401);
 }

@@ -31,7 +31,13 @@ const COOKIE: &str = "debrief_session";
 #[derive(Default)]
 pub struct Sessions {
     inner: Mutex<HashMap<String, Session>>,
+    /// The one-time sign-in link of `debrief serve --open`: the SHA-256 of its code, and
+    /// until when it works. Used once, then gone.
+    link: Mutex<Option<(String, Instant)>>,
 }
+
+/// How long the sign-in link of `debrief serve --open` works.
+pub const LINK_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
 #[derive(Clone)]
 pub struct Session {
@@ -53,6 +59,26 @@ impl Sessions {
         map.retain(|_, s| s.used.elapsed() < SESSION_IDLE);
         map.insert(id.clone(), session.clone());
         Ok((id, session))
+    }
+
+    /// Arms the one-time sign-in link for `code` (replacing any earlier one).
+    pub fn arm_link(&self, code: &str) {
+        *self.link.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((auth::hash(code), Instant::now() + LINK_LIFETIME));
+    }
+
+    /// Whether `code` is the armed sign-in link, still valid; it is spent either way if it
+    /// matches.
+    fn spend_link(&self, code: &str) -> bool {
+        let mut link = self.link.lock().unwrap_or_else(|p| p.into_inner());
+        match &*link {
+            Some((hash, until)) if *hash == auth::hash(code) => {
+                let live = Instant::now() < *until;
+                *link = None;
+                live
+            }
+            _ => false,
+        }
     }
 
     /// The session the request's cookie names, if it is live.
@@ -225,18 +251,64 @@ fn to_signin() -> Response {
     Redirect::to("/signin").into_response()
 }
 
-pub async fn signin_form(State(state): State<Shared>, headers: HeaderMap) -> Response {
+#[derive(Deserialize)]
+pub struct SigninQuery {
+    code: Option<String>,
+}
+
+pub async fn signin_form(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<SigninQuery>,
+) -> Response {
+    // The link `debrief serve --open` printed: whoever started the server owns the store, so
+    // it signs in as an administrator, once.
+    if let Some(code) = q.code.as_deref() {
+        if state.sessions.spend_link(code) {
+            return signed_in(&state, Role::Admin);
+        }
+        let mut r = signin_page(Some(
+            "That sign-in link was used already or has expired; sign in with a token.",
+        ));
+        *r.status_mut() = StatusCode::UNAUTHORIZED;
+        return r;
+    }
     if state.sessions.get(&headers).is_some() {
         return Redirect::to("/").into_response();
     }
+    signin_page(None)
+}
+
+fn signin_page(notice: Option<&str>) -> Response {
     page(
         "Sign in",
         None,
-        "<h1>Sign in</h1><form method=\"post\" action=\"/signin\" class=\"card\">\
-         <p><label>Token<br><input type=\"password\" name=\"token\" autocomplete=\"current-password\" \
-         required size=\"40\"></label></p><p><button>Sign in</button></p>\
-         <p class=\"muted\">Make one with <code>debrief token create --role reader</code>.</p></form>",
+        &format!(
+            "<h1>Sign in</h1>{}<form method=\"post\" action=\"/signin\" class=\"card\">\
+             <p><label>Token<br><input type=\"password\" name=\"token\" autocomplete=\"current-password\" \
+             required size=\"40\"></label></p><p><button>Sign in</button></p>\
+             <p class=\"muted\">Make one with <code>debrief token create --role reader</code>.</p></form>",
+            notice.map_or(String::new(), |n| format!(
+                "<p class=\"notice bad\">{}</p>",
+                esc(n)
+            ))
+        ),
     )
+}
+
+/// A new session of `role`: its cookie, and on to the incident list.
+fn signed_in(state: &Shared, role: Role) -> Response {
+    let Ok((id, _)) = state.sessions.create(role) else {
+        return error_page(StatusCode::INTERNAL_SERVER_ERROR, "no randomness", None);
+    };
+    let mut r = Redirect::to("/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
+        SESSION_IDLE.as_secs()
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
 }
 
 #[derive(Deserialize)]
@@ -275,17 +347,7 @@ pub async fn signin(
         }
         Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), None),
     };
-    let Ok((id, _)) = state.sessions.create(token.role) else {
-        return error_page(StatusCode::INTERNAL_SERVER_ERROR, "no randomness", None);
-    };
-    let mut r = Redirect::to("/").into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{COOKIE}={id}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
-        SESSION_IDLE.as_secs()
-    )) {
-        r.headers_mut().insert(header::SET_COOKIE, v);
-    }
-    r
+    signed_in(&state, token.role)
 }
 
 #[derive(Deserialize)]

@@ -22,29 +22,37 @@ use crate::api::{Shared, blocking, lint_rules};
 type FormResult<T> = Result<Form<T>, axum::extract::rejection::FormRejection>;
 
 /// The session a page is for, or the answer for a browser that is not signed in.
-fn signed_in(state: &Shared, headers: &HeaderMap) -> Result<Session, Response> {
-    state.sessions.get(headers).ok_or_else(super::to_signin)
+/// (Refusals are boxed: a response is large, and the happy path should not carry it.)
+fn signed_in(state: &Shared, headers: &HeaderMap) -> Result<Session, Box<Response>> {
+    state
+        .sessions
+        .get(headers)
+        .ok_or_else(|| Box::new(super::to_signin()))
 }
 
 /// The signed-in writer a form post comes from, once its origin and CSRF token are checked.
-fn writer(state: &Shared, headers: &HeaderMap, csrf: Option<&str>) -> Result<Session, Response> {
+fn writer(
+    state: &Shared,
+    headers: &HeaderMap,
+    csrf: Option<&str>,
+) -> Result<Session, Box<Response>> {
     let session = signed_in(state, headers)?;
     if !same_origin(headers) || csrf != Some(session.csrf.as_str()) {
-        return Err(error_page(
+        return Err(Box::new(error_page(
             StatusCode::FORBIDDEN,
             "the form's CSRF token is wrong or it was sent from another site; reload the page and try again",
             Some(&session),
-        ));
+        )));
     }
     if session.role < Role::Writer {
-        return Err(error_page(
+        return Err(Box::new(error_page(
             StatusCode::FORBIDDEN,
             &format!(
                 "this needs the writer role; you signed in with a {} token",
                 session.role
             ),
             Some(&session),
-        ));
+        )));
     }
     Ok(session)
 }
@@ -54,13 +62,13 @@ fn failed(e: ApiError, session: &Session) -> Response {
     error_page(e.status, &e.message, Some(session))
 }
 
-async fn load(state: &Shared, id: &str, session: &Session) -> Result<Incident, Response> {
-    let id = crate::api::incident_id(id).map_err(|e| failed(e, session))?;
+async fn load(state: &Shared, id: &str, session: &Session) -> Result<Incident, Box<Response>> {
+    let id = crate::api::incident_id(id).map_err(|e| Box::new(failed(e, session)))?;
     state
         .store
         .get_incident(id)
         .await
-        .map_err(|e| failed(e.into(), session))
+        .map_err(|e| Box::new(failed(e.into(), session)))
 }
 
 fn csrf_field(session: &Session) -> String {
@@ -76,7 +84,7 @@ fn csrf_field(session: &Session) -> String {
 pub async fn new_incident_form(State(state): State<Shared>, headers: HeaderMap) -> Response {
     let session = match signed_in(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     new_incident_page(&session, &NewIncident::default(), None)
 }
@@ -139,7 +147,7 @@ pub async fn create_incident(
     };
     let session = match writer(&state, &headers, form.csrf.as_deref()) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if form.title.trim().is_empty() {
         return new_incident_page(&session, &form, Some("give the incident a title"));
@@ -183,11 +191,11 @@ pub async fn editor(
 ) -> Response {
     let session = match signed_in(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let incident = match load(&state, &id, &session).await {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let text = debrief_review::render(&incident);
     let shared = state.clone();
@@ -350,11 +358,11 @@ pub async fn save(
     };
     let session = match writer(&state, &headers, form.csrf.as_deref()) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let incident = match load(&state, &id, &session).await {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(number) = incident.id else {
         return error_page(StatusCode::NOT_FOUND, "no such incident", Some(&session));
@@ -420,11 +428,11 @@ pub async fn publish_page(
 ) -> Response {
     let session = match signed_in(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let incident = match load(&state, &id, &session).await {
         Ok(i) => i,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let blockers = match crate::api::gate_blockers(&state, &incident).await {
         Ok(b) => b,
@@ -597,7 +605,7 @@ pub async fn step(
     };
     let session = match writer(&state, &headers, form.csrf.as_deref()) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let number: IncidentId = match crate::api::incident_id(&id) {
         Ok(n) => n,
@@ -607,7 +615,7 @@ pub async fn step(
         Ok(stepped) if stepped.refused => {
             let incident = match load(&state, &id, &session).await {
                 Ok(i) => i,
-                Err(r) => return r,
+                Err(r) => return *r,
             };
             publish_html(
                 &incident,
@@ -649,7 +657,7 @@ pub async fn acknowledge(
     };
     let session = match writer(&state, &headers, form.csrf.as_deref()) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let number: IncidentId = match crate::api::incident_id(&id) {
         Ok(n) => n,

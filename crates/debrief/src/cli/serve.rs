@@ -15,6 +15,7 @@ use super::output::emit;
 #[command(after_help = "Examples:\n  \
     debrief token create --role reader --name grafana   # prints the token once\n  \
     debrief serve                                        # http://127.0.0.1:8080\n  \
+    debrief serve --open                                 # and a one-time sign-in link\n  \
     curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/api/v1/incidents\n\n\
     The server uses the same store as the command line (--database). /healthz and /metrics\n\
     need no token; everything under /api/v1 does. SIGTERM or Ctrl-C stops it after the\n\
@@ -23,6 +24,10 @@ pub struct ServeArgs {
     /// The address and port to listen on (port 0: any free port, printed at start).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
     listen: SocketAddr,
+    /// Print a sign-in link that works once, for 15 minutes, and signs in as an
+    /// administrator (you own the store), and open it in the desktop's browser if there is one.
+    #[arg(long)]
+    open: bool,
 }
 
 #[derive(Subcommand)]
@@ -76,12 +81,56 @@ pub async fn serve(store: Store, args: ServeArgs) -> anyhow::Result<ExitCode> {
         kinds: signal_rules,
         threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
-    let config = debrief_server::Config { rules, ingest };
+    let signin_code = if args.open {
+        let code = debrief_server::auth::new_token()
+            .context("cannot read randomness from the operating system")?
+            .secret;
+        let host = if at.ip().is_unspecified() {
+            std::net::IpAddr::from([127, 0, 0, 1])
+        } else {
+            at.ip()
+        };
+        let link = format!(
+            "http://{}/signin?code={code}",
+            SocketAddr::new(host, at.port())
+        );
+        eprintln!(
+            "sign in: {link}\n  (works once, for 15 minutes; later, sign in with a token from `debrief token create`)"
+        );
+        open_in_browser(&link);
+        Some(code)
+    } else {
+        None
+    };
+    let config = debrief_server::Config {
+        rules,
+        ingest,
+        signin_code,
+    };
     debrief_server::serve(store, config, listener, debrief_server::shutdown_signal())
         .await
         .context("the server failed")?;
     eprintln!("debrief stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens `link` in the desktop's browser, if the machine has one; quietly does nothing
+/// otherwise (a server over SSH has none: the link is printed).
+fn open_in_browser(link: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if let Ok(mut child) = std::process::Command::new(opener)
+        .arg(link)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        std::thread::spawn(move || child.wait());
+    }
 }
 
 pub async fn token(store: &Store, command: TokenCommand) -> anyhow::Result<ExitCode> {
