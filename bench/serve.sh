@@ -3,7 +3,9 @@
 # on loopback):
 #   1. start: from spawning `debrief serve` to the first 200 from /healthz, 20 runs;
 #   2. `GET /api/v1/incidents/{id}` at 500 requests a second for 20 s with 10,000 incidents
-#      (made first through the API), latency percentiles;
+#      (made first through the API), latency percentiles; then the web UI's incident page
+#      `/incidents/{id}` the same way, over all incidents and for the full example review
+#      INC-101 (timeline, fishbone, why-chains) alone;
 #   3. OTLP ingest: protobuf batches of 5,000 log records on 2 connections for 20 s, lines
 #      accepted a second, and the server's resident memory every second.
 #   bash bench/serve.sh
@@ -59,6 +61,12 @@ addr="$(grep -o 'http://[0-9.:]*' "$work/serve.log" | head -n 1 | sed 's|http://
 echo
 echo "== API latency"
 target/release/examples/api_load "$addr" "$token" 10000 500 20
+# A full review in place of synthetic INC-101, for the page run below.
+"$bin" --database "$db" review import --replace examples/reviews/INC-101-*.md 2>/dev/null
+echo
+echo "== incident page latency"
+target/release/examples/api_load "$addr" "$token" 10000 500 20 page
+target/release/examples/api_load "$addr" "$token" 10000 500 20 page 101
 
 echo
 echo "== OTLP ingest"

@@ -1,7 +1,9 @@
-//! Latency of `GET /api/v1/incidents/{id}` at a fixed request rate, with a given number of
-//! incidents in the store (made first through `POST /api/v1/incidents` when fewer exist).
+//! Latency of `GET /api/v1/incidents/{id}` (or, with `page`, of the web UI's incident page
+//! `/incidents/{id}`, signed in with the token) at a fixed request rate, with a given number
+//! of incidents in the store (made first through `POST /api/v1/incidents` when fewer exist).
+//! Requests go round all incidents, or to incident ID alone when given.
 //!
-//! `cargo run --release -p debrief-server --example api_load -- ADDR TOKEN [INCIDENTS] [RATE] [SECONDS]`
+//! `cargo run --release -p debrief-server --example api_load -- ADDR TOKEN [INCIDENTS] [RATE] [SECONDS] [api|page] [ID]`
 //!
 //! Requests are sent on a fixed schedule (open loop: a slow answer does not slow the
 //! schedule, and its delay counts from when the request was due), over keep-alive
@@ -33,15 +35,35 @@ impl Conn {
         path: &str,
         body: &str,
     ) -> (u16, String) {
+        self.send(
+            addr,
+            &format!("Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"),
+            method,
+            path,
+            body,
+        )
+        .0
+    }
+
+    /// One request with the given header lines; returns the status and body, and the
+    /// session cookie if the answer set one.
+    fn send(
+        &mut self,
+        addr: &str,
+        headers: &str,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> ((u16, String), Option<String>) {
         let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Content-Length: {}\r\n\r\n{body}",
             body.len()
         );
         self.stream.write_all(head.as_bytes()).expect("send");
         let mut status = String::new();
         self.reader.read_line(&mut status).expect("answer");
         let mut length = 0usize;
+        let mut cookie = None;
         loop {
             let mut line = String::new();
             self.reader.read_line(&mut line).expect("header");
@@ -51,6 +73,9 @@ impl Conn {
             if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
                 length = v.trim().parse().unwrap_or(0);
             }
+            if line.to_ascii_lowercase().starts_with("set-cookie:") {
+                cookie = line[11..].split(';').next().map(|c| c.trim().to_string());
+            }
         }
         let mut rest = vec![0; length];
         self.reader.read_exact(&mut rest).expect("body");
@@ -59,25 +84,28 @@ impl Conn {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        (code, String::from_utf8_lossy(&rest).into_owned())
+        ((code, String::from_utf8_lossy(&rest).into_owned()), cookie)
     }
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [addr, token, rest @ ..] = args.as_slice() else {
-        eprintln!("usage: api_load ADDR TOKEN [INCIDENTS] [RATE] [SECONDS]");
+        eprintln!("usage: api_load ADDR TOKEN [INCIDENTS] [RATE] [SECONDS] [api|page] [ID]");
         std::process::exit(2);
     };
     let num = |i: usize, d: u64| rest.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     let (incidents, rate, seconds) = (num(0, 10_000), num(1, 500), num(2, 20));
+    let page = rest.get(3).is_some_and(|m| m == "page");
+    let only: Option<u64> = rest.get(4).and_then(|s| s.parse().ok());
     let mut setup = Conn::open(addr);
-    let (_, list) = setup.call(addr, token, "GET", "/api/v1/incidents?limit=1", "");
+    // The highest number stored (the list is ordered by when incidents started, not by number).
+    let (_, list) = setup.call(addr, token, "GET", "/api/v1/incidents", "");
     let have: u64 = list
         .split("\"id\":\"INC-")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .and_then(|n| n.parse().ok())
+        .skip(1)
+        .filter_map(|s| s.split('"').next().and_then(|n| n.parse().ok()))
+        .max()
         .unwrap_or(0);
     let started = Instant::now();
     for i in have..incidents {
@@ -97,6 +125,25 @@ fn main() {
             started.elapsed().as_secs_f64()
         );
     }
+    // The page is read as a signed-in browser reads it: with the session cookie.
+    let headers = if page {
+        let (_, cookie) = setup.send(
+            addr,
+            "Content-Type: application/x-www-form-urlencoded\r\n",
+            "POST",
+            "/signin",
+            &format!("token={token}"),
+        );
+        format!("Cookie: {}\r\n", cookie.expect("signed in"))
+    } else {
+        format!("Authorization: Bearer {token}\r\n")
+    };
+    let headers = headers.as_str();
+    let what = if page {
+        "GET /incidents/{id} (page)"
+    } else {
+        "GET /api/v1/incidents/{id}"
+    };
     // Two connections a core of the client, each with its share of the schedule.
     let connections = 4u64;
     let interval = Duration::from_secs_f64(connections as f64 / rate as f64);
@@ -115,14 +162,13 @@ fn main() {
                         if due > now {
                             std::thread::sleep(due - now);
                         }
-                        let id = (k * connections + c) % incidents + 1;
-                        let (status, body) = conn.call(
-                            addr,
-                            token,
-                            "GET",
-                            &format!("/api/v1/incidents/INC-{id}"),
-                            "",
-                        );
+                        let id = only.unwrap_or((k * connections + c) % incidents + 1);
+                        let path = if page {
+                            format!("/incidents/INC-{id}")
+                        } else {
+                            format!("/api/v1/incidents/INC-{id}")
+                        };
+                        let ((status, body), _) = conn.send(addr, headers, "GET", &path, "");
                         assert_eq!(status, 200, "{body}");
                         out.push(due.elapsed());
                     }
@@ -142,7 +188,8 @@ fn main() {
         latencies[i].as_secs_f64() * 1e3
     };
     println!(
-        "GET /api/v1/incidents/{{id}}, {incidents} incidents, {} requests at {rate}/s ({:.0}/s achieved): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "{what}{}, {incidents} incidents, {} requests at {rate}/s ({:.0}/s achieved): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        only.map_or(String::new(), |id| format!(" for INC-{id} only")),
         latencies.len(),
         latencies.len() as f64 / took,
         pct(0.50),

@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
 use debrief_core::{
     ActionStatus, Detection, Incident, IncidentId, IncidentType, Role, Severity, Status,
@@ -45,7 +45,9 @@ routes! {
     "/metrics" => get(metrics), ["get"];
     "/api/v1/openapi.json" => get(openapi), ["get"];
     "/api/v1/incidents" => get(list_incidents).post(create_incident), ["get", "post"];
-    "/api/v1/incidents/{id}" => get(get_incident), ["get"];
+    "/api/v1/incidents/{id}" => get(get_incident).patch(edit_incident), ["get", "patch"];
+    "/api/v1/incidents/{id}/status" => post(set_status), ["post"];
+    "/api/v1/incidents/{id}/factors/{n}/whys" => post(add_why), ["post"];
     "/api/v1/incidents/{id}/review" => get(get_review).put(put_review), ["get", "put"];
     "/api/v1/incidents/{id}/timeline" => post(add_timeline), ["post"];
     "/api/v1/incidents/{id}/factors" => post(add_factor), ["post"];
@@ -54,6 +56,7 @@ routes! {
     "/api/v1/incidents/{id}/review/{step}" => post(review_step), ["post"];
     "/api/v1/incidents/{id}/acks" => post(acknowledge), ["post"];
     "/api/v1/actions" => get(list_actions), ["get"];
+    "/api/v1/actions/{id}" => patch(edit_action), ["patch"];
     "/api/v1/near-misses" => get(list_near_misses).post(report_near_miss), ["get", "post"];
     "/api/v1/lint" => post(lint), ["post"];
     "/api/v1/signals" => get(signals), ["get"];
@@ -1083,6 +1086,250 @@ async fn add_action(
         i.actions.push(item);
     })
     .await
+}
+
+/// Fields of an incident to change (`debrief incident edit`); those left out stay.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IncidentChange {
+    title: Option<String>,
+    severity: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    near_miss: Option<bool>,
+    services: Option<Vec<String>>,
+    started: Option<String>,
+    detected: Option<String>,
+    mitigated: Option<String>,
+    resolved: Option<String>,
+    detection: Option<String>,
+    summary: Option<String>,
+    impact: Option<String>,
+    notes: Option<String>,
+    /// Added to (or replacing by name) the incident's impact figures.
+    #[serde(default)]
+    impact_metrics: BTreeMap<String, f64>,
+}
+
+/// A time as the API takes it: RFC 3339, or relative to now (`-2h`).
+fn api_time(text: &str) -> Result<jiff::Timestamp, ApiError> {
+    debrief_core::time::parse_time(text, jiff::Timestamp::now())
+        .map(debrief_core::time::to_seconds)
+        .map_err(|e| ApiError::invalid(e.message))
+}
+
+/// Changes an incident's fields; answers the incident as stored.
+async fn edit_incident(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<IncidentChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id = incident_id(&id)?;
+    let Json(c) = body.map_err(body_error)?;
+    let time = |t: &Option<String>| t.as_deref().map(api_time).transpose();
+    let (started, detected, mitigated, resolved) = (
+        time(&c.started)?,
+        time(&c.detected)?,
+        time(&c.mitigated)?,
+        time(&c.resolved)?,
+    );
+    let severity = c.severity.as_deref().map(parsed::<Severity>).transpose()?;
+    let kind = c.kind.as_deref().map(parsed::<IncidentType>).transpose()?;
+    let detection = c
+        .detection
+        .as_deref()
+        .map(parsed::<Detection>)
+        .transpose()?;
+    if c.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(ApiError::invalid("title must not be empty"));
+    }
+    let incident = state
+        .store
+        .update_incident(id, |i| {
+            if let Some(v) = c.title {
+                i.title = v;
+            }
+            i.severity = severity.unwrap_or(i.severity);
+            i.kind = kind.unwrap_or(i.kind);
+            i.near_miss = c.near_miss.unwrap_or(i.near_miss);
+            if let Some(v) = c.services {
+                i.services = v;
+            }
+            i.started = started.or(i.started);
+            i.detected = detected.or(i.detected);
+            i.mitigated = mitigated.or(i.mitigated);
+            i.resolved = resolved.or(i.resolved);
+            i.detection = detection.or(i.detection);
+            for (field, value) in [
+                (&mut i.summary, c.summary),
+                (&mut i.impact, c.impact),
+                (&mut i.notes, c.notes),
+            ] {
+                if let Some(v) = value {
+                    *field = v;
+                }
+            }
+            i.impact_metrics.extend(c.impact_metrics);
+            Ok(())
+        })
+        .await?;
+    Ok(Json(incident).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusChange {
+    status: String,
+    /// When it happened (default now); sets `mitigated` or `resolved` if not set yet.
+    at: Option<String>,
+    /// Allow a move backwards (reopening), which should be deliberate.
+    #[serde(default)]
+    reopen: bool,
+}
+
+/// Moves an incident to a new status (`debrief incident status`).
+async fn set_status(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<StatusChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id = incident_id(&id)?;
+    let Json(c) = body.map_err(body_error)?;
+    let status = parsed::<Status>(&c.status)?;
+    let when = match c.at.as_deref() {
+        Some(t) => api_time(t)?,
+        None => debrief_core::time::to_seconds(jiff::Timestamp::now()),
+    };
+    let incident = state
+        .store
+        .update_incident(id, |i| {
+            i.check_status_change(status, c.reopen)?;
+            i.status = status;
+            if status == Status::Mitigated && i.mitigated.is_none() {
+                i.mitigated = Some(when);
+            }
+            if status == Status::Resolved && i.resolved.is_none() {
+                i.resolved = Some(when);
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Json(incident).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewWhy {
+    text: String,
+}
+
+/// Adds a step to factor `n`'s why-chain (`F2` or `2`).
+async fn add_why(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path((id, n)): Path<(String, String)>,
+    body: Result<Json<NewWhy>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id = incident_id(&id)?;
+    let n: usize = n
+        .trim_start_matches(['F', 'f'])
+        .parse()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| ApiError::invalid(format!("{n:?} is not a factor number like F2")))?;
+    let Json(w) = body.map_err(body_error)?;
+    if w.text.trim().is_empty() {
+        return Err(ApiError::invalid("text must not be empty"));
+    }
+    let incident = state
+        .store
+        .update_incident(id, |i| {
+            let count = i.factors.len();
+            let f = i.factors.get_mut(n - 1).ok_or_else(|| {
+                debrief_core::InvalidValue::new(format!("{id} has no factor F{n} (it has {count})"))
+            })?;
+            f.whys.push(w.text);
+            Ok(())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(incident)).into_response())
+}
+
+/// Fields of an action item to change (`debrief action edit` and `action done`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionChange {
+    title: Option<String>,
+    kind: Option<String>,
+    owner: Option<String>,
+    due: Option<String>,
+    link: Option<String>,
+    /// `done` or `wont-do` closes it today (if not closed already); `open` or `in-progress`
+    /// opens it again.
+    status: Option<String>,
+}
+
+async fn edit_action(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<ActionChange>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let action: debrief_core::ActionId = parsed(&id)?;
+    let Json(c) = body.map_err(body_error)?;
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let kind = c.kind.as_deref().map(parsed).transpose()?;
+    let status = c
+        .status
+        .as_deref()
+        .map(parsed::<ActionStatus>)
+        .transpose()?;
+    let due = c
+        .due
+        .as_deref()
+        .map(|d| debrief_core::time::parse_date(d, today))
+        .transpose()
+        .map_err(|e| ApiError::invalid(e.message))?;
+    if c.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(ApiError::invalid("title must not be empty"));
+    }
+    let incident = state
+        .store
+        .update_action(action, |a| {
+            if let Some(t) = c.title {
+                a.title = t;
+            }
+            a.kind = kind.unwrap_or(a.kind);
+            if c.owner.is_some() {
+                a.owner = c.owner;
+            }
+            a.due = due.or(a.due);
+            if c.link.is_some() {
+                a.link = c.link;
+            }
+            if let Some(s) = status {
+                a.status = s;
+                a.closed = if s.is_closed() {
+                    a.closed.or(Some(today))
+                } else {
+                    None
+                };
+            }
+            Ok(())
+        })
+        .await?;
+    let item = incident
+        .actions
+        .iter()
+        .find(|a| a.id == Some(action))
+        .cloned();
+    Ok(Json(serde_json::json!({ "incident": incident.id, "action": item })).into_response())
 }
 
 #[derive(Deserialize)]

@@ -90,6 +90,14 @@ pub async fn serve(
         state.sessions.arm_link(code);
     }
     let app = api::router(state);
+    // Answers go out at once: with Nagle's algorithm on, a response written in two parts
+    // waits for the client's delayed ACK (up to 40 ms) before its second part is sent.
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            eprintln!("warning: cannot set TCP_NODELAY on a connection: {e}");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

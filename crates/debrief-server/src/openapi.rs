@@ -108,11 +108,58 @@ pub fn document() -> Value {
                 "responses": with_errors(json_ok("200", "Incidents, newest first",
                     json!({ "type": "array", "items": { "$ref": "#/components/schemas/IncidentSummary" } })),
                     &[400, 401, 403]) } },
-            "/api/v1/incidents/{id}": { "get": {
-                "summary": "One incident with its whole review (reader)",
+            "/api/v1/incidents/{id}": {
+                "get": {
+                    "summary": "One incident with its whole review (reader)",
+                    "parameters": [id.clone()],
+                    "responses": with_errors(json_ok("200", "The incident",
+                        json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) },
+                "patch": {
+                    "summary": "Change an incident's fields (writer)",
+                    "description": "As `debrief incident edit`: only the fields given change; `impact_metrics` are added by name. Times are RFC 3339 or relative (`-2h`).",
+                    "parameters": [id.clone()],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "properties": {
+                            "title": { "type": "string" }, "severity": { "type": "string" },
+                            "type": { "type": "string" }, "near_miss": { "type": "boolean" },
+                            "services": { "type": "array", "items": { "type": "string" } },
+                            "started": { "type": "string" }, "detected": { "type": "string" },
+                            "mitigated": { "type": "string" }, "resolved": { "type": "string" },
+                            "detection": { "type": "string" }, "summary": { "type": "string" },
+                            "impact": { "type": "string" }, "notes": { "type": "string" },
+                            "impact_metrics": { "type": "object", "additionalProperties": { "type": "number" } } } } } } },
+                    "responses": with_errors(json_ok("200", "The incident",
+                        json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404, 413]) } },
+            "/api/v1/incidents/{id}/status": { "post": {
+                "summary": "Move an incident to a new status (writer)",
+                "description": "open → mitigated → resolved → reviewed → closed; backwards only with `reopen: true`. Mitigated and resolved set their time (`at`, default now) when not set yet.",
                 "parameters": [id.clone()],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["status"], "properties": {
+                        "status": { "type": "string" }, "at": { "type": "string" },
+                        "reopen": { "type": "boolean" } } } } } },
                 "responses": with_errors(json_ok("200", "The incident",
                     json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) } },
+            "/api/v1/incidents/{id}/factors/{n}/whys": { "post": {
+                "summary": "Add a step to a factor's why-chain (writer)",
+                "parameters": [id.clone(), { "name": "n", "in": "path", "required": true,
+                    "schema": { "type": "string" }, "description": "The factor: F2 or 2" }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["text"], "properties": { "text": { "type": "string" } } } } } },
+                "responses": with_errors(json_ok("201", "The incident",
+                    json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404]) } },
+            "/api/v1/actions/{id}": { "patch": {
+                "summary": "Change or close an action item (writer)",
+                "description": "As `debrief action edit` and `action done`: only the fields given change. `status` done or wont-do closes the item today; open or in-progress opens it again.",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "A-7" }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "properties": {
+                        "title": { "type": "string" }, "kind": { "type": "string" },
+                        "owner": { "type": "string" }, "due": { "type": "string" },
+                        "link": { "type": "string" },
+                        "status": { "type": "string", "enum": ["open", "in-progress", "done", "wont-do"] } } } } } },
+                "responses": with_errors(json_ok("200", "The incident's number and the item as stored",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/incidents/{id}/review": {
                 "get": { "summary": "The review as its Markdown document (reader)",
                     "parameters": [id.clone()],

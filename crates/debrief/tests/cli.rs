@@ -318,6 +318,44 @@ fn importing_over_a_different_incident_needs_replace() {
 }
 
 #[test]
+fn skip_existing_imports_only_what_the_store_lacks() {
+    let env = seeded();
+    let before = env.snapshot();
+    let other = env.path("other.md");
+    std::fs::write(
+        &other,
+        "---\nid: INC-1\nseverity: SEV1\n---\n# Someone else's INC-1\n",
+    )
+    .unwrap();
+    let new = env.path("new.md");
+    std::fs::write(&new, "---\nid: INC-40\nseverity: SEV3\n---\n# A new one\n").unwrap();
+    let out = env.run(&[
+        "review",
+        "import",
+        "--skip-existing",
+        other.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("kept INC-1 as stored"),
+        "{out:?}"
+    );
+    assert_eq!(env.snapshot(), before, "the stored INC-1 is untouched");
+    let done = env.ok(&[
+        "review",
+        "import",
+        "--skip-existing",
+        other.to_str().unwrap(),
+        new.to_str().unwrap(),
+    ]);
+    assert!(done.contains("created INC-40"), "{done}");
+    assert!(env.ok(&["incident", "show", "1"]).contains("Existing"));
+    // Twice is the same as once.
+    let again = env.ok(&["review", "import", "--skip-existing", new.to_str().unwrap()]);
+    assert!(again.contains("0 created, 0 updated"), "{again}");
+}
+
+#[test]
 fn bad_cli_values_say_what_is_expected() {
     let env = seeded();
     let before = env.snapshot();

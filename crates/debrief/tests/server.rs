@@ -1823,3 +1823,155 @@ fn serve_open_prints_a_sign_in_link_that_works_once() {
     let (status, _, _) = plain.request("GET", path, None, None);
     assert_eq!(status, 401);
 }
+
+both!(
+    writers_change_incidents_whys_and_actions_through_the_api,
+    |env: &Env| {
+        let server = Server::start(env);
+        let reader = token(env, "reader");
+        let writer = token(env, "writer");
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/incidents",
+            Some(&writer),
+            Some(r#"{"title":"Checkout fails","severity":"SEV3","started":"2026-03-01 14:00"}"#),
+        );
+        assert_eq!(status, 201, "{body}");
+        for (method, path, body) in [
+            ("PATCH", "/api/v1/incidents/INC-1", r#"{"severity":"SEV1"}"#),
+            (
+                "POST",
+                "/api/v1/incidents/INC-1/status",
+                r#"{"status":"mitigated"}"#,
+            ),
+            (
+                "POST",
+                "/api/v1/incidents/INC-1/factors",
+                r#"{"title":"Config loader accepts unknown keys","level":"technical","category":"tooling"}"#,
+            ),
+            (
+                "POST",
+                "/api/v1/incidents/INC-1/actions",
+                r#"{"title":"Validate config","kind":"prevent"}"#,
+            ),
+        ] {
+            let (status, _, _) = server.request(method, path, Some(&reader), Some(body));
+            assert_eq!(status, 403, "{method} {path}");
+            let (status, _, answer) = server.request(method, path, Some(&writer), Some(body));
+            assert!(status == 200 || status == 201, "{method} {path}: {answer}");
+        }
+        // Fields: only those given change; metrics add up by name.
+        let (status, _, answer) = server.request(
+        "PATCH",
+        "/api/v1/incidents/INC-1",
+        Some(&writer),
+        Some(r#"{"title":"Checkout fails after a config push","services":["checkout"],"detection":"alert","impact_metrics":{"users_affected":1200}}"#),
+    );
+        assert_eq!(status, 200, "{answer}");
+        let (_, i) = server.json("/api/v1/incidents/INC-1", &reader);
+        assert_eq!(i["title"], "Checkout fails after a config push");
+        assert_eq!(i["severity"], "SEV1");
+        assert_eq!(i["services"][0], "checkout");
+        assert_eq!(i["impact_metrics"]["users_affected"], 1200.0);
+        assert_eq!(i["status"], "mitigated");
+        assert!(i["mitigated"].is_string(), "{i}");
+        // Status moves forward only, unless reopening on purpose.
+        let (status, _, answer) = server.request(
+            "POST",
+            "/api/v1/incidents/INC-1/status",
+            Some(&writer),
+            Some(r#"{"status":"open"}"#),
+        );
+        assert_eq!(
+            (status, error_code(&answer).as_str()),
+            (400, "invalid"),
+            "{answer}"
+        );
+        let (status, _, _) = server.request(
+            "POST",
+            "/api/v1/incidents/INC-1/status",
+            Some(&writer),
+            Some(r#"{"status":"open","reopen":true}"#),
+        );
+        assert_eq!(status, 200);
+        // Whys under a factor, by F-number.
+        let (status, _, _) = server.request(
+            "POST",
+            "/api/v1/incidents/INC-1/factors/F1/whys",
+            Some(&writer),
+            Some(r#"{"text":"Why did the loader accept it? Unknown keys were never an error."}"#),
+        );
+        assert_eq!(status, 201);
+        for (path, body, code) in [
+            (
+                "/api/v1/incidents/INC-1/factors/F2/whys",
+                r#"{"text":"x"}"#,
+                400,
+            ),
+            (
+                "/api/v1/incidents/INC-1/factors/zero/whys",
+                r#"{"text":"x"}"#,
+                400,
+            ),
+            (
+                "/api/v1/incidents/INC-1/factors/1/whys",
+                r#"{"text":"  "}"#,
+                400,
+            ),
+            (
+                "/api/v1/incidents/INC-9/factors/1/whys",
+                r#"{"text":"x"}"#,
+                404,
+            ),
+        ] {
+            let (status, _, answer) = server.request("POST", path, Some(&writer), Some(body));
+            assert_eq!(status, code, "{path}: {answer}");
+        }
+        // Action items: change, close, reopen.
+        let (status, _, answer) = server.request(
+            "PATCH",
+            "/api/v1/actions/A-1",
+            Some(&writer),
+            Some(r#"{"owner":"platform","due":"2026-04-01","status":"done"}"#),
+        );
+        assert_eq!(status, 200, "{answer}");
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(v["incident"], "INC-1");
+        assert_eq!(v["action"]["owner"], "platform");
+        assert_eq!(v["action"]["status"], "done");
+        assert!(v["action"]["closed"].is_string(), "{v}");
+        let (_, answer) = {
+            let (s, _, b) = server.request(
+                "PATCH",
+                "/api/v1/actions/A-1",
+                Some(&writer),
+                Some(r#"{"status":"open"}"#),
+            );
+            (s, b)
+        };
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert!(v["action"]["closed"].is_null(), "{v}");
+        for (path, body, code) in [
+            ("/api/v1/actions/A-1", r#"{"status":"maybe"}"#, 400),
+            ("/api/v1/actions/A-1", r#"{"colour":"red"}"#, 400),
+            ("/api/v1/actions/A-1", r#"{"title":""}"#, 400),
+            ("/api/v1/actions/A-9", r#"{"owner":"x"}"#, 404),
+            ("/api/v1/actions/B-1", r#"{"owner":"x"}"#, 400),
+        ] {
+            let (status, _, answer) = server.request("PATCH", path, Some(&writer), Some(body));
+            assert_eq!(status, code, "{path} {body}: {answer}");
+        }
+        let (status, _, _) = server.request(
+            "PATCH",
+            "/api/v1/incidents/INC-1",
+            Some(&writer),
+            Some(r#"{"started":"whenever"}"#),
+        );
+        assert_eq!(status, 400);
+        let (_, after) = server.json("/api/v1/incidents/INC-1", &reader);
+        assert_eq!(
+            after["started"], i["started"],
+            "a refused change writes nothing"
+        );
+    }
+);

@@ -192,7 +192,7 @@ li.finding .lvl{text-transform:uppercase;font-size:.8em}li.error .lvl{color:#cf2
 mark{background:#ffebe9}.notice{padding:.5rem .75rem;border-radius:6px}.notice.good{background:#dafbe1}.notice.bad{background:#ffebe9}\
 ol.steps{display:flex;gap:1.5rem;padding-left:1.2rem}ol.steps li.current{font-weight:700}form.inline{display:inline}\
 ol.blockers{padding-left:1.2rem}.kind{font:600 .85em ui-monospace,monospace}table.signals code{word-break:break-all}\
-.actions-bar{display:flex;gap:1rem}\
+.actions-bar{display:flex;gap:1rem}table.list td:not(:nth-child(2)){white-space:nowrap}\
 @media (max-width:40rem){td:nth-child(n+5),th:nth-child(n+5){display:none}.editor{grid-template-columns:1fr}.editor textarea{min-height:50vh}}";
 
 /// A whole page. Its Content-Security-Policy allows no script at all and no inline style
@@ -459,7 +459,7 @@ pub async fn incident_list(
         body.push_str("<p class=\"muted\">No incidents match.</p>");
     } else {
         body.push_str(
-            "<table><thead><tr><th>Id</th><th>Title</th><th>Severity</th><th>Status</th>\
+            "<table class=\"list\"><thead><tr><th>Id</th><th>Title</th><th>Severity</th><th>Status</th>\
              <th>Review</th><th>Actions open</th></tr></thead><tbody>",
         );
         for i in &list {

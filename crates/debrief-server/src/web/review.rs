@@ -309,10 +309,17 @@ fn editor_page(
     status: StatusCode,
 ) -> Response {
     let id = incident.id.map(|i| i.to_string()).unwrap_or_default();
-    let readonly = if session.role < Role::Writer {
-        " readonly"
+    let (readonly, buttons) = if session.role < Role::Writer {
+        (
+            " readonly",
+            "<p class=\"muted\">You signed in as a reader: you can read the review and its findings.</p>",
+        )
     } else {
-        ""
+        (
+            "",
+            "<p><button name=\"do\" value=\"save\">Save</button> \
+             <button name=\"do\" value=\"check\">Check</button></p>",
+        )
     };
     let body = format!(
         "<h1>Review of <a href=\"/incidents/{id}\">{id}</a> {title}</h1>\
@@ -320,7 +327,7 @@ fn editor_page(
          gives; <strong>Check</strong> lints it without saving. <a href=\"/incidents/{id}/publish\">Publish…</a></p>{notice}\
          <div class=\"editor\"><form method=\"post\" action=\"/incidents/{id}/edit\">{csrf}\
          <textarea name=\"text\" aria-label=\"Review document\" spellcheck=\"true\"{readonly}>{text}</textarea>\
-         <p><button name=\"do\" value=\"save\">Save</button> <button name=\"do\" value=\"check\">Check</button></p></form>\
+         {buttons}</form>\
          <aside>{findings}</aside></div>",
         title = esc(&incident.title),
         state = incident.review,

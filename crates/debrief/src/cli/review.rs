@@ -35,7 +35,8 @@ pub enum ReviewCommand {
     /// Create or update incidents from review documents, all or nothing.
     #[command(after_help = "Examples:\n  \
         debrief review import docs/postmortems/INC-3.md\n  \
-        debrief review import examples/reviews/*.md\n\n\
+        debrief review import examples/reviews/*.md\n  \
+        debrief review import --skip-existing examples/reviews/*.md   # add only what is missing\n\n\
         A document with `id: INC-N` in its front matter updates that incident (or creates it\n\
         with that number); one without an id creates a new incident. If any file is malformed,\n\
         every problem is listed with its file and line, and nothing is imported.")]
@@ -44,8 +45,12 @@ pub enum ReviewCommand {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
         /// Replace stored incidents whose number matches but whose title differs.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "skip_existing")]
         replace: bool,
+        /// Leave alone the incidents the store already has (whatever was changed there since
+        /// stays): only documents whose number is not stored yet, or that have none, are imported.
+        #[arg(long)]
+        skip_existing: bool,
     },
     /// Acknowledge a lint finding of a stored review: it stays visible, but no longer blocks
     /// publishing.
@@ -124,7 +129,20 @@ pub async fn run(store: &Store, cmd: ReviewCommand) -> anyhow::Result<ExitCode> 
                 None => emit(&doc)?,
             }
         }
-        ReviewCommand::Import { files, replace } => {
+        ReviewCommand::Import {
+            files,
+            replace,
+            skip_existing,
+        } => {
+            let files = if skip_existing {
+                not_stored(store, files).await?
+            } else {
+                files
+            };
+            if files.is_empty() {
+                emit("0 created, 0 updated, 0 unchanged\n")?;
+                return Ok(ExitCode::SUCCESS);
+            }
             import_files(store, &files, replace).await?;
         }
         ReviewCommand::Template => emit(&debrief_review::template())?,
@@ -288,6 +306,26 @@ fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
+}
+
+/// The files whose document names no incident, or one the store does not have; the rest are
+/// said to be kept as stored. A file that cannot be read stays, for the import to report.
+async fn not_stored(store: &Store, files: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
+    let mut keep = Vec::with_capacity(files.len());
+    for path in files {
+        if let Ok(Incident { id: Some(id), .. }) = read_document(&path) {
+            match store.get_incident(id).await {
+                Ok(_) => {
+                    eprintln!("kept {id} as stored; not importing {}", path.display());
+                    continue;
+                }
+                Err(debrief_store::StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        keep.push(path);
+    }
+    Ok(keep)
 }
 
 /// Reads every file, then imports them in one transaction and says what happened to each.

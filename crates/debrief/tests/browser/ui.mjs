@@ -38,7 +38,7 @@ function step(name) {
 }
 
 async function shot(page, name, fullPage = false) {
-  if (shots) await page.screenshot({ path: `${shots}/${name}.png`, fullPage });
+  if (shots) await page.screenshot({ path: `${shots}/${name}.jpg`, type: 'jpeg', quality: 70, fullPage });
 }
 
 async function run() {
@@ -66,6 +66,15 @@ async function run() {
   assert.equal(await page.evaluate(() => document.cookie), '', 'page scripts cannot read the session cookie');
   await shot(page, 'incidents');
   step('sign in with a token');
+  // For the README: an example review's page, as a reader first meets it.
+  if (shots && process.env.DEBRIEF_SHOWCASE) {
+    await page.goto(`${base}/incidents/${process.env.DEBRIEF_SHOWCASE}`);
+    await shot(page, 'incident-example');
+    await page.locator('h2:has-text("Contributing factors")').scrollIntoViewIfNeeded();
+    await page.evaluate(() => window.scrollBy(0, -20));
+    await shot(page, 'fishbone');
+    await page.goto(`${base}/`);
+  }
 
   // Create an incident.
   await page.click('a:has-text("New incident")');
@@ -172,7 +181,7 @@ Nobody reviews the cache jobs when traffic patterns change.
   await page.click('button:has-text("Publish")');
   await page.waitForSelector('.notice.bad:has-text("Not published")');
   assert.match(await page.textContent('ol.blockers'), /careless/);
-  await shot(page, 'publish-blocked', true);
+  await shot(page, 'publish-blocked');
   step('publishing is refused with the finding as the reason');
 
   // Fix the sentence; the finding is gone; publish.
@@ -201,7 +210,7 @@ Nobody reviews the cache jobs when traffic patterns change.
   const box = await fishbone.boundingBox();
   assert.ok(box && box.width > 300 && box.height > 100, 'the fishbone is drawn at a readable size');
   assert.ok(await page.locator('figure.drawing svg').count() >= 2, 'a timeline drawing too');
-  await shot(page, 'incident', true);
+  await shot(page, 'incident');
   step('the incident page shows the timeline and the fishbone');
 
   // Readable on a phone: nothing wider than the screen but the drawings, which scroll.
