@@ -305,6 +305,25 @@ impl Incident {
         Ok(())
     }
 
+    /// Moves the incident to status `to` (as checked by [`Incident::check_status_change`]);
+    /// reaching mitigated or resolved sets that time to `when` if it is not set yet.
+    pub fn move_to(
+        &mut self,
+        to: Status,
+        when: Timestamp,
+        reopen: bool,
+    ) -> Result<(), InvalidValue> {
+        self.check_status_change(to, reopen)?;
+        self.status = to;
+        if to == Status::Mitigated && self.mitigated.is_none() {
+            self.mitigated = Some(when);
+        }
+        if to == Status::Resolved && self.resolved.is_none() {
+            self.resolved = Some(when);
+        }
+        Ok(())
+    }
+
     /// Checks a status change: forward moves only, unless `force` (reopening happens, but it
     /// should be deliberate).
     pub fn check_status_change(&self, to: Status, force: bool) -> Result<(), InvalidValue> {

@@ -1206,17 +1206,7 @@ async fn set_status(
     };
     let incident = state
         .store
-        .update_incident(id, |i| {
-            i.check_status_change(status, c.reopen)?;
-            i.status = status;
-            if status == Status::Mitigated && i.mitigated.is_none() {
-                i.mitigated = Some(when);
-            }
-            if status == Status::Resolved && i.resolved.is_none() {
-                i.resolved = Some(when);
-            }
-            Ok(())
-        })
+        .update_incident(id, |i| i.move_to(status, when, c.reopen))
         .await?;
     Ok(Json(incident).into_response())
 }

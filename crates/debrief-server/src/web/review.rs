@@ -57,6 +57,33 @@ fn writer(
     Ok(session)
 }
 
+/// What a form has that every post carries.
+trait Posted {
+    fn csrf(&self) -> Option<&str>;
+}
+
+/// A form post about incident `id`: the form, its writer's session and the incident's
+/// number, once the form parsed and the writer, origin and CSRF token are checked.
+fn incident_post<T: Posted>(
+    state: &Shared,
+    headers: &HeaderMap,
+    id: &str,
+    form: FormResult<T>,
+) -> Result<(T, Session, IncidentId), Box<Response>> {
+    let Ok(Form(form)) = form else {
+        return Err(Box::new(error_page(
+            StatusCode::BAD_REQUEST,
+            "the form was not filled in",
+            None,
+        )));
+    };
+    let session = writer(state, headers, form.csrf())?;
+    match crate::api::incident_id(id) {
+        Ok(n) => Ok((form, session, n)),
+        Err(e) => Err(Box::new(failed(e, &session))),
+    }
+}
+
 /// An API error as a page.
 fn failed(e: ApiError, session: &Session) -> Response {
     error_page(e.status, &e.message, Some(session))
@@ -607,16 +634,9 @@ pub async fn step(
     Path(id): Path<String>,
     form: FormResult<StepForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, "the form was not filled in", None);
-    };
-    let session = match writer(&state, &headers, form.csrf.as_deref()) {
-        Ok(s) => s,
+    let (form, session, number) = match incident_post(&state, &headers, &id, form) {
+        Ok(checked) => checked,
         Err(r) => return *r,
-    };
-    let number: IncidentId = match crate::api::incident_id(&id) {
-        Ok(n) => n,
-        Err(e) => return failed(e, &session),
     };
     match crate::api::step_review(&state, number, &form.step).await {
         Ok(stepped) if stepped.refused => {
@@ -659,16 +679,9 @@ pub async fn acknowledge(
     Path(id): Path<String>,
     form: FormResult<AckForm>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return error_page(StatusCode::BAD_REQUEST, "the form was not filled in", None);
-    };
-    let session = match writer(&state, &headers, form.csrf.as_deref()) {
-        Ok(s) => s,
+    let (form, session, number) = match incident_post(&state, &headers, &id, form) {
+        Ok(checked) => checked,
         Err(r) => return *r,
-    };
-    let number: IncidentId = match crate::api::incident_id(&id) {
-        Ok(n) => n,
-        Err(e) => return failed(e, &session),
     };
     if form.reason.trim().is_empty() {
         return error_page(
@@ -680,5 +693,17 @@ pub async fn acknowledge(
     match crate::api::acknowledge_finding(&state, number, form.finding, &form.reason).await {
         Ok(_) => Redirect::to(&format!("/incidents/{number}/publish")).into_response(),
         Err(e) => failed(e, &session),
+    }
+}
+
+impl Posted for StepForm {
+    fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
+    }
+}
+
+impl Posted for AckForm {
+    fn csrf(&self) -> Option<&str> {
+        self.csrf.as_deref()
     }
 }

@@ -328,17 +328,7 @@ pub async fn run(store: &Store, cmd: IncidentCommand) -> anyhow::Result<ExitCode
                 None => now(),
             };
             let i = store
-                .update_incident(id, |i| {
-                    i.check_status_change(status, reopen)?;
-                    i.status = status;
-                    if status == Status::Mitigated && i.mitigated.is_none() {
-                        i.mitigated = Some(when);
-                    }
-                    if status == Status::Resolved && i.resolved.is_none() {
-                        i.resolved = Some(when);
-                    }
-                    Ok(())
-                })
+                .update_incident(id, |i| i.move_to(status, when, reopen))
                 .await?;
             emit(&format!("{id} is {}\n", i.status))?;
         }
