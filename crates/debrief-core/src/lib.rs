@@ -10,6 +10,7 @@
 pub mod id;
 pub mod incident;
 pub mod kinds;
+pub mod text;
 pub mod time;
 
 pub use id::{ActionId, IncidentId};

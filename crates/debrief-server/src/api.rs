@@ -60,6 +60,7 @@ routes! {
     "/api/v1/near-misses" => get(list_near_misses).post(report_near_miss), ["get", "post"];
     "/api/v1/lint" => post(lint), ["post"];
     "/api/v1/signals" => get(signals), ["get"];
+    "/api/v1/signals/{fingerprint}/promote" => post(promote_signal), ["post"];
     "/api/v1/alertmanager" => post(alertmanager), ["post"];
     "/v1/logs" => post(otlp_logs).layer(DefaultBodyLimit::max(MAX_LOG_BODY)), ["post"];
     "/api/v1/logs" => post(ingest_logs).layer(DefaultBodyLimit::max(MAX_LOG_BODY)), ["post"];
@@ -91,6 +92,7 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/incidents/{id}/ack", post(crate::web::review::acknowledge))
         .route("/signals", get(crate::web::signals::signals_page))
+        .route("/signals/promote", post(crate::web::signals::promote))
         .route("/actions", get(crate::web::action_board))
         .route(
             "/near-miss",
@@ -497,6 +499,18 @@ pub(crate) async fn signal_report(
     state: &Shared,
     q: &SignalQuery,
 ) -> Result<debrief_signals::report::Report, ApiError> {
+    let opts = signal_options(state, q).await?;
+    Ok(state
+        .store
+        .signal_report(&state.ingest.kinds, &opts)
+        .await?)
+}
+
+/// The report's options from the query: the window ends at the newest stored bucket.
+async fn signal_options(
+    state: &Shared,
+    q: &SignalQuery,
+) -> Result<debrief_signals::report::ReportOptions, ApiError> {
     let span = |text: Option<&str>, default: &str, what: &str| -> Result<i64, ApiError> {
         let text = text.filter(|t| !t.trim().is_empty()).unwrap_or(default);
         match debrief_core::time::parse_span(text) {
@@ -524,7 +538,7 @@ pub(crate) async fn signal_report(
         Some(end) => end,
         None => jiff::Timestamp::now().as_second(),
     };
-    let opts = debrief_signals::report::ReportOptions {
+    Ok(debrief_signals::report::ReportOptions {
         until,
         window,
         baseline,
@@ -533,11 +547,69 @@ pub(crate) async fn signal_report(
         cascade_window,
         limit: q.limit.unwrap_or(50).clamp(1, 1000),
         bars: 24,
+    })
+}
+
+/// Where to promote a signal (`debrief signals promote`).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PromoteBody {
+    /// Add to this incident's timeline instead of opening a new one.
+    pub incident: Option<String>,
+    /// Of a new incident (default SEV4).
+    pub severity: Option<String>,
+    /// Of a new incident (default: from the template).
+    pub title: Option<String>,
+    /// The window the evidence comes from (default 24h).
+    pub since: Option<String>,
+}
+
+/// Promotes signal `fingerprint` (a unique prefix will do) into an incident.
+pub(crate) async fn promote(
+    state: &Shared,
+    fingerprint: &str,
+    body: PromoteBody,
+) -> Result<debrief_store::Promoted, ApiError> {
+    let query = SignalQuery {
+        since: body.since,
+        ..SignalQuery::default()
+    };
+    let mut opts = signal_options(state, &query).await?;
+    // Any kind, none included: whatever the report showed may be promoted.
+    opts.kinds = debrief_signals::kinds::Kind::ALL.to_vec();
+    opts.limit = usize::MAX;
+    let to = match body.incident {
+        Some(id) => debrief_store::PromoteTo::Existing(incident_id(&id)?),
+        None => debrief_store::PromoteTo::New {
+            severity: parsed(body.severity.as_deref().unwrap_or("SEV4"))?,
+            title: body.title,
+            detected: debrief_core::time::to_seconds(jiff::Timestamp::now()),
+        },
     };
     Ok(state
         .store
-        .signal_report(&state.ingest.kinds, &opts)
+        .promote_signal(&state.ingest.kinds, &opts, fingerprint, to)
         .await?)
+}
+
+/// `POST /api/v1/signals/{fingerprint}/promote`: 201 with the incident it opened or added to.
+async fn promote_signal(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(fingerprint): Path<String>,
+    body: Result<Option<Json<PromoteBody>>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let body = body
+        .map_err(body_error)?
+        .map(|Json(b)| b)
+        .unwrap_or_default();
+    let done = promote(&state, &fingerprint, body).await?;
+    let mut response = (StatusCode::CREATED, Json(&done)).into_response();
+    if let Ok(location) = format!("/api/v1/incidents/{}", done.incident).parse() {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
 }
 
 /// The weak-signals report: templates whose failure-hiding lines rose, ranked.
@@ -740,16 +812,6 @@ struct Alert {
     starts_at: String,
 }
 
-/// Text cut to `max` characters, on one line.
-fn clip(text: &str, max: usize) -> String {
-    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() <= max {
-        one
-    } else {
-        format!("{}…", one.chars().take(max - 1).collect::<String>())
-    }
-}
-
 /// Opens an incident for a firing alert group, adds to it while it fires, and marks it
 /// mitigated when the group resolves; the group key finds the incident again.
 async fn alertmanager(
@@ -809,7 +871,7 @@ async fn alertmanager(
     };
     let entry = debrief_core::TimelineEntry {
         at: now,
-        text: clip(&text, 500),
+        text: debrief_core::text::one_line(&text, 500),
         known: String::new(),
     };
     let severity = match label("severity").map(|s| s.to_ascii_lowercase()).as_deref() {
@@ -837,7 +899,7 @@ async fn alertmanager(
         .filter_map(|a| a.starts_at.parse::<jiff::Timestamp>().ok())
         .min()
         .map(|t| debrief_core::time::to_seconds(t).min(now));
-    let title = clip(
+    let title = debrief_core::text::one_line(
         n.common_annotations
             .get("summary")
             .map_or(&format!("{name} firing"), |s| s),

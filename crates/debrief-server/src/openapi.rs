@@ -268,6 +268,21 @@ pub fn document() -> Value {
                 ],
                 "responses": with_errors(json_ok("200", "from, until, baseline_from, signals (fingerprint, template, kind, trend, count, baseline_count, expected, score, first_seen, last_seen, services, rate), cascades",
                     json!({ "type": "object" })), &[400, 401, 403]) } },
+            "/api/v1/signals/{fingerprint}/promote": { "post": {
+                "summary": "Turn a weak signal into an incident, or into evidence on one (writer)",
+                "description": "As `debrief signals promote`: the signal's counts and up to three example lines go into the timeline of a new incident (detected by a signal) or of `incident`. The body is optional.",
+                "parameters": [{ "name": "fingerprint", "in": "path", "required": true,
+                    "schema": { "type": "string" }, "description": "As the report shows it; a unique prefix of at least 4 hex digits will do" }],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": {
+                    "type": "object", "properties": {
+                        "incident": { "type": "string", "description": "Add to this incident instead" },
+                        "severity": { "type": "string", "default": "SEV4" },
+                        "title": { "type": "string" },
+                        "since": { "type": "string", "default": "24h" } } } } } },
+                "responses": with_errors(json_ok("201", "incident, created (whether it is new), fingerprint",
+                    json!({ "type": "object", "properties": {
+                        "incident": { "type": "string" }, "created": { "type": "boolean" },
+                        "fingerprint": { "type": "string" } } })), &[400, 401, 403, 404]) } },
             "/api/v1/alertmanager": { "post": {
                 "summary": "Alertmanager webhook (writer)",
                 "description": "A firing group opens an incident (severity from the `severity` label, service from `service`, `app` or `job`), later notifications add to its timeline while it is open, a resolved one marks it mitigated. The group key finds the incident again.",

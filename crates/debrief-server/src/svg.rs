@@ -157,40 +157,6 @@ pub fn timeline(i: &Incident) -> Option<String> {
     Some(s)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use debrief_core::{Factor, FactorLevel, Severity};
-
-    #[test]
-    fn drawings_escape_their_text_and_name_every_category() {
-        let mut i = Incident::new("<script>alert(1)</script>", Severity::Sev2);
-        i.factors.push(Factor {
-            title: "Loader \"accepts\" <unknown> keys".into(),
-            level: FactorLevel::Technical,
-            category: FactorCategory::Tooling,
-            description: String::new(),
-            whys: Vec::new(),
-        });
-        let svg = fishbone(&i);
-        assert!(!svg.contains("<script"), "{svg}");
-        assert!(svg.contains("&lt;unknown&gt;"));
-        for c in FactorCategory::ALL {
-            assert!(svg.contains(&esc(c.label())), "{}", c.label());
-        }
-        assert!(timeline(&i).is_none());
-        i.started = Some("2026-03-01T14:00:00Z".parse().unwrap());
-        i.timeline.push(debrief_core::TimelineEntry {
-            at: "2026-03-01T14:05:00Z".parse().unwrap(),
-            text: "<b>alert</b> fires".into(),
-            known: String::new(),
-        });
-        let t = timeline(&i).unwrap();
-        assert!(t.contains("&lt;b&gt;alert") && !t.contains("<b>"), "{t}");
-        assert_eq!(t.matches("<circle").count(), 2);
-    }
-}
-
 /// A rate as a small bar chart: one bar per count, scaled to the largest, with the counts
 /// in its title (read out by screen readers and shown on hover).
 pub fn sparkline(rate: &[u64]) -> String {
@@ -225,4 +191,47 @@ pub fn sparkline(rate: &[u64]) -> String {
         "<line x1=\"0\" y1=\"{height}\" x2=\"{width}\" y2=\"{height}\" stroke=\"#8c959f\"/></svg>"
     );
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use debrief_core::{Factor, FactorLevel, Severity};
+
+    #[test]
+    fn drawings_escape_their_text_and_name_every_category() {
+        let mut i = Incident::new("<script>alert(1)</script>", Severity::Sev2);
+        i.factors.push(Factor {
+            title: "Loader \"accepts\" <unknown> keys".into(),
+            level: FactorLevel::Technical,
+            category: FactorCategory::Tooling,
+            description: String::new(),
+            whys: Vec::new(),
+        });
+        let svg = fishbone(&i);
+        assert!(!svg.contains("<script"), "{svg}");
+        assert!(svg.contains("&lt;unknown&gt;"));
+        for c in FactorCategory::ALL {
+            assert!(svg.contains(&esc(c.label())), "{}", c.label());
+        }
+        assert!(timeline(&i).is_none());
+        i.started = Some("2026-03-01T14:00:00Z".parse().unwrap());
+        i.timeline.push(debrief_core::TimelineEntry {
+            at: "2026-03-01T14:05:00Z".parse().unwrap(),
+            text: "<b>alert</b> fires".into(),
+            known: String::new(),
+        });
+        let t = timeline(&i).unwrap();
+        assert!(t.contains("&lt;b&gt;alert") && !t.contains("<b>"), "{t}");
+        assert_eq!(t.matches("<circle").count(), 2);
+    }
+
+    #[test]
+    fn sparkline_bars_scale_to_the_largest_count() {
+        let svg = super::sparkline(&[0, 5, 10]);
+        assert_eq!(svg.matches("<rect").count(), 3);
+        assert!(svg.contains("height=\"0.0\""), "{svg}");
+        assert!(svg.contains("height=\"23.0\""), "{svg}");
+        assert!(svg.contains("<title>lines per bar, oldest first: 0 5 10</title>"));
+    }
 }

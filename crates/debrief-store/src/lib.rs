@@ -30,7 +30,8 @@ pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, Incid
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use near_misses::NearMiss;
 pub use signals::{
-    EXAMPLE_SLOTS, ScanStats, SignalBatch, SignalCount, SignalExample, StoredSequence,
+    EXAMPLE_SLOTS, PromoteTo, Promoted, ScanStats, SignalBatch, SignalCount, SignalExample,
+    StoredSequence,
 };
 pub use tokens::ApiToken;
 

@@ -414,3 +414,161 @@ impl SignalBatch {
         batch
     }
 }
+
+/// Where a promoted signal goes.
+#[derive(Debug, Clone)]
+pub enum PromoteTo {
+    /// A new incident, detected at `detected`, titled from the template unless `title`.
+    New {
+        severity: debrief_core::Severity,
+        title: Option<String>,
+        detected: Timestamp,
+    },
+    /// The timeline of an existing incident.
+    Existing(debrief_core::IncidentId),
+}
+
+/// What promoting a signal did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Promoted {
+    pub incident: debrief_core::IncidentId,
+    pub created: bool,
+    /// The signal's whole fingerprint.
+    pub fingerprint: String,
+}
+
+impl Store {
+    /// Turns a weak signal into evidence (`debrief signals promote`, and the API's): finds
+    /// the one signal of the report `opts` describes whose fingerprint starts with
+    /// `fingerprint`, and writes its counts and up to three example lines into the timeline of
+    /// a new incident (detected by a signal) or of an existing one.
+    pub async fn promote_signal(
+        &self,
+        rules: &debrief_signals::kinds::Rules,
+        opts: &debrief_signals::report::ReportOptions,
+        fingerprint: &str,
+        to: PromoteTo,
+    ) -> Result<Promoted> {
+        use debrief_core::text::one_line;
+        use debrief_core::time::format_time;
+        use debrief_core::{Detection, Incident, InvalidValue, TimelineEntry};
+        let fp = fingerprint.trim().to_ascii_lowercase();
+        if fp.len() < 4 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(InvalidValue::new(format!(
+                "invalid fingerprint {fingerprint:?} (expected hex digits as the signals report shows them)"
+            ))
+            .into());
+        }
+        let report = self.signal_report(rules, opts).await?;
+        let matches: Vec<_> = report
+            .signals
+            .iter()
+            .filter(|s| s.fingerprint.starts_with(&fp))
+            .collect();
+        let signal = match matches.as_slice() {
+            [one] => *one,
+            [] => {
+                return Err(StoreError::NotFound(format!(
+                    "signal {fingerprint} in the window {} → {}",
+                    format_time(report.from),
+                    format_time(report.until)
+                )));
+            }
+            many => {
+                return Err(InvalidValue::new(format!(
+                    "{fingerprint} matches {} signals; give more of the fingerprint",
+                    many.len()
+                ))
+                .into());
+            }
+        };
+        let ids: Vec<i64> = signal.sequence_ids.iter().take(8).copied().collect();
+        let examples: Vec<SignalExample> = self
+            .signal_examples(&ids)
+            .await?
+            .into_values()
+            .flatten()
+            .take(3)
+            .collect();
+        let services: Vec<String> = signal
+            .services
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .collect();
+        let mut entries = vec![TimelineEntry {
+            at: signal.first_seen,
+            text: format!(
+                "Signal {} ({}, {}): {} lines between {} and {} in {} (baseline predicted {:.0}). Template: {}",
+                signal.fingerprint,
+                signal.kind,
+                signal.trend.as_str(),
+                signal.count,
+                format_time(signal.first_seen),
+                format_time(signal.last_seen),
+                if services.is_empty() {
+                    "no named service".to_string()
+                } else {
+                    services.join(", ")
+                },
+                signal.expected,
+                one_line(&signal.template, 2000),
+            ),
+            known: String::new(),
+        }];
+        for e in &examples {
+            entries.push(TimelineEntry {
+                at: e.at.unwrap_or(signal.first_seen),
+                text: format!(
+                    "Example line of signal {}: {}",
+                    signal.fingerprint,
+                    one_line(&e.line, 400)
+                ),
+                known: String::new(),
+            });
+        }
+        let (incident, created) = match to {
+            PromoteTo::Existing(id) => {
+                self.update_incident(id, |i| {
+                    i.timeline.extend(entries);
+                    for s in services {
+                        if !i.services.contains(&s) {
+                            i.services.push(s);
+                        }
+                    }
+                    Ok(())
+                })
+                .await?;
+                (id, false)
+            }
+            PromoteTo::New {
+                severity,
+                title,
+                detected,
+            } => {
+                let title = title.filter(|t| !t.trim().is_empty()).unwrap_or_else(|| {
+                    format!("{} signal: {}", signal.kind, one_line(&signal.template, 80))
+                });
+                let mut i = Incident::new(title, severity);
+                i.services = services;
+                i.started = Some(signal.first_seen);
+                i.detected = Some(detected.max(signal.first_seen));
+                i.detection = Some(Detection::Signal);
+                i.summary = format!(
+                    "Opened from weak signal `{}` ({}, {}): {} lines in the window.",
+                    signal.fingerprint,
+                    signal.kind,
+                    signal.trend.as_str(),
+                    signal.count
+                );
+                i.timeline = entries;
+                (self.create_incident(&i).await?, true)
+            }
+        };
+        Ok(Promoted {
+            incident,
+            created,
+            fingerprint: signal.fingerprint.clone(),
+        })
+    }
+}

@@ -662,6 +662,78 @@ both!(posted_logs_reach_the_signals_report, |env: &Env| {
     assert!(page.contains("Retrying charge request to ledger"), "{page}");
     assert!(page.contains("<svg class=\"spark\""), "{page}");
     assert!(page.contains(">retry</span>"), "{page}");
+    assert!(!page.contains("Open incident"), "readers cannot promote");
+    // Promote the retries into an incident: through the API, then from the page.
+    let fp = api["signals"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/signals/{}/promote", &fp[..6]);
+    let body = r#"{"since":"2h","severity":"SEV3"}"#;
+    let (status, _, _) = server.request("POST", &path, Some(&reader), Some(body));
+    assert_eq!(status, 403);
+    let (status, headers, answer) = server.request("POST", &path, Some(&writer), Some(body));
+    assert_eq!(status, 201, "{answer}");
+    assert_eq!(location(&headers), "/api/v1/incidents/INC-1");
+    let done: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(
+        (done["created"].as_bool(), done["fingerprint"].as_str()),
+        (Some(true), Some(fp.as_str()))
+    );
+    let (_, inc) = server.json("/api/v1/incidents/INC-1", &reader);
+    assert_eq!(inc["detection"], "signal");
+    assert_eq!(inc["severity"], "SEV3");
+    assert_eq!(inc["services"][0], "payments");
+    assert!(
+        inc["timeline"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Retrying charge request to ledger"),
+        "{inc}"
+    );
+    let (status, _, answer) = server.request(
+        "POST",
+        &path,
+        Some(&writer),
+        Some(r#"{"since":"2h","incident":"INC-1"}"#),
+    );
+    assert_eq!(status, 201, "{answer}");
+    assert!(answer.contains("\"created\":false"), "{answer}");
+    for (p, code) in [
+        ("/api/v1/signals/zz/promote", 400),
+        ("/api/v1/signals/0000000000/promote", 404),
+    ] {
+        let (status, _, answer) = server.request("POST", p, Some(&writer), None);
+        assert_eq!(status, code, "{p}: {answer}");
+    }
+    let (status, _, _) = server.request("POST", &path, Some(&writer), Some("{not json"));
+    assert_eq!(status, 400);
+    let cookie = sign_in(&server, &writer);
+    let (_, _, page) = server.send(
+        "GET",
+        "/signals?since=2h&baseline=1d",
+        None,
+        None,
+        &[("Cookie", &cookie)],
+    );
+    let csrf = attr_after(&page, "name=\"csrf\"", "value");
+    let (status, headers, _) = post_form(
+        &server,
+        "/signals/promote",
+        &cookie,
+        &[("csrf", &csrf), ("fingerprint", &fp), ("since", "2h")],
+        None,
+    );
+    assert_eq!(status, 303);
+    assert_eq!(location(&headers), "/incidents/INC-2");
+    let (status, _, _) = post_form(
+        &server,
+        "/signals/promote",
+        &cookie,
+        &[("csrf", "forged"), ("fingerprint", &fp), ("since", "2h")],
+        None,
+    );
+    assert_eq!(status, 403);
 });
 
 #[test]

@@ -636,31 +636,6 @@ fn incident_html(i: &Incident, bar: &str) -> String {
     b
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hostile_markdown_renders_as_text() {
-        let html = markdown(
-            "Hi <script>alert(1)</script> <img src=x onerror=alert(2)>\n\n\
-             [click](javascript:alert(3)) [ok](https://example.org) ![i](data:text/html,x)\n\n\
-             <div onclick=\"alert(4)\">raw block</div>\n",
-        );
-        assert!(!html.contains("<script"), "{html}");
-        assert!(!html.contains("<img src=x"), "{html}");
-        assert!(!html.contains("<div onclick"), "{html}");
-        assert!(!html.contains("javascript:"), "{html}");
-        assert!(!html.contains("data:text/html"), "{html}");
-        assert!(html.contains("&lt;script&gt;"), "{html}");
-        assert!(html.contains("href=\"https://example.org\""), "{html}");
-        assert_eq!(
-            esc("<a href='x'>&\""),
-            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
-        );
-    }
-}
-
 /// The action-item board: overdue items first (oldest due date first), then the other open
 /// ones by due date, then the rest; with each item's incident.
 pub async fn action_board(State(state): State<Shared>, headers: HeaderMap) -> Response {
@@ -792,5 +767,30 @@ pub async fn near_miss(
             error_page(StatusCode::BAD_REQUEST, &e.message, None)
         }
         Err(e) => error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_markdown_renders_as_text() {
+        let html = markdown(
+            "Hi <script>alert(1)</script> <img src=x onerror=alert(2)>\n\n\
+             [click](javascript:alert(3)) [ok](https://example.org) ![i](data:text/html,x)\n\n\
+             <div onclick=\"alert(4)\">raw block</div>\n",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("<img src=x"), "{html}");
+        assert!(!html.contains("<div onclick"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("data:text/html"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(html.contains("href=\"https://example.org\""), "{html}");
+        assert_eq!(
+            esc("<a href='x'>&\""),
+            "&lt;a href=&#39;x&#39;&gt;&amp;&quot;"
+        );
     }
 }

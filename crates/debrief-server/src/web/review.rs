@@ -31,7 +31,7 @@ fn signed_in(state: &Shared, headers: &HeaderMap) -> Result<Session, Box<Respons
 }
 
 /// The signed-in writer a form post comes from, once its origin and CSRF token are checked.
-fn writer(
+pub(super) fn writer(
     state: &Shared,
     headers: &HeaderMap,
     csrf: Option<&str>,

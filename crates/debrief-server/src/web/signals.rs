@@ -3,12 +3,14 @@
 
 use std::fmt::Write;
 
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use debrief_core::Role;
+use serde::Deserialize;
 
 use super::{error_page, esc, page, to_signin};
-use crate::api::{Shared, SignalQuery, signal_report};
+use crate::api::{PromoteBody, Shared, SignalQuery, signal_report};
 
 pub async fn signals_page(
     State(state): State<Shared>,
@@ -57,15 +59,32 @@ pub async fn signals_page(
              (OTLP) or <code>/api/v1/logs</code>, or run <code>debrief signals scan</code>.</p>",
         );
     } else {
-        b.push_str(
+        let writer = session.role >= Role::Writer;
+        let _ = write!(
+            b,
             "<table class=\"signals\"><thead><tr><th>Kind</th><th>Template</th><th>Rate</th>\
-             <th>Trend</th><th>Lines</th><th>Services</th></tr></thead><tbody>",
+             <th>Trend</th><th>Lines</th><th>Services</th>{}</tr></thead><tbody>",
+            if writer { "<th></th>" } else { "" }
         );
         for s in &report.signals {
+            let promote = if writer {
+                format!(
+                    "<td><form method=\"post\" action=\"/signals/promote\" class=\"inline\">\
+                     <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                     <input type=\"hidden\" name=\"fingerprint\" value=\"{}\">\
+                     <input type=\"hidden\" name=\"since\" value=\"{}\">\
+                     <button title=\"Open an incident with this signal as its evidence\">Open incident</button></form></td>",
+                    esc(&session.csrf),
+                    esc(&s.fingerprint),
+                    esc(q.since.as_deref().unwrap_or("24h")),
+                )
+            } else {
+                String::new()
+            };
             let _ = write!(
                 b,
                 "<tr><td><span class=\"kind {kind}\">{kind}</span></td><td><code>{}</code></td>\
-                 <td>{}</td><td>{}</td><td>{} <span class=\"muted\">(usual {:.0})</span></td><td>{}</td></tr>",
+                 <td>{}</td><td>{}</td><td>{} <span class=\"muted\">(usual {:.0})</span></td><td>{}</td>{promote}</tr>",
                 esc(&s.template),
                 crate::svg::sparkline(&s.rate),
                 s.trend.as_str(),
@@ -99,4 +118,35 @@ pub async fn signals_page(
         }
     }
     page("Weak signals", Some(&session), &b)
+}
+
+#[derive(Deserialize)]
+pub struct PromoteForm {
+    csrf: Option<String>,
+    #[serde(default)]
+    fingerprint: String,
+    since: Option<String>,
+}
+
+/// The signals page's "Open incident": a new incident with the signal as its evidence.
+pub async fn promote(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    form: Result<Form<PromoteForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return error_page(StatusCode::BAD_REQUEST, "the form was not filled in", None);
+    };
+    let session = match super::review::writer(&state, &headers, form.csrf.as_deref()) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let body = PromoteBody {
+        since: form.since,
+        ..PromoteBody::default()
+    };
+    match crate::api::promote(&state, &form.fingerprint, body).await {
+        Ok(done) => Redirect::to(&format!("/incidents/{}", done.incident)).into_response(),
+        Err(e) => error_page(e.status, &e.message, Some(&session)),
+    }
 }

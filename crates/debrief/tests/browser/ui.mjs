@@ -283,12 +283,13 @@ severity: SEV3
   const hostileUrl = `${base}/incidents/${hostileId}`;
   await page.goto(hostileUrl);
   await page.waitForLoadState('load');
-  // Hover and click everything a person might.
-  for (const sel of ['main div', 'main a', 'main b', 'main details']) {
+  // Hover and click everything in the review a person might (not the page's own links).
+  for (const sel of ['main div', 'main a:not(.actions-bar a)', 'main b', 'main details']) {
     for (const el of await page.locator(sel).all()) {
       await el.hover({ timeout: 1000 }).catch(() => {});
-      await el.click({ timeout: 1000, noWaitAfter: true }).catch(() => {});
-      if (page.url() !== hostileUrl) await page.goto(hostileUrl);
+      await el.click({ timeout: 1000 }).catch(() => {});
+      await page.waitForLoadState('load');
+      if (page.url().split('#')[0] !== hostileUrl) await page.goto(hostileUrl);
     }
   }
   await page.waitForTimeout(300);

@@ -4,10 +4,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use debrief_core::time::{format_time, parse_span, parse_time};
-use debrief_core::{Detection, Incident, IncidentId, Severity, TimelineEntry};
+use debrief_core::{IncidentId, Severity};
 use debrief_signals::kinds::{Kind, Rules};
 use debrief_signals::report::{Report, ReportOptions, sparkline};
-use debrief_store::Store;
+use debrief_store::{PromoteTo, Store};
 use serde::Serialize;
 
 use crate::cli::output;
@@ -242,120 +242,33 @@ pub async fn promote(
     title: Option<String>,
     since: &str,
 ) -> anyhow::Result<ExitCode> {
-    let fp = fingerprint.trim().to_ascii_lowercase();
-    if fp.len() < 4 || !fp.bytes().all(|b| b.is_ascii_hexdigit()) {
-        anyhow::bail!(
-            "invalid fingerprint {fingerprint:?} (expected hex digits as `signals report` shows them)"
-        );
-    }
     let mut opts = options(store, since, "7d", None, &[], None, "15m", usize::MAX).await?;
     // Any kind, none included: a user may promote whatever the report showed.
     opts.kinds = Kind::ALL.to_vec();
-    let report = store.signal_report(rules, &opts).await?;
-    let matches: Vec<_> = report
-        .signals
-        .iter()
-        .filter(|s| s.fingerprint.starts_with(&fp))
-        .collect();
-    let signal = match matches.as_slice() {
-        [one] => *one,
-        [] => anyhow::bail!(
-            "no signal {fingerprint} in the window {} → {} (see `debrief signals report --since …`)",
-            format_time(report.from),
-            format_time(report.until)
-        ),
-        many => anyhow::bail!(
-            "{fingerprint} matches {} signals; give more of the fingerprint",
-            many.len()
-        ),
+    let to = match incident {
+        Some(id) => PromoteTo::Existing(id.parse::<IncidentId>()?),
+        None => PromoteTo::New {
+            severity: severity.parse::<Severity>()?,
+            title,
+            detected: crate::cli::now(),
+        },
     };
-    let examples = examples_of(store, signal, 3).await?;
-    let mut entries = vec![TimelineEntry {
-        at: signal.first_seen,
-        text: format!(
-            "Signal {} ({}, {}): {} lines between {} and {} in {} (baseline predicted {:.0}). Template: {}",
-            signal.fingerprint,
-            signal.kind,
-            signal.trend.as_str(),
-            signal.count,
-            format_time(signal.first_seen),
-            format_time(signal.last_seen),
-            if signal.services.iter().all(String::is_empty) {
-                "no named service".to_string()
-            } else {
-                signal.services.join(", ")
-            },
-            signal.expected,
-            one_line(&signal.template),
-        ),
-        known: String::new(),
-    }];
-    for e in &examples {
-        entries.push(TimelineEntry {
-            at: e.at.unwrap_or(signal.first_seen),
-            text: format!(
-                "Example line of signal {}: {}",
-                signal.fingerprint,
-                one_line(&output::clip(&e.line, 400))
-            ),
-            known: String::new(),
-        });
-    }
-    let services: Vec<String> = signal
-        .services
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect();
-    match incident {
-        Some(id) => {
-            let id: IncidentId = id.parse()?;
-            store
-                .update_incident(id, |i| {
-                    i.timeline.extend(entries);
-                    for s in services {
-                        if !i.services.contains(&s) {
-                            i.services.push(s);
-                        }
-                    }
-                    Ok(())
-                })
-                .await?;
-            output::emit(&format!("Added signal {} to {id}\n", signal.fingerprint))?;
+    let done = match store.promote_signal(rules, &opts, fingerprint, to).await {
+        Err(debrief_store::StoreError::NotFound(what)) => {
+            anyhow::bail!("no {what} (see `debrief signals report --since …`)")
         }
-        None => {
-            let severity: Severity = severity.parse()?;
-            let title = title.unwrap_or_else(|| {
-                format!(
-                    "{} signal: {}",
-                    signal.kind,
-                    output::clip(&one_line(&signal.template), 80)
-                )
-            });
-            let mut i = Incident::new(title, severity);
-            i.services = services;
-            i.started = Some(signal.first_seen);
-            i.detected = Some(crate::cli::now());
-            if i.detected < i.started {
-                i.detected = i.started;
-            }
-            i.detection = Some(Detection::Signal);
-            i.summary = format!(
-                "Opened from weak signal `{}` ({}, {}): {} lines in the window.",
-                signal.fingerprint,
-                signal.kind,
-                signal.trend.as_str(),
-                signal.count
-            );
-            i.timeline = entries;
-            let id = store.create_incident(&i).await?;
-            output::emit(&format!("Opened {id} from signal {}\n", signal.fingerprint))?;
-        }
+        other => other?,
+    };
+    if done.created {
+        output::emit(&format!(
+            "Opened {} from signal {}\n",
+            done.incident, done.fingerprint
+        ))?;
+    } else {
+        output::emit(&format!(
+            "Added signal {} to {}\n",
+            done.fingerprint, done.incident
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Text on one line, safe for the review document (no line breaks, no headings).
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
