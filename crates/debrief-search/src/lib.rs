@@ -88,8 +88,8 @@ impl Field {
 const STOPWORDS: &[&str] = &[
     "a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "for", "from", "had", "has",
     "have", "he", "her", "his", "i", "in", "into", "is", "it", "its", "of", "on", "or", "our",
-    "she", "so", "that", "the", "their", "them", "then", "there", "these", "they", "this",
-    "those", "to", "was", "we", "were", "which", "who", "will", "with", "you", "your",
+    "she", "so", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
+    "to", "was", "we", "were", "which", "who", "will", "with", "you", "your",
 ];
 
 fn is_stopword(word: &str) -> bool {
@@ -441,7 +441,9 @@ fn phrase_rows<'a>(
     let Some(((first, _), rest)) = words.split_first() else {
         return Vec::new();
     };
-    let others: Vec<(HashMap<(i64, Field), &Posting>, u32)> = rest
+    // Each later word: its postings by (incident, field), and its offset from the first.
+    type ByDoc<'p> = HashMap<(i64, Field), &'p Posting>;
+    let others: Vec<(ByDoc<'a>, u32)> = rest
         .iter()
         .map(|(w, offset)| {
             (
@@ -505,7 +507,13 @@ impl Snippet {
 impl Analyzer {
     /// The best window of about `words` words of `text` for `query` (the one with the most
     /// distinct query words), or `None` if no query word is in it.
-    pub fn snippet(&self, field: Field, text: &str, query: &Query, words: usize) -> Option<Snippet> {
+    pub fn snippet(
+        &self,
+        field: Field,
+        text: &str,
+        query: &Query,
+        words: usize,
+    ) -> Option<Snippet> {
         let tokens = self.tokens(text);
         let wanted: HashSet<&str> = query
             .clauses
@@ -568,7 +576,12 @@ impl Analyzer {
         }
         let highlights = (lead..=last)
             .filter(|&i| hit(&tokens[i]))
-            .map(|i| (tokens[i].start - start + shift, tokens[i].end - start + shift))
+            .map(|i| {
+                (
+                    tokens[i].start - start + shift,
+                    tokens[i].end - start + shift,
+                )
+            })
             .collect();
         Some(Snippet {
             field,
@@ -650,7 +663,11 @@ mod tests {
         let docs = [
             (1, Field::Title, "Checkout timeouts after a config push"),
             (2, Field::Title, "Database connection pool exhausted"),
-            (3, Field::Summary, "The pool of database connections ran dry; requests timed out"),
+            (
+                3,
+                Field::Summary,
+                "The pool of database connections ran dry; requests timed out",
+            ),
             (4, Field::Title, "DNS resolution failed for internal hosts"),
         ];
         assert_eq!(search(&docs, "timeout"), vec![1]);

@@ -737,5 +737,6 @@ pub(crate) async fn write_incident(
         .execute(&mut *conn)
         .await?;
     }
+    crate::search::index_incident(conn, i).await?;
     Ok(id)
 }

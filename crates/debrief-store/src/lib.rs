@@ -19,6 +19,7 @@ mod incidents;
 mod migrate;
 mod near_misses;
 mod reviews;
+mod search;
 mod signals;
 mod tokens;
 
@@ -29,6 +30,7 @@ pub use backend::{Backend, Location};
 pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, IncidentSummary};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use near_misses::NearMiss;
+pub use search::{SearchHit, SearchQuery, SearchResults};
 pub use signals::{
     EXAMPLE_SLOTS, PromoteTo, Promoted, ScanStats, SignalBatch, SignalCount, SignalExample,
     StoredSequence,
@@ -82,6 +84,7 @@ impl Store {
         let pool = backend::connect(&location).await?;
         let store = Store { pool, location };
         migrate::run(&store).await?;
+        search::ensure_index(&store).await?;
         Ok(store)
     }
 

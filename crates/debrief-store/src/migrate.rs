@@ -48,6 +48,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "near_misses",
         sql: include_str!("../migrations/sqlite/0006_near_misses.sql"),
     },
+    Migration {
+        version: 7,
+        name: "search",
+        sql: include_str!("../migrations/sqlite/0007_search.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -80,6 +85,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 6,
         name: "near_misses",
         sql: include_str!("../migrations/postgres/0006_near_misses.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "search",
+        sql: include_str!("../migrations/postgres/0007_search.sql"),
     },
 ];
 

@@ -538,3 +538,155 @@ fn both_backends_have_the_same_migration_versions() {
         assert_eq!(files, want, "migrations/{dir}");
     }
 }
+
+story!(
+    search_finds_stems_phrases_prefixes_and_filters,
+    |f| async move {
+        let s = f.store();
+        let mut db = sample(
+            "Database connection pool exhausted",
+            Severity::Sev2,
+            "ledger",
+            "2026-03-01T10:00:00Z",
+        );
+        db.summary =
+            "Checkout requests timed out while the ledger waited for a free connection.".into();
+        db.factors[0].category = FactorCategory::Monitoring;
+        let mut cfg = sample(
+            "Checkout timeouts after a config push",
+            Severity::Sev1,
+            "checkout",
+            "2026-04-01T10:00:00Z",
+        );
+        cfg.summary =
+            "A pool of workers kept retrying; connections to the database stayed open.".into();
+        let mut dns = sample(
+            "DNS resolution failed for internal hosts",
+            Severity::Sev3,
+            "dns",
+            "2026-05-01T10:00:00Z",
+        );
+        dns.lessons.push(Lesson {
+            kind: LessonKind::Lucky,
+            text: "The resolver cache hid the failure for an hour".into(),
+        });
+        let a = s.create_incident(&db).await.unwrap();
+        let b = s.create_incident(&cfg).await.unwrap();
+        let c = s.create_incident(&dns).await.unwrap();
+        let find = |text: &str| SearchQuery {
+            text: text.into(),
+            limit: 10,
+            ..SearchQuery::default()
+        };
+        let ids = |r: SearchResults| r.hits.iter().map(|h| h.id).collect::<Vec<_>>();
+        // Stems: "timeout" finds "timeouts"; "timed out" is another word.
+        assert_eq!(ids(s.search(&find("timeout")).await.unwrap()), vec![b]);
+        // Words rank the title's match first; a phrase needs its words in order.
+        assert_eq!(
+            ids(s.search(&find("connection pool")).await.unwrap()),
+            vec![a, b]
+        );
+        assert_eq!(
+            ids(s.search(&find("\"connection pool\"")).await.unwrap()),
+            vec![a]
+        );
+        assert_eq!(
+            ids(s.search(&find("pool -retrying")).await.unwrap()),
+            vec![a]
+        );
+        assert_eq!(ids(s.search(&find("resolv*")).await.unwrap()), vec![c]);
+        assert!(s.search(&find("kubernetes")).await.unwrap().hits.is_empty());
+        // Lessons are searched, and the snippet marks the word.
+        let lucky = s.search(&find("cache")).await.unwrap();
+        assert_eq!(ids(lucky.clone()), vec![c]);
+        let snippet = &lucky.hits[0].snippets[0];
+        assert_eq!(snippet.field, debrief_search::Field::Lessons);
+        assert_eq!(
+            snippet.marked("[", "]", str::to_string),
+            "Low traffic The resolver [cache] hid the failure for an hour"
+        );
+        // Filters.
+        let only = |q: SearchQuery| async move { ids(s.search(&q).await.unwrap()) };
+        assert_eq!(
+            only(SearchQuery {
+                services: vec!["checkout".into()],
+                ..find("pool")
+            })
+            .await,
+            vec![b]
+        );
+        assert_eq!(
+            only(SearchQuery {
+                severities: vec![Severity::Sev2],
+                ..find("pool")
+            })
+            .await,
+            vec![a]
+        );
+        assert_eq!(
+            only(SearchQuery {
+                factor: Some("monitoring".into()),
+                ..find("pool")
+            })
+            .await,
+            vec![a]
+        );
+        assert_eq!(
+            only(SearchQuery {
+                since: Some(ts("2026-03-15T00:00:00Z")),
+                ..find("pool")
+            })
+            .await,
+            vec![b]
+        );
+        let limited = s
+            .search(&SearchQuery {
+                limit: 1,
+                ..find("pool")
+            })
+            .await
+            .unwrap();
+        assert_eq!((limited.total, limited.hits.len()), (2, 1));
+        // A change is searchable at once, and what it removed is gone.
+        s.update_incident(c, |i| {
+            i.title = "Name lookups failed for internal hosts".into();
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert!(s.search(&find("DNS")).await.unwrap().hits.is_empty());
+        assert_eq!(ids(s.search(&find("lookup")).await.unwrap()), vec![c]);
+        // Bad queries say why.
+        for bad in ["", "the", "ab*"] {
+            assert!(matches!(
+                s.search(&find(bad)).await,
+                Err(StoreError::Invalid(_))
+            ));
+        }
+        // An index built by another analyzer is rebuilt when the store opens, with the same answers.
+        let before = ids(s.search(&find("connection pool")).await.unwrap());
+        sqlx::any::install_default_drivers();
+        let raw = sqlx::AnyPool::connect(&any_url(&f.location)).await.unwrap();
+        sqlx::raw_sql("DELETE FROM search_meta; DELETE FROM search_terms;")
+            .execute(&raw)
+            .await
+            .unwrap();
+        raw.close().await;
+        assert!(s.search(&find("pool")).await.unwrap().hits.is_empty());
+        let reopened = Store::open(&f.location).await.unwrap();
+        assert_eq!(
+            ids(reopened.search(&find("connection pool")).await.unwrap()),
+            before
+        );
+        reopened.close().await;
+    }
+);
+
+/// The URL sqlx's Any driver takes for a fixture's location.
+fn any_url(location: &str) -> String {
+    if location.starts_with("postgres") {
+        location.to_string()
+    } else {
+        format!("sqlite://{location}")
+    }
+}
