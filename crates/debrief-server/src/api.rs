@@ -59,6 +59,7 @@ routes! {
     "/api/v1/actions/{id}" => patch(edit_action), ["patch"];
     "/api/v1/near-misses" => get(list_near_misses).post(report_near_miss), ["get", "post"];
     "/api/v1/lint" => post(lint), ["post"];
+    "/api/v1/search" => get(search), ["get"];
     "/api/v1/signals" => get(signals), ["get"];
     "/api/v1/signals/{fingerprint}/promote" => post(promote_signal), ["post"];
     "/api/v1/alertmanager" => post(alertmanager), ["post"];
@@ -91,6 +92,7 @@ pub fn router(state: Shared) -> Router {
             get(crate::web::review::publish_page).post(crate::web::review::step),
         )
         .route("/incidents/{id}/ack", post(crate::web::review::acknowledge))
+        .route("/search", get(crate::web::search_page))
         .route("/signals", get(crate::web::signals::signals_page))
         .route("/signals/promote", post(crate::web::signals::promote))
         .route("/actions", get(crate::web::action_board))
@@ -476,6 +478,69 @@ async fn lint(
     })
     .await?;
     Ok(Json(findings).into_response())
+}
+
+/// A search (`debrief search`'s options).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SearchParams {
+    /// Words, "phrases", prefix*, -excluded.
+    #[serde(default)]
+    pub q: String,
+    /// Comma-separated services.
+    pub service: Option<String>,
+    /// Comma-separated severities.
+    pub severity: Option<String>,
+    /// A factor category or level.
+    pub factor: Option<String>,
+    /// A span (90d) or a date.
+    pub since: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// Runs a search for the API or the search page.
+pub(crate) async fn run_search(
+    state: &Shared,
+    p: &SearchParams,
+) -> Result<debrief_store::SearchResults, ApiError> {
+    let list = |t: &Option<String>| -> Vec<String> {
+        t.iter()
+            .flat_map(|s| s.split(','))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    let query = debrief_store::SearchQuery {
+        text: p.q.clone(),
+        services: list(&p.service),
+        severities: list_of::<Severity>(p.severity.as_deref())?,
+        factor: p
+            .factor
+            .as_deref()
+            .map(|f| f.trim().to_ascii_lowercase())
+            .filter(|f| !f.is_empty()),
+        since: p
+            .since
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| debrief_core::time::parse_since(s, jiff::Timestamp::now()))
+            .transpose()
+            .map_err(|e| ApiError::invalid(e.message))?,
+        limit: p.limit.unwrap_or(20).clamp(1, 200),
+    };
+    Ok(state.store.search(&query).await?)
+}
+
+/// Ranked incidents for a query, with highlighted snippets.
+async fn search(
+    caller: Caller,
+    State(state): State<Shared>,
+    query: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let Query(p) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    Ok(Json(run_search(&state, &p).await?).into_response())
 }
 
 /// What a weak-signals report covers (`debrief signals report`'s options).

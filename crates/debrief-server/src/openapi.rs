@@ -255,6 +255,19 @@ pub fn document() -> Value {
                 "requestBody": { "required": true, "content": { "text/markdown": { "schema": { "type": "string" } } } },
                 "responses": with_errors(json_ok("200", "Findings: file, line, column, end_line, end_column, rule, level, message, suggestion, id",
                     json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403, 413]) } },
+            "/api/v1/search": { "get": {
+                "summary": "Search incidents and what was learned from them (reader)",
+                "description": "As `debrief search`: titles, summaries, impact, timelines, factors with their whys, lessons, action items and notes. Words match by stem; \"phrases\", prefix* and -excluded words work. Same hits, in the same order, on SQLite and PostgreSQL.",
+                "parameters": [
+                    { "name": "q", "in": "query", "required": true, "schema": { "type": "string" } },
+                    { "name": "service", "in": "query", "schema": { "type": "string" }, "description": "Comma-separated" },
+                    { "name": "severity", "in": "query", "schema": { "type": "string" }, "description": "Comma-separated" },
+                    { "name": "factor", "in": "query", "schema": { "type": "string" }, "description": "A factor category or level" },
+                    { "name": "since", "in": "query", "schema": { "type": "string" }, "description": "A span (90d) or a date" },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200, "default": 20 } }
+                ],
+                "responses": with_errors(json_ok("200", "total, and hits best first: id, title, severity, status, review, started, score, snippets (field, text, highlights as byte ranges)",
+                    json!({ "type": "object" })), &[400, 401, 403]) } },
             "/api/v1/signals": { "get": {
                 "summary": "The weak-signals report (reader)",
                 "description": "Templates of the stored log lines whose failure-hiding kinds (retry, restart, failover, timeout, …) are new or rising against the baseline, ranked, each with its rate over the window as 24 bars; and cascades across services. As `debrief signals report --json`.",

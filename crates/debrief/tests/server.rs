@@ -2047,3 +2047,95 @@ both!(
         );
     }
 );
+
+both!(
+    search_through_the_api_the_page_and_the_command_line,
+    |env: &Env| {
+        let examples =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reviews");
+        let files: Vec<String> = std::fs::read_dir(&examples)
+            .unwrap()
+            .map(|e| e.unwrap().path().display().to_string())
+            .collect();
+        let mut args = vec!["review", "import"];
+        args.extend(files.iter().map(String::as_str));
+        env.ok(&args);
+        let server = Server::start(env);
+        let reader = token(env, "reader");
+        let (status, found) = server.json("/api/v1/search?q=x-forwarded%20headers", &reader);
+        assert_eq!(status, 200, "{found}");
+        assert_eq!(found["hits"][0]["id"], "INC-101", "{found}");
+        let snippet = &found["hits"][0]["snippets"][0];
+        let text = snippet["text"].as_str().unwrap();
+        let (from, to) = (
+            snippet["highlights"][0][0].as_u64().unwrap() as usize,
+            snippet["highlights"][0][1].as_u64().unwrap() as usize,
+        );
+        assert!(
+            ["x", "forward", "forwarded", "headers"]
+                .contains(&text[from..to].to_lowercase().as_str()),
+            "{snippet}"
+        );
+        // Stems: "timeouts" finds the reviews that say "timeout".
+        let (_, stems) = server.json("/api/v1/search?q=timeouts&limit=1", &reader);
+        assert_eq!(stems["hits"].as_array().map(Vec::len), Some(1));
+        assert!(stems["total"].as_u64().unwrap() >= 2, "{stems}");
+        // Filters, and bad input.
+        let (_, none) = server.json("/api/v1/search?q=headers&severity=SEV1", &reader);
+        assert_eq!(none["total"], 0);
+        for bad in [
+            "q=",
+            "q=the",
+            "q=ab*",
+            "q=x&severity=SEV9",
+            "q=x&since=someday",
+            "q=x&colour=red",
+        ] {
+            let (status, _, body) =
+                server.request("GET", &format!("/api/v1/search?{bad}"), Some(&reader), None);
+            assert_eq!(
+                (status, error_code(&body).as_str()),
+                (400, "invalid"),
+                "{bad}: {body}"
+            );
+        }
+        let (status, _, _) = server.request("GET", "/api/v1/search?q=x", None, None);
+        assert_eq!(status, 401);
+        // The page marks the words, escaped.
+        let cookie = sign_in(&server, &reader);
+        let (status, _, page) = server.send(
+            "GET",
+            "/search?q=rollback",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert_eq!(status, 200);
+        assert!(page.contains("<mark>rollback</mark>"), "{page}");
+        assert!(page.contains("href=\"/incidents/INC-101\""), "{page}");
+        let (status, _, page) = server.send(
+            "GET",
+            "/search?q=%3Cscript%3E",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert_eq!(status, 200);
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("value=\"&lt;script&gt;\""), "{page}");
+        let (status, _, page) =
+            server.send("GET", "/search?q=the", None, None, &[("Cookie", &cookie)]);
+        assert_eq!(status, 400);
+        assert!(page.contains("no word to search for"), "{page}");
+        // The command line gives the same order.
+        let cli: serde_json::Value =
+            serde_json::from_str(&env.ok(&["search", "x-forwarded", "headers", "--json"])).unwrap();
+        assert_eq!(cli["hits"][0]["id"], found["hits"][0]["id"]);
+        assert_eq!(cli["total"], found["total"]);
+        let text = env.ok(&["search", "rollback"]);
+        assert!(
+            text.contains("INC-101") && text.contains("**rollback**"),
+            "{text}"
+        );
+    }
+);

@@ -21,6 +21,85 @@ use crate::auth;
 pub mod review;
 pub mod signals;
 
+/// The search page: a form, and the ranked hits with the words found marked.
+pub async fn search_page(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    query: Result<Query<crate::api::SearchParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(session) = state.sessions.get(&headers) else {
+        return to_signin();
+    };
+    let p = match query {
+        Ok(Query(p)) => p,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &e.body_text(), Some(&session)),
+    };
+    let field = |v: &Option<String>| esc(v.as_deref().unwrap_or(""));
+    let mut b = format!(
+        "<h1>Search</h1><form class=\"filters\" method=\"get\" role=\"search\">\
+         <input type=\"search\" name=\"q\" value=\"{}\" size=\"36\" aria-label=\"Words\" autofocus>\
+         <label>Service <input name=\"service\" size=\"10\" value=\"{}\"></label>\
+         <label>Severity <input name=\"severity\" size=\"6\" value=\"{}\"></label>\
+         <label>Factor <input name=\"factor\" size=\"10\" value=\"{}\"></label>\
+         <label>Since <input name=\"since\" size=\"6\" value=\"{}\"></label>\
+         <button>Search</button></form>\
+         <p class=\"muted\">Words match their other forms (\"timeouts\" finds \"timeout\"); \
+         <code>\"a phrase\"</code>, <code>prefix*</code> and <code>-word</code> work.</p>",
+        esc(&p.q),
+        field(&p.service),
+        field(&p.severity),
+        field(&p.factor),
+        field(&p.since),
+    );
+    if p.q.trim().is_empty() {
+        return page("Search", Some(&session), &b);
+    }
+    let found = match crate::api::run_search(&state, &p).await {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = write!(b, "<p class=\"notice bad\">{}</p>", esc(&e.message));
+            let mut r = page("Search", Some(&session), &b);
+            *r.status_mut() = e.status;
+            return r;
+        }
+    };
+    let _ = write!(
+        b,
+        "<p class=\"muted\" id=\"found\">{} incident(s) found{}.</p><ol class=\"hits\">",
+        found.total,
+        if found.total > found.hits.len() {
+            format!(", the best {} shown", found.hits.len())
+        } else {
+            String::new()
+        }
+    );
+    for h in &found.hits {
+        let _ = write!(
+            b,
+            "<li class=\"hit\"><a href=\"/incidents/{id}\"><strong>{id}</strong> {}</a> \
+             <span class=\"muted\">{} · {} · review {}</span>",
+            esc(&h.title),
+            h.severity,
+            h.started
+                .map(|t| debrief_core::time::format_time(t)[..10].to_string())
+                .unwrap_or_default(),
+            h.review,
+            id = h.id
+        );
+        for s in &h.snippets {
+            let _ = write!(
+                b,
+                "<p class=\"snippet\"><span class=\"muted\">{}:</span> {}</p>",
+                s.field.as_str(),
+                s.marked("<mark>", "</mark>", esc)
+            );
+        }
+        b.push_str("</li>");
+    }
+    b.push_str("</ol>");
+    page("Search", Some(&session), &b)
+}
+
 /// How long a signed-in session lasts without use.
 const SESSION_IDLE: Duration = Duration::from_secs(12 * 3600);
 
@@ -192,7 +271,7 @@ li.finding .lvl{text-transform:uppercase;font-size:.8em}li.error .lvl{color:#cf2
 mark{background:#ffebe9}.notice{padding:.5rem .75rem;border-radius:6px}.notice.good{background:#dafbe1}.notice.bad{background:#ffebe9}\
 ol.steps{display:flex;gap:1.5rem;padding-left:1.2rem}ol.steps li.current{font-weight:700}form.inline{display:inline}\
 ol.blockers{padding-left:1.2rem}.kind{font:600 .85em ui-monospace,monospace}table.signals code{word-break:break-all}\
-.actions-bar{display:flex;gap:1rem}table.list td:not(:nth-child(2)){white-space:nowrap}\
+.actions-bar{display:flex;gap:1rem}ol.hits{padding-left:1.2rem}li.hit{margin:.9rem 0}p.snippet{margin:.2rem 0}table.list td:not(:nth-child(2)){white-space:nowrap}\
 @media (max-width:40rem){td:nth-child(n+5),th:nth-child(n+5){display:none}.editor{grid-template-columns:1fr}.editor textarea{min-height:50vh}}";
 
 /// A whole page. Its Content-Security-Policy allows no script at all and no inline style
@@ -200,7 +279,9 @@ ol.blockers{padding-left:1.2rem}.kind{font:600 .85em ui-monospace,monospace}tabl
 fn page(title: &str, session: Option<&Session>, body: &str) -> Response {
     let nav = match session {
         Some(s) => format!(
-            "<nav><a href=\"/\">Incidents</a> · <a href=\"/actions\">Actions</a> · \
+            "<nav><form method=\"get\" action=\"/search\" class=\"inline\" role=\"search\">\
+             <input type=\"search\" name=\"q\" placeholder=\"Search\" aria-label=\"Search\" size=\"14\"></form> \
+             <a href=\"/\">Incidents</a> · <a href=\"/actions\">Actions</a> · \
              <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
              <form method=\"post\" action=\"/signout\" style=\"display:inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form></nav>",

@@ -5,6 +5,7 @@ mod incident;
 mod lint;
 mod output;
 mod review;
+mod search;
 mod serve;
 mod signals;
 
@@ -78,6 +79,8 @@ enum Command {
     Review(review::ReviewCommand),
     /// Find blame, counterfactuals, hindsight and judgement words in review prose.
     Lint(lint::LintArgs),
+    /// Search what was learned: titles, reviews, factors, lessons and action items.
+    Search(search::SearchArgs),
     /// Serve the web API on the store (`/api/v1`, `/healthz`, `/metrics`).
     Serve(serve::ServeArgs),
     /// Make, list and revoke the API tokens the server accepts.
@@ -138,6 +141,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Export { dir } => review::export_dir(&store, &dir).await,
         Command::Import { dir, replace } => review::import_dir(&store, &dir, replace).await,
         Command::Token(c) => serve::token(&store, c).await,
+        Command::Search(a) => search::run(&store, a).await,
         Command::Serve(a) => return serve::serve(store, a).await,
         Command::Lint(_) => unreachable!("linting runs without a store"),
     };

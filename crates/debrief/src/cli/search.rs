@@ -1,0 +1,104 @@
+//! `debrief search`: find what the organization already learned.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Args;
+use debrief_core::Severity;
+use debrief_core::time::parse_since;
+use debrief_store::{SearchQuery, Store};
+
+use super::output::{emit, emit_json};
+
+#[derive(Args)]
+#[command(after_help = "Examples:\n  \
+    debrief search timeout                          # also finds \"timeouts\"\n  \
+    debrief search '\"connection pool\" exhausted'    # a phrase, and a word\n  \
+    debrief search 'deploy* -canary' --since 90d    # a prefix, and a word left out\n  \
+    debrief search dns --service checkout --severity SEV1,SEV2 --factor monitoring --json\n\n\
+    Searches titles, summaries, impact, timelines, contributing factors with their why-chains,\n\
+    lessons, action items and notes. Words are matched by their stem (\"timeouts\" finds\n\
+    \"timeout\"); any word may match and incidents with more of them, or with them in the title,\n\
+    rank higher. Each hit shows where the words are.")]
+pub struct SearchArgs {
+    /// Words, "quoted phrases", prefix*, -excluded.
+    #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+    query: Vec<String>,
+    /// Only incidents in this service (repeat or comma-separate for several).
+    #[arg(long, value_delimiter = ',')]
+    service: Vec<String>,
+    /// Only these severities (SEV1,SEV2).
+    #[arg(long, value_delimiter = ',')]
+    severity: Vec<Severity>,
+    /// Only incidents with a contributing factor of this category (monitoring, tooling, …)
+    /// or level (technical, process, organization).
+    #[arg(long)]
+    factor: Option<String>,
+    /// Only incidents that started since: a span (90d, 2w) or a date (2024-03-01).
+    #[arg(long)]
+    since: Option<String>,
+    /// At most this many hits.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Print JSON (hits with their snippets and where the words are in them).
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
+    let query = SearchQuery {
+        text: a.query.join(" "),
+        services: a.service,
+        severities: a.severity,
+        factor: a.factor.map(|f| f.trim().to_ascii_lowercase()),
+        since: a
+            .since
+            .as_deref()
+            .map(|s| parse_since(s, super::now()))
+            .transpose()?,
+        limit: a.limit.max(1),
+    };
+    let found = store.search(&query).await?;
+    if a.json {
+        emit_json(&found)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if found.hits.is_empty() {
+        eprintln!("nothing found for {:?}", query.text);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (open, close) = if std::io::stdout().is_terminal() {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("**", "**")
+    };
+    let mut out = String::new();
+    for h in &found.hits {
+        out.push_str(&format!(
+            "{}  {}  {}  {}  {}\n",
+            h.id,
+            h.severity,
+            h.started
+                .map(|t| debrief_core::time::format_time(t)[..10].to_string())
+                .unwrap_or_else(|| "          ".into()),
+            h.review,
+            h.title
+        ));
+        for s in &h.snippets {
+            out.push_str(&format!(
+                "    {}: {}\n",
+                s.field.as_str(),
+                s.marked(open, close, str::to_string)
+            ));
+        }
+    }
+    if found.total > found.hits.len() {
+        out.push_str(&format!(
+            "({} of {} matching incidents; --limit shows more)\n",
+            found.hits.len(),
+            found.total
+        ));
+    }
+    emit(&out)?;
+    Ok(ExitCode::SUCCESS)
+}
