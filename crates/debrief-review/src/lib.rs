@@ -12,6 +12,7 @@
 
 pub mod gate;
 mod parse;
+pub mod postmortems;
 mod render;
 
 use std::fmt;

@@ -436,10 +436,13 @@ impl Store {
                 }
             }
             fields.sort_by(|a, b| b.0.weight().total_cmp(&a.0.weight()).then(a.0.cmp(&b.0)));
+            // Two pieces at most, and not the same words twice (a body that repeats its summary).
+            let mut seen = HashSet::new();
             let snippets = fields
                 .iter()
                 .filter(|(f, _)| *f != Field::Title)
                 .filter_map(|(f, text)| analyzer.snippet(*f, text, query, 24))
+                .filter(|s| seen.insert(s.text.clone()))
                 .take(2)
                 .collect();
             hits.push(SearchHit {

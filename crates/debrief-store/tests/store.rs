@@ -690,3 +690,51 @@ fn any_url(location: &str) -> String {
         format!("sqlite://{location}")
     }
 }
+
+/// SQLite and PostgreSQL give the same hits, in the same order, with the same scores, for
+/// the public post-mortems and the hand-written queries of `bench/search-queries.tsv`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_ranks_alike_on_both_backends() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = root.join("../shared/data/postmortems");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("{} is not there: skipping", dir.display());
+        return;
+    };
+    let Some(pg) = Fixture::postgres().await else {
+        return;
+    };
+    let mut docs = Vec::new();
+    let mut files: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    for f in files {
+        docs.extend(
+            debrief_review::postmortems::read(&std::fs::read_to_string(f).unwrap()).unwrap(),
+        );
+    }
+    let lite = Fixture::sqlite().await;
+    for f in [&lite, &pg] {
+        f.store().import(&docs, false).await.unwrap();
+    }
+    let queries = std::fs::read_to_string(root.join("bench/search-queries.tsv")).unwrap();
+    for line in queries.lines().skip(1) {
+        let text = line.split('\t').next().unwrap();
+        let q = SearchQuery {
+            text: text.into(),
+            limit: 20,
+            ..SearchQuery::default()
+        };
+        let a = lite.store().search(&q).await.unwrap();
+        let b = pg.store().search(&q).await.unwrap();
+        assert_eq!(a.total, b.total, "{text}");
+        let ranked = |r: &SearchResults| {
+            r.hits
+                .iter()
+                .map(|h| (h.id, (h.score * 1e9).round() as i64, h.snippets.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ranked(&a), ranked(&b), "{text}");
+    }
+    lite.finish().await;
+    pg.finish().await;
+}

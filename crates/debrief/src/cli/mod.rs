@@ -94,15 +94,22 @@ enum Command {
         /// The directory to write (created if missing; files of the same names are replaced).
         dir: PathBuf,
     },
-    /// Read a directory written by `debrief export` into the store, in one transaction.
+    /// Read a directory written by `debrief export`, or public post-mortems as JSON lines,
+    /// into the store, in one transaction.
     #[command(
-        after_help = "Example:\n  debrief --database postgres://debrief@db/debrief import ./debrief-backup\n\n\
+        after_help = "Examples:\n  debrief --database postgres://debrief@db/debrief import ./debrief-backup\n  \
+        debrief import postmortems/dfds.jsonl postmortems/2i2c.jsonl\n\n\
         Every document is read and checked before anything is written; if one is bad, nothing\n\
-        is imported. Importing the same directory twice changes nothing the second time."
+        is imported. Importing the same directory twice changes nothing the second time.\n\n\
+        A .jsonl file holds one post-mortem a line (id, source, company, date, title, summary,\n\
+        body, url, license, and optionally impact): each becomes a resolved incident with a\n\
+        draft review, its source kept in the notes. A record whose title and date match an\n\
+        incident already stored is skipped, so importing a file again adds nothing."
     )]
     Import {
-        /// A directory written by `debrief export` (or any directory of review documents).
-        dir: PathBuf,
+        /// Directories written by `debrief export` (or of review documents), or .jsonl files.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
         /// Replace stored incidents whose number matches but whose title differs.
         #[arg(long)]
         replace: bool,
@@ -139,7 +146,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Review(c) => review::run(&store, c).await,
         Command::Signals(c) => signals::run(&store, c).await,
         Command::Export { dir } => review::export_dir(&store, &dir).await,
-        Command::Import { dir, replace } => review::import_dir(&store, &dir, replace).await,
+        Command::Import { paths, replace } => review::import_paths(&store, &paths, replace).await,
         Command::Token(c) => serve::token(&store, c).await,
         Command::Search(a) => search::run(&store, a).await,
         Command::Serve(a) => return serve::serve(store, a).await,

@@ -468,6 +468,73 @@ pub async fn export_dir(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
 }
 
 /// Imports a directory written by `export_dir` (or any directory of review documents).
+/// `debrief import PATH…`: export directories, and post-mortem JSON lines files (all the
+/// files in one transaction; a directory is its own).
+pub async fn import_paths(
+    store: &Store,
+    paths: &[PathBuf],
+    replace: bool,
+) -> anyhow::Result<ExitCode> {
+    let (files, dirs): (Vec<&PathBuf>, Vec<&PathBuf>) = paths
+        .iter()
+        .partition(|p| p.extension().is_some_and(|x| x == "jsonl" || x == "ndjson"));
+    for dir in dirs {
+        import_dir(store, dir, replace).await?;
+    }
+    if !files.is_empty() {
+        import_postmortems(store, &files).await?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads post-mortem records from JSON lines files and creates an incident for each one not
+/// stored yet (same title and start).
+async fn import_postmortems(store: &Store, files: &[&PathBuf]) -> anyhow::Result<()> {
+    let mut docs: Vec<Incident> = Vec::new();
+    let mut errors = Vec::new();
+    for path in files {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let Ok(text) = String::from_utf8(bytes) else {
+            errors.push(format!("{}: not UTF-8 text", path.display()));
+            continue;
+        };
+        match debrief_review::postmortems::read(&text) {
+            Ok(found) => docs.extend(found),
+            Err(bad) => errors.extend(bad.iter().map(|e| format!("{}:{e}", path.display()))),
+        }
+    }
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        bail!("{} bad line(s); nothing was imported", errors.len());
+    }
+    let stored: std::collections::HashSet<(String, Option<jiff::Timestamp>)> = store
+        .list_incidents(&debrief_store::IncidentFilter::default())
+        .await?
+        .into_iter()
+        .map(|i| (i.title, i.started))
+        .collect();
+    let read = docs.len();
+    let mut seen = std::collections::HashSet::new();
+    docs.retain(|d| {
+        let key = (d.title.clone(), d.started);
+        !stored.contains(&key) && seen.insert(key)
+    });
+    let report = store
+        .import(&docs, false)
+        .await
+        .context("nothing was imported")?;
+    emit(&format!(
+        "{} post-mortems read, {} created ({} already stored)\n",
+        read,
+        report.created.len(),
+        read - docs.len()
+    ))?;
+    Ok(())
+}
+
 pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Result<ExitCode> {
     if !dir.is_dir() {
         bail!(
