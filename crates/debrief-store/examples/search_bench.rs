@@ -7,6 +7,10 @@
 //! # fill a store with N synthetic incidents (sentences of the post-mortems, shuffled), then
 //! # time the queries of QUERIES.tsv on it:
 //! cargo run --release -p debrief-store --example search_bench -- synth STORE N POSTMORTEMS_DIR QUERIES.tsv
+//!
+//! # similar-incident suggestions against the collections' own sections (danluu) and tags
+//! # (k8s failure stories' "involved"), on a store with the post-mortems imported:
+//! cargo run --release -p debrief-store --example search_bench -- similar STORE POSTMORTEMS_DIR
 //! ```
 //!
 //! QUERIES.tsv: `query<TAB>relevant record ids` (comma-separated), a header line first. An
@@ -202,6 +206,102 @@ async fn synth(store: &Store, n: usize, dir: &str, path: &str) {
     latency(store, &queries(path), 5).await;
 }
 
+/// Top-1 similar incident within the same collection: does it share a section or tag?
+async fn similar(store: &Store, dir: &str) {
+    // Labels by record id.
+    let mut labels: HashMap<String, (String, Vec<String>)> = HashMap::new();
+    for (file, key) in [
+        ("danluu.jsonl", "categories"),
+        ("k8s_failure_stories.jsonl", "involved"),
+    ] {
+        let text = std::fs::read_to_string(format!("{dir}/{file}")).unwrap();
+        for line in text.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let tags = v[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t.as_str())
+                .map(|t| t.to_lowercase())
+                .collect();
+            labels.insert(
+                v["id"].as_str().unwrap().to_string(),
+                (file.to_string(), tags),
+            );
+        }
+    }
+    let all = store
+        .list_incidents(&debrief_store::IncidentFilter::default())
+        .await
+        .unwrap();
+    let mut record_of: HashMap<IncidentId, String> = HashMap::new();
+    for i in &all {
+        let full = store.get_incident(i.id).await.unwrap();
+        if let Some((_, r)) = full.notes.rsplit_once("(record ") {
+            record_of.insert(i.id, r.trim_end_matches(')').trim().to_string());
+        }
+    }
+    // Everyone scored against everyone, as a store that has seen all of them would.
+    let started = Instant::now();
+    for i in &all {
+        store.refresh_similar(i.id).await.unwrap();
+    }
+    let took = started.elapsed();
+    for file in ["danluu.jsonl", "k8s_failure_stories.jsonl"] {
+        let members: Vec<(&IncidentId, &String)> = record_of
+            .iter()
+            .filter(|(_, r)| labels.get(*r).is_some_and(|(f, _)| f == file))
+            .collect();
+        let (mut judged, mut agree, mut none) = (0, 0, 0);
+        // Chance: how often two different members share a label at all.
+        let (mut pairs, mut sharing) = (0u64, 0u64);
+        for (_, a) in &members {
+            for (_, b) in &members {
+                if a != b {
+                    pairs += 1;
+                    let (la, lb) = (&labels[*a].1, &labels[*b].1);
+                    if la.iter().any(|t| lb.contains(t)) {
+                        sharing += 1;
+                    }
+                }
+            }
+        }
+        for (id, rec) in &members {
+            let found = store.similar_incidents(**id).await.unwrap();
+            let top = found.iter().find(|s| {
+                record_of
+                    .get(&s.id)
+                    .is_some_and(|r| labels.get(r).is_some_and(|(f, _)| f == file))
+            });
+            let Some(top) = top else {
+                none += 1;
+                continue;
+            };
+            judged += 1;
+            let (mine, theirs) = (&labels[*rec].1, &labels[&record_of[&top.id]].1);
+            if mine.iter().any(|t| theirs.contains(t)) {
+                agree += 1;
+            }
+        }
+        println!(
+            "{file}: {} incidents, {judged} with a suggestion from the same collection ({none} without); top-1 shares a {} with it for {agree} of {judged} ({:.1}%); two random members share one {:.1}% of the time",
+            members.len(),
+            if file.starts_with("danluu") {
+                "section"
+            } else {
+                "tag"
+            },
+            100.0 * agree as f64 / judged.max(1) as f64,
+            100.0 * sharing as f64 / pairs.max(1) as f64,
+        );
+    }
+    println!(
+        "scoring every incident against the others: {:.1} ms each ({} incidents)",
+        took.as_secs_f64() * 1e3 / all.len().max(1) as f64,
+        all.len()
+    );
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -212,6 +312,7 @@ async fn main() {
         .as_slice()
     {
         ["eval", db, q] => eval(&Store::open(db).await.unwrap(), q).await,
+        ["similar", db, dir] => similar(&Store::open(db).await.unwrap(), dir).await,
         ["synth", db, n, dir, q] => {
             synth(&Store::open(db).await.unwrap(), n.parse().unwrap(), dir, q).await
         }

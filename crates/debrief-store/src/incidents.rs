@@ -738,5 +738,6 @@ pub(crate) async fn write_incident(
         .await?;
     }
     crate::search::index_incident(conn, i).await?;
+    crate::similar::refresh(conn, i).await?;
     Ok(id)
 }

@@ -21,6 +21,7 @@ mod near_misses;
 mod reviews;
 mod search;
 mod signals;
+mod similar;
 mod tokens;
 
 use debrief_core::InvalidValue;
@@ -35,6 +36,7 @@ pub use signals::{
     EXAMPLE_SLOTS, PromoteTo, Promoted, ScanStats, SignalBatch, SignalCount, SignalExample,
     StoredSequence,
 };
+pub use similar::{Reasons, SimilarIncident};
 pub use tokens::ApiToken;
 
 /// What went wrong in the store, in terms a caller can act on.

@@ -53,6 +53,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "search",
         sql: include_str!("../migrations/sqlite/0007_search.sql"),
     },
+    Migration {
+        version: 8,
+        name: "similar",
+        sql: include_str!("../migrations/sqlite/0008_similar.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -90,6 +95,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 7,
         name: "search",
         sql: include_str!("../migrations/postgres/0007_search.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "similar",
+        sql: include_str!("../migrations/postgres/0008_similar.sql"),
     },
 ];
 

@@ -738,3 +738,75 @@ async fn search_ranks_alike_on_both_backends() {
     lite.finish().await;
     pg.finish().await;
 }
+
+story!(
+    a_repeat_incident_is_flagged_with_what_is_still_open,
+    |f| async move {
+        let s = f.store();
+        let mut first = sample(
+            "Ledger connection pool exhausted during month-end batch",
+            Severity::Sev2,
+            "ledger",
+            "2026-01-31T22:00:00Z",
+        );
+        first.summary = "The month-end batch opened connections faster than the ledger pool could \
+                     recycle them; payments queued and timed out."
+            .into();
+        first.factors[0].category = FactorCategory::Monitoring;
+        first.actions.push(ActionItem {
+            title: "Alert on pool saturation".into(),
+            ..first.actions[0].clone()
+        });
+        let a = s.create_incident(&first).await.unwrap();
+        let mut other = sample(
+            "DNS resolver cache poisoned",
+            Severity::Sev3,
+            "dns",
+            "2026-02-10T10:00:00Z",
+        );
+        other.summary = "A resolver returned stale records for an hour.".into();
+        let b = s.create_incident(&other).await.unwrap();
+        // Close one of the first incident's two actions.
+        let first_stored = s.get_incident(a).await.unwrap();
+        let closed = first_stored.actions[0].id.unwrap();
+        s.update_action(closed, |x| {
+            x.status = ActionStatus::Done;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        // A month later, the same failure.
+        let mut again = sample(
+            "Month-end batch exhausts the ledger connection pool again",
+            Severity::Sev2,
+            "ledger",
+            "2026-02-28T22:00:00Z",
+        );
+        again.summary =
+            "Connections from the batch filled the ledger pool; payments timed out.".into();
+        again.factors[0].category = FactorCategory::Monitoring;
+        let c = s.create_incident(&again).await.unwrap();
+        let similar = s.similar_incidents(c).await.unwrap();
+        assert_eq!(similar.first().map(|x| x.id), Some(a), "{similar:#?}");
+        let top = &similar[0];
+        assert!(top.score >= 0.5, "{top:#?}");
+        assert!(!similar.iter().any(|x| x.id == b), "{similar:#?}");
+        assert_eq!(top.reasons.services, vec!["ledger".to_string()]);
+        assert_eq!(top.reasons.factors, vec!["monitoring".to_string()]);
+        assert!(top.reasons.words.iter().any(|w| w == "pool"), "{top:#?}");
+        assert!(top.why.contains("same service ledger"), "{}", top.why);
+        assert_eq!(top.actions_total, 2);
+        assert_eq!(
+            top.open_actions
+                .iter()
+                .map(|x| x.title.as_str())
+                .collect::<Vec<_>>(),
+            vec!["Alert on pool saturation"]
+        );
+        // The earlier incident shows the repeat too.
+        let back = s.similar_incidents(a).await.unwrap();
+        assert!(back.iter().any(|x| x.id == c), "{back:#?}");
+        // An unrelated incident resembles neither.
+        assert!(s.similar_incidents(b).await.unwrap().is_empty());
+    }
+);

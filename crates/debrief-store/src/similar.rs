@@ -1,0 +1,400 @@
+//! Recurrence: which stored incidents resemble this one, and why. Scored whenever an
+//! incident is written (inside the same transaction, after it is indexed), kept in
+//! `similar_incidents` (migration 8), and read back with the other incidents' open action
+//! items as they are now, so a page can say "this looks like INC-12; 2 of its 4 actions are
+//! still open".
+//!
+//! The score (0 to 1) adds up evidence:
+//! - **words** (0.65): the incident's most telling words — its terms weighted by how often it
+//!   uses them and how rare they are in the store (tf·idf), the 25 strongest — looked up in
+//!   every other incident, each match counted by its weight, its rarity and (saturating) how
+//!   often the other uses it, against the same sum for the incident itself (so sharing only
+//!   words every incident uses scores low);
+//! - **services** (0.2): the share of services the two have in common (Jaccard);
+//! - **factors** (0.15): the share of contributing-factor categories in common;
+//! - **signals** (+0.25): a weak-signal fingerprint in both timelines (the same log template
+//!   was promoted into both).
+//!
+//! Services and factors count only when either incident names some (the weights are shared
+//! out over the evidence there is); a resemblance below 0.2 is not kept.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use debrief_core::{ActionItem, ActionStatus, Incident, IncidentId, Status};
+use debrief_search::{Analyzer, Field};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+
+use crate::{Result, Store, StoreError};
+
+/// Terms of the incident looked up in the others.
+const TOP_TERMS: usize = 25;
+/// Other incidents scored in full (the best by words).
+const CANDIDATES: usize = 30;
+/// Kept per incident.
+const KEEP: usize = 5;
+/// Below this, a resemblance is noise.
+pub const MIN_SCORE: f64 = 0.2;
+
+/// Why two incidents look alike.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reasons {
+    /// Telling words both use, strongest first.
+    pub words: Vec<String>,
+    pub services: Vec<String>,
+    /// Contributing-factor categories both have.
+    pub factors: Vec<String>,
+    /// Weak-signal fingerprints in both timelines.
+    pub signals: Vec<String>,
+}
+
+impl Reasons {
+    /// In a sentence: "same service checkout; both mention pool, timeout; …".
+    pub fn explain(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.signals.is_empty() {
+            parts.push(format!("the same weak signal {}", self.signals.join(", ")));
+        }
+        if !self.services.is_empty() {
+            parts.push(format!(
+                "same service{} {}",
+                if self.services.len() == 1 { "" } else { "s" },
+                self.services.join(", ")
+            ));
+        }
+        if !self.factors.is_empty() {
+            parts.push(format!("{} factors in both", self.factors.join(", ")));
+        }
+        if !self.words.is_empty() {
+            parts.push(format!("both mention {}", self.words.join(", ")));
+        }
+        parts.join("; ")
+    }
+}
+
+/// An incident that resembles another, with what is still open from it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarIncident {
+    pub id: IncidentId,
+    pub title: String,
+    pub status: Status,
+    pub started: Option<Timestamp>,
+    pub score: f64,
+    pub reasons: Reasons,
+    /// Why, in a sentence.
+    pub why: String,
+    /// Its action items not done (nor won't do), as they are now.
+    pub open_actions: Vec<ActionItem>,
+    pub actions_total: usize,
+}
+
+fn idf(docs: f64, df: f64) -> f64 {
+    ((docs - df + 0.5).max(0.0) / (df + 0.5) + 1.0).ln()
+}
+
+/// How much `tf` uses of a term count (saturating, as BM25 does with k1 = 1.2).
+fn saturate(tf: f64) -> f64 {
+    tf * 2.2 / (tf + 1.2)
+}
+
+/// Weak-signal fingerprints named in an incident's timeline (`Signal 1a2b…`, as
+/// `signals promote` writes them).
+fn fingerprints(i: &Incident) -> BTreeSet<String> {
+    i.timeline
+        .iter()
+        .flat_map(|e| {
+            e.text
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .windows(2)
+                .filter(|w| w[0] == "Signal")
+                .map(|w| w[1].trim_end_matches(':').to_string())
+                .collect::<Vec<_>>()
+        })
+        .filter(|f| f.len() >= 8 && f.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect()
+}
+
+fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> (f64, Vec<String>) {
+    let shared: Vec<String> = a.intersection(b).cloned().collect();
+    let union = a.union(b).count();
+    if union == 0 {
+        (0.0, shared)
+    } else {
+        (shared.len() as f64 / union as f64, shared)
+    }
+}
+
+/// Scores `i` (indexed already) against every other stored incident and keeps the closest.
+pub(crate) async fn refresh(conn: &mut AnyConnection, i: &Incident) -> Result<()> {
+    let Some(id) = i.id else {
+        return Ok(());
+    };
+    let found = score(conn, i, id).await?;
+    sqlx::query("DELETE FROM similar_incidents WHERE incident_id = $1")
+        .bind(id.0)
+        .execute(&mut *conn)
+        .await?;
+    for (other, s, reasons) in found {
+        sqlx::query(
+            "INSERT INTO similar_incidents (incident_id, other_id, score, reasons) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.0)
+        .bind(other)
+        .bind(s)
+        .bind(serde_json::to_string(&reasons).unwrap_or_default())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn score(
+    conn: &mut AnyConnection,
+    i: &Incident,
+    id: IncidentId,
+) -> Result<Vec<(i64, f64, Reasons)>> {
+    // The incident's terms, weighted by field.
+    let mut tf: HashMap<String, f64> = HashMap::new();
+    for r in sqlx::query("SELECT term, field, positions FROM search_terms WHERE incident_id = $1")
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let field = Field::from_code(r.try_get("field")?).unwrap_or(Field::Notes);
+        let positions: String = r.try_get("positions")?;
+        let n = positions.split(',').count() as f64;
+        *tf.entry(r.try_get("term")?).or_default() += n * field.weight();
+    }
+    let docs: i64 = sqlx::query_scalar("SELECT docs FROM search_stats WHERE field = -1")
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(0);
+    let docs = docs as f64;
+    let mut df: HashMap<String, f64> = HashMap::new();
+    let terms: Vec<String> = tf.keys().cloned().collect();
+    for chunk in terms.chunks(400) {
+        let list = (1..=chunk.len())
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT term, COUNT(DISTINCT incident_id) AS df FROM search_terms WHERE term IN ({list}) GROUP BY term"
+        );
+        let mut q = sqlx::query(&sql);
+        for t in chunk {
+            q = q.bind(t.as_str());
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            df.insert(r.try_get("term")?, r.try_get::<i64, _>("df")? as f64);
+        }
+    }
+    // The most telling terms, its own words included: what only this incident says counts
+    // against a resemblance made of words every incident uses.
+    let mut weighted: Vec<(String, f64, f64)> = tf
+        .iter()
+        .map(|(t, &f)| {
+            let idf = idf(docs, df.get(t).copied().unwrap_or(1.0));
+            (t.clone(), (1.0 + f.ln()) * idf, idf)
+        })
+        .collect();
+    weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    weighted.truncate(TOP_TERMS);
+    let own: f64 = weighted
+        .iter()
+        .map(|(t, w, idf)| w * idf * saturate(tf[t]))
+        .sum();
+    let mut text: HashMap<i64, (f64, Vec<(f64, String)>)> = HashMap::new();
+    if !weighted.is_empty() && own > 0.0 {
+        let list = (2..=weighted.len() + 1)
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT term, incident_id, field, positions FROM search_terms WHERE incident_id <> $1 AND term IN ({list})"
+        );
+        let mut q = sqlx::query(&sql).bind(id.0);
+        for (t, _, _) in &weighted {
+            q = q.bind(t.as_str());
+        }
+        let mut other_tf: HashMap<(i64, String), f64> = HashMap::new();
+        for r in q.fetch_all(&mut *conn).await? {
+            let field = Field::from_code(r.try_get("field")?).unwrap_or(Field::Notes);
+            let positions: String = r.try_get("positions")?;
+            *other_tf
+                .entry((r.try_get("incident_id")?, r.try_get("term")?))
+                .or_default() += positions.split(',').count() as f64 * field.weight();
+        }
+        let weight_of: HashMap<&str, (f64, f64)> = weighted
+            .iter()
+            .map(|(t, w, idf)| (t.as_str(), (*w, *idf)))
+            .collect();
+        for ((doc, term), f) in other_tf {
+            let (w, idf) = weight_of[term.as_str()];
+            let part = w * idf * saturate(f);
+            let e = text.entry(doc).or_default();
+            e.0 += part;
+            e.1.push((part, term));
+        }
+    }
+    // (incident, score by words, the matched terms with their parts of it)
+    type Scored = (i64, f64, Vec<(f64, String)>);
+    let mut ranked: Vec<Scored> = text
+        .into_iter()
+        .map(|(doc, (s, terms))| (doc, (s / own).min(1.0), terms))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    ranked.truncate(CANDIDATES);
+    // Incidents that share a weak signal count even without shared words.
+    let prints = fingerprints(i);
+    let mut by_signal: HashSet<i64> = HashSet::new();
+    for fp in &prints {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT incident_id FROM timeline_entries WHERE incident_id <> $1 AND text LIKE $2",
+        )
+        .bind(id.0)
+        .bind(format!("%Signal {fp}%"))
+        .fetch_all(&mut *conn)
+        .await?;
+        by_signal.extend(ids);
+    }
+    for doc in &by_signal {
+        if !ranked.iter().any(|r| r.0 == *doc) {
+            ranked.push((*doc, 0.0, Vec::new()));
+        }
+    }
+    // Surface forms of the stems, for the reasons.
+    let analyzer = Analyzer::default();
+    let mut surface: HashMap<String, String> = HashMap::new();
+    for (_, text) in crate::search::field_texts(i) {
+        for t in analyzer.tokens(&text) {
+            surface.entry(t.term).or_insert(t.word);
+        }
+    }
+    let services: BTreeSet<String> = i.services.iter().cloned().collect();
+    let categories: BTreeSet<String> = i
+        .factors
+        .iter()
+        .map(|f| f.category.as_str().to_string())
+        .collect();
+    let mut out = Vec::new();
+    for (doc, text_score, mut terms) in ranked {
+        let other = crate::incidents::read_incident(&mut *conn, IncidentId(doc)).await?;
+        let (s_services, shared_services) =
+            jaccard(&services, &other.services.iter().cloned().collect());
+        let (s_factors, shared_factors) = jaccard(
+            &categories,
+            &other
+                .factors
+                .iter()
+                .map(|f| f.category.as_str().to_string())
+                .collect(),
+        );
+        let shared_signals: Vec<String> = prints
+            .intersection(&fingerprints(&other))
+            .cloned()
+            .collect();
+        // Services and factors count only where either incident names some: missing
+        // evidence is not evidence against.
+        let mut weight = 0.65;
+        let mut sum = 0.65 * text_score;
+        if !services.is_empty() || !other.services.is_empty() {
+            weight += 0.2;
+            sum += 0.2 * s_services;
+        }
+        if !categories.is_empty() || !other.factors.is_empty() {
+            weight += 0.15;
+            sum += 0.15 * s_factors;
+        }
+        let total = (sum / weight + if shared_signals.is_empty() { 0.0 } else { 0.25 }).min(1.0);
+        if total < MIN_SCORE {
+            continue;
+        }
+        terms.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let words = terms
+            .iter()
+            .take(6)
+            .map(|(_, t)| surface.get(t).cloned().unwrap_or_else(|| t.clone()))
+            .collect();
+        out.push((
+            doc,
+            total,
+            Reasons {
+                words,
+                services: shared_services,
+                factors: shared_factors,
+                signals: shared_signals,
+            },
+        ));
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+    out.truncate(KEEP);
+    Ok(out)
+}
+
+impl Store {
+    /// The incidents that resemble `id` (as scored when either was last written), closest
+    /// first, each with why and with its action items still open.
+    pub async fn similar_incidents(&self, id: IncidentId) -> Result<Vec<SimilarIncident>> {
+        let mut tx = self.begin_read().await?;
+        // Both directions: those `id` was found to resemble, and those found to resemble it.
+        let rows = sqlx::query(
+            "SELECT other_id AS other, score, reasons FROM similar_incidents WHERE incident_id = $1
+             UNION ALL
+             SELECT incident_id AS other, score, reasons FROM similar_incidents WHERE other_id = $1",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut best: HashMap<i64, (f64, Reasons)> = HashMap::new();
+        for r in rows {
+            let other: i64 = r.try_get("other")?;
+            let score: f64 = r.try_get("score")?;
+            let reasons: String = r.try_get("reasons")?;
+            let reasons: Reasons =
+                serde_json::from_str(&reasons).map_err(|e| StoreError::Corrupt {
+                    table: "similar_incidents",
+                    message: e.to_string(),
+                })?;
+            if best.get(&other).is_none_or(|(s, _)| score > *s) {
+                best.insert(other, (score, reasons));
+            }
+        }
+        let mut ranked: Vec<(i64, (f64, Reasons))> = best.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.0.total_cmp(&a.1.0).then(b.0.cmp(&a.0)));
+        ranked.truncate(KEEP);
+        let mut out = Vec::new();
+        for (other, (score, reasons)) in ranked {
+            let i = crate::incidents::read_incident(&mut tx, IncidentId(other)).await?;
+            let open_actions: Vec<ActionItem> = i
+                .actions
+                .iter()
+                .filter(|a| !matches!(a.status, ActionStatus::Done | ActionStatus::WontDo))
+                .cloned()
+                .collect();
+            out.push(SimilarIncident {
+                id: IncidentId(other),
+                title: i.title,
+                status: i.status,
+                started: i.started,
+                score,
+                why: reasons.explain(),
+                reasons,
+                open_actions,
+                actions_total: i.actions.len(),
+            });
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Scores incident `id` again against every other (after others changed, say).
+    pub async fn refresh_similar(&self, id: IncidentId) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let i = crate::incidents::read_incident(&mut tx, id).await?;
+        refresh(&mut tx, &i).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
