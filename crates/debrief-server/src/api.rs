@@ -47,6 +47,7 @@ routes! {
     "/api/v1/incidents" => get(list_incidents).post(create_incident), ["get", "post"];
     "/api/v1/incidents/{id}" => get(get_incident).patch(edit_incident), ["get", "patch"];
     "/api/v1/incidents/{id}/status" => post(set_status), ["post"];
+    "/api/v1/incidents/{id}/similar" => get(similar), ["get"];
     "/api/v1/incidents/{id}/factors/{n}/whys" => post(add_why), ["post"];
     "/api/v1/incidents/{id}/review" => get(get_review).put(put_review), ["get", "put"];
     "/api/v1/incidents/{id}/timeline" => post(add_timeline), ["post"];
@@ -1303,6 +1304,19 @@ async fn edit_incident(
         })
         .await?;
     Ok(Json(incident).into_response())
+}
+
+/// The incidents this one resembles, why, and their action items still open.
+async fn similar(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let id = incident_id(&id)?;
+    // 404 for an incident that does not exist, not an empty list.
+    state.store.get_incident(id).await?;
+    Ok(Json(state.store.similar_incidents(id).await?).into_response())
 }
 
 #[derive(Deserialize)]

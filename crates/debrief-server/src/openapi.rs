@@ -130,6 +130,12 @@ pub fn document() -> Value {
                             "impact_metrics": { "type": "object", "additionalProperties": { "type": "number" } } } } } } },
                     "responses": with_errors(json_ok("200", "The incident",
                         json!({ "$ref": "#/components/schemas/Incident" })), &[400, 401, 403, 404, 413]) } },
+            "/api/v1/incidents/{id}/similar": { "get": {
+                "summary": "Incidents this one resembles, why, and their open action items (reader)",
+                "description": "Scored whenever an incident is written: telling words in common, shared services, shared kinds of contributing factor, weak signals promoted into both. The closest five above 0.2.",
+                "parameters": [id.clone()],
+                "responses": with_errors(json_ok("200", "Closest first: id, title, status, started, score (0-1), reasons (words, services, factors, signals), why, open_actions, actions_total",
+                    json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403, 404]) } },
             "/api/v1/incidents/{id}/status": { "post": {
                 "summary": "Move an incident to a new status (writer)",
                 "description": "open → mitigated → resolved → reviewed → closed; backwards only with `reopen: true`. Mitigated and resolved set their time (`at`, default now) when not set yet.",

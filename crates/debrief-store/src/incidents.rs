@@ -408,7 +408,7 @@ impl Filtered {
     }
 }
 
-fn action_from_row(row: &AnyRow) -> Result<ActionItem> {
+pub(crate) fn action_from_row(row: &AnyRow) -> Result<ActionItem> {
     const T: &str = "action_items";
     Ok(ActionItem {
         id: Some(ActionId(row.try_get("id")?)),

@@ -98,22 +98,51 @@ fn saturate(tf: f64) -> f64 {
     tf * 2.2 / (tf + 1.2)
 }
 
-/// Weak-signal fingerprints named in an incident's timeline (`Signal 1a2b…`, as
-/// `signals promote` writes them).
+/// Weak-signal fingerprints named in a timeline line (`Signal 1a2b…`, as `signals promote`
+/// writes them).
+fn signal_names(line: &str) -> Vec<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter(|w| w[0] == "Signal")
+        .map(|w| w[1].trim_end_matches([':', ',', '.']).to_string())
+        .filter(|f| f.len() >= 8 && f.bytes().all(|b| b.is_ascii_hexdigit()))
+        .collect()
+}
+
+/// The fingerprints of every weak signal promoted into an incident's timeline.
 fn fingerprints(i: &Incident) -> BTreeSet<String> {
     i.timeline
         .iter()
-        .flat_map(|e| {
-            e.text
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .windows(2)
-                .filter(|w| w[0] == "Signal")
-                .map(|w| w[1].trim_end_matches(':').to_string())
-                .collect::<Vec<_>>()
-        })
-        .filter(|f| f.len() >= 8 && f.bytes().all(|b| b.is_ascii_hexdigit()))
+        .flat_map(|e| signal_names(&e.text))
         .collect()
+}
+
+/// `select` (which yields `incident_id` and `v`) for the incidents `ids`, as sets by incident.
+async fn sets_of(
+    conn: &mut AnyConnection,
+    select: &str,
+    ids: &[i64],
+) -> Result<HashMap<i64, BTreeSet<String>>> {
+    let mut out: HashMap<i64, BTreeSet<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let list = (1..=ids.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!("{select} WHERE incident_id IN ({list})");
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    for r in q.fetch_all(&mut *conn).await? {
+        out.entry(r.try_get("incident_id")?)
+            .or_default()
+            .insert(r.try_get("v")?);
+    }
+    Ok(out)
 }
 
 fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> (f64, Vec<String>) {
@@ -278,32 +307,48 @@ async fn score(
         .iter()
         .map(|f| f.category.as_str().to_string())
         .collect();
+    // The candidates' services, factor categories and signals: three reads for all of them.
+    let ids: Vec<i64> = ranked.iter().map(|r| r.0).collect();
+    let their_services = sets_of(
+        conn,
+        "SELECT incident_id, service AS v FROM incident_services",
+        &ids,
+    )
+    .await?;
+    let their_factors =
+        sets_of(conn, "SELECT incident_id, category AS v FROM factors", &ids).await?;
+    let their_prints: HashMap<i64, BTreeSet<String>> = {
+        let texts = sets_of(
+            conn,
+            "SELECT incident_id, text AS v FROM timeline_entries",
+            &ids,
+        )
+        .await?;
+        texts
+            .into_iter()
+            .map(|(doc, lines)| (doc, lines.iter().flat_map(|l| signal_names(l)).collect()))
+            .collect()
+    };
+    let none = BTreeSet::new();
     let mut out = Vec::new();
     for (doc, text_score, mut terms) in ranked {
-        let other = crate::incidents::read_incident(&mut *conn, IncidentId(doc)).await?;
-        let (s_services, shared_services) =
-            jaccard(&services, &other.services.iter().cloned().collect());
-        let (s_factors, shared_factors) = jaccard(
-            &categories,
-            &other
-                .factors
-                .iter()
-                .map(|f| f.category.as_str().to_string())
-                .collect(),
-        );
+        let other_services = their_services.get(&doc).unwrap_or(&none);
+        let other_factors = their_factors.get(&doc).unwrap_or(&none);
+        let (s_services, shared_services) = jaccard(&services, other_services);
+        let (s_factors, shared_factors) = jaccard(&categories, other_factors);
         let shared_signals: Vec<String> = prints
-            .intersection(&fingerprints(&other))
+            .intersection(their_prints.get(&doc).unwrap_or(&none))
             .cloned()
             .collect();
         // Services and factors count only where either incident names some: missing
         // evidence is not evidence against.
         let mut weight = 0.65;
         let mut sum = 0.65 * text_score;
-        if !services.is_empty() || !other.services.is_empty() {
+        if !services.is_empty() || !other_services.is_empty() {
             weight += 0.2;
             sum += 0.2 * s_services;
         }
-        if !categories.is_empty() || !other.factors.is_empty() {
+        if !categories.is_empty() || !other_factors.is_empty() {
             weight += 0.15;
             sum += 0.15 * s_factors;
         }
@@ -366,23 +411,48 @@ impl Store {
         ranked.truncate(KEEP);
         let mut out = Vec::new();
         for (other, (score, reasons)) in ranked {
-            let i = crate::incidents::read_incident(&mut tx, IncidentId(other)).await?;
-            let open_actions: Vec<ActionItem> = i
-                .actions
-                .iter()
-                .filter(|a| !matches!(a.status, ActionStatus::Done | ActionStatus::WontDo))
-                .cloned()
-                .collect();
+            // Two small reads an incident (not the whole incident): pages show this.
+            let Some(row) =
+                sqlx::query("SELECT title, status, started_at FROM incidents WHERE id = $1")
+                    .bind(other)
+                    .fetch_optional(&mut *tx)
+                    .await?
+            else {
+                continue;
+            };
+            let status: String = row.try_get("status")?;
+            let started: Option<String> = row.try_get("started_at")?;
+            let mut open_actions = Vec::new();
+            let mut actions_total = 0;
+            for a in
+                sqlx::query("SELECT * FROM action_items WHERE incident_id = $1 ORDER BY position")
+                    .bind(other)
+                    .fetch_all(&mut *tx)
+                    .await?
+            {
+                let a = crate::incidents::action_from_row(&a)?;
+                actions_total += 1;
+                if !matches!(a.status, ActionStatus::Done | ActionStatus::WontDo) {
+                    open_actions.push(a);
+                }
+            }
             out.push(SimilarIncident {
                 id: IncidentId(other),
-                title: i.title,
-                status: i.status,
-                started: i.started,
+                title: row.try_get("title")?,
+                status: status.parse().map_err(|e: debrief_core::InvalidValue| {
+                    StoreError::Corrupt {
+                        table: "incidents",
+                        message: e.message,
+                    }
+                })?,
+                started: started
+                    .filter(|s| !s.is_empty())
+                    .and_then(|s| s.parse().ok()),
                 score,
                 why: reasons.explain(),
                 reasons,
                 open_actions,
-                actions_total: i.actions.len(),
+                actions_total,
             });
         }
         tx.commit().await?;

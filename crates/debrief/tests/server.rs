@@ -2139,3 +2139,125 @@ both!(
         );
     }
 );
+
+both!(
+    a_repeat_is_flagged_with_open_actions_in_the_cli_the_api_and_the_page,
+    |env: &Env| {
+        env.ok(&[
+        "incident", "new", "--title", "Ledger connection pool exhausted at month end",
+        "--severity", "SEV2", "--service", "ledger", "--started", "2026-01-31 22:00",
+        "--summary", "The month-end batch opened connections faster than the ledger pool recycled them; payments timed out.",
+    ]);
+        env.ok(&[
+            "action",
+            "add",
+            "INC-1",
+            "Alert on pool saturation",
+            "--kind",
+            "detect",
+            "--owner",
+            "platform",
+        ]);
+        env.ok(&[
+            "action",
+            "add",
+            "INC-1",
+            "Cap batch concurrency",
+            "--kind",
+            "prevent",
+            "--owner",
+            "ledger-team",
+        ]);
+        env.ok(&["action", "done", "A-2"]);
+        env.ok(&[
+            "incident",
+            "new",
+            "--title",
+            "DNS resolver returned stale records",
+            "--severity",
+            "SEV3",
+            "--service",
+            "dns",
+            "--summary",
+            "Stale answers for an hour.",
+        ]);
+        // The repeat: the command line says so when it is recorded.
+        let out = env.run(&[
+            "incident",
+            "new",
+            "--title",
+            "Month-end batch exhausts the ledger connection pool again",
+            "--severity",
+            "SEV2",
+            "--service",
+            "ledger",
+            "--summary",
+            "Connections from the month-end batch filled the ledger pool; payments timed out.",
+        ]);
+        assert!(out.status.success());
+        let note = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            note.contains("INC-3 looks like INC-1")
+                && note.contains("1 of its 2 action items are still open"),
+            "{note}"
+        );
+        let text = env.ok(&["incident", "similar", "INC-3"]);
+        assert!(text.starts_with("INC-1"), "{text}");
+        assert!(text.contains("same service ledger"), "{text}");
+        assert!(
+            text.contains("A-1 Alert on pool saturation (open, platform)"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("Cap batch concurrency"),
+            "done items are not listed: {text}"
+        );
+        assert!(!text.contains("INC-2"), "{text}");
+        // The API.
+        let server = Server::start(env);
+        let reader = token(env, "reader");
+        let (status, similar) = server.json("/api/v1/incidents/INC-3/similar", &reader);
+        assert_eq!(status, 200, "{similar}");
+        assert_eq!(similar[0]["id"], "INC-1");
+        assert_eq!(similar[0]["actions_total"], 2);
+        assert_eq!(
+            similar[0]["open_actions"][0]["title"],
+            "Alert on pool saturation"
+        );
+        assert!(
+            similar[0]["reasons"]["words"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w == "pool"),
+            "{similar}"
+        );
+        let (status, _) = server.json("/api/v1/incidents/INC-9/similar", &reader);
+        assert_eq!(status, 404);
+        // The page.
+        let cookie = sign_in(&server, &reader);
+        let (_, _, page) = server.send(
+            "GET",
+            "/incidents/INC-3",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert!(page.contains("This looks like"), "{page}");
+        assert!(page.contains("href=\"/incidents/INC-1\""), "{page}");
+        assert!(
+            page.contains("1 of its 2 action items are still open"),
+            "{page}"
+        );
+        assert!(page.contains("Alert on pool saturation"), "{page}");
+        // The earlier incident points at its repeat.
+        let (_, _, first) = server.send(
+            "GET",
+            "/incidents/INC-1",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert!(first.contains("href=\"/incidents/INC-3\""), "{first}");
+    }
+);

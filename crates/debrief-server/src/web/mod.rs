@@ -271,7 +271,7 @@ li.finding .lvl{text-transform:uppercase;font-size:.8em}li.error .lvl{color:#cf2
 mark{background:#ffebe9}.notice{padding:.5rem .75rem;border-radius:6px}.notice.good{background:#dafbe1}.notice.bad{background:#ffebe9}\
 ol.steps{display:flex;gap:1.5rem;padding-left:1.2rem}ol.steps li.current{font-weight:700}form.inline{display:inline}\
 ol.blockers{padding-left:1.2rem}.kind{font:600 .85em ui-monospace,monospace}table.signals code{word-break:break-all}\
-.actions-bar{display:flex;gap:1rem}ol.hits{padding-left:1.2rem}li.hit{margin:.9rem 0}p.snippet{margin:.2rem 0}table.list td:not(:nth-child(2)){white-space:nowrap}\
+.actions-bar{display:flex;gap:1rem}.recurrence{color:#9a6700}section.similar ul{margin:.3rem 0}ol.hits{padding-left:1.2rem}li.hit{margin:.9rem 0}p.snippet{margin:.2rem 0}table.list td:not(:nth-child(2)){white-space:nowrap}\
 @media (max-width:40rem){td:nth-child(n+5),th:nth-child(n+5){display:none}.editor{grid-template-columns:1fr}.editor textarea{min-height:50vh}}";
 
 /// A whole page. Its Content-Security-Policy allows no script at all and no inline style
@@ -603,11 +603,65 @@ pub async fn incident_page(
             }
         );
     }
+    // Earlier incidents it resembles, with what is still open from them.
+    let similar = match incident.id {
+        Some(id) => state.store.similar_incidents(id).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    body.push_str(&similar_html(&similar));
     page(
         &incident.title,
         Some(&session),
         &incident_html(&incident, &body),
     )
+}
+
+/// "This looks like …": the similar incidents, those with open actions first flagged.
+fn similar_html(similar: &[debrief_store::SimilarIncident]) -> String {
+    if similar.is_empty() {
+        return String::new();
+    }
+    let mut b = String::from(
+        "<section class=\"similar card\" aria-label=\"Similar incidents\"><strong>This looks like</strong><ul>",
+    );
+    for s in similar {
+        let _ = write!(
+            b,
+            "<li><a href=\"/incidents/{id}\">{id}</a> {} <span class=\"muted\">{} · {:.0}% alike · {}</span>",
+            esc(&s.title),
+            s.started
+                .map(|t| debrief_core::time::format_time(t)[..10].to_string())
+                .unwrap_or_default(),
+            s.score * 100.0,
+            esc(&s.why),
+            id = s.id
+        );
+        if !s.open_actions.is_empty() {
+            let _ = write!(
+                b,
+                "<br><strong class=\"recurrence\">{} of its {} action items are still open:</strong><ul>",
+                s.open_actions.len(),
+                s.actions_total
+            );
+            for a in &s.open_actions {
+                let _ = write!(
+                    b,
+                    "<li>{} {} <span class=\"muted\">({}{})</span></li>",
+                    a.id.map(|x| x.to_string()).unwrap_or_default(),
+                    esc(&a.title),
+                    a.status,
+                    a.owner
+                        .as_deref()
+                        .map(|o| format!(", {}", esc(o)))
+                        .unwrap_or_default()
+                );
+            }
+            b.push_str("</ul>");
+        }
+        b.push_str("</li>");
+    }
+    b.push_str("</ul></section>");
+    b
 }
 
 /// The incident page's body; `bar` (links to the editor and the publish page) goes under

@@ -39,6 +39,21 @@ pub enum IncidentCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Incidents that resemble this one, why, and what is still open from them.
+    #[command(
+        after_help = "Examples:\n  debrief incident similar INC-12\n  debrief incident similar 12 --json\n\n\
+        Each incident is scored against the others whenever it is written: telling words in\n\
+        common (rare words count more), shared services, shared kinds of contributing factor, and\n\
+        weak signals promoted into both. The closest five above 0.2 are kept, with the action\n\
+        items of each that are still open: a repeat with open actions is a promise not kept."
+    )]
+    Similar {
+        /// The incident: INC-3 or 3.
+        id: IncidentId,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Change an incident's fields, or edit its whole review in $EDITOR.
     #[command(after_help = "Examples:\n  \
         debrief incident edit INC-3 --severity SEV1 --service checkout --service payments\n  \
@@ -258,6 +273,7 @@ pub async fn run(store: &Store, cmd: IncidentCommand) -> anyhow::Result<ExitCode
                 emit_json(&store.get_incident(id).await?)?;
             } else {
                 emit(&format!("created {id}\n"))?;
+                recurrence_note(store, id).await?;
             }
         }
         IncidentCommand::List(a) => {
@@ -314,6 +330,16 @@ pub async fn run(store: &Store, cmd: IncidentCommand) -> anyhow::Result<ExitCode
                 emit_json(&i)?;
             } else {
                 emit(&show(&i))?;
+            }
+        }
+        IncidentCommand::Similar { id, json } => {
+            let similar = store.similar_incidents(id).await?;
+            if json {
+                emit_json(&similar)?;
+            } else if similar.is_empty() {
+                eprintln!("nothing resembles {id} closely");
+            } else {
+                emit(&similar_text(&similar))?;
             }
         }
         IncidentCommand::Edit(a) => return edit(store, a).await,
@@ -568,4 +594,61 @@ fn show(i: &Incident) -> String {
     out.push_str(body);
     out.push('\n');
     out
+}
+
+/// The similar incidents as text: each with when, how close, why, and its open actions.
+pub fn similar_text(similar: &[debrief_store::SimilarIncident]) -> String {
+    let mut out = String::new();
+    for s in similar {
+        out.push_str(&format!(
+            "{}  {:.2}  {}  {}\n    why: {}\n",
+            s.id,
+            s.score,
+            s.started
+                .map(|t| format_time(t)[..10].to_string())
+                .unwrap_or_else(|| "          ".into()),
+            s.title,
+            s.why
+        ));
+        if s.actions_total > 0 {
+            out.push_str(&format!(
+                "    {} of its {} action item{} still open{}\n",
+                s.open_actions.len(),
+                s.actions_total,
+                if s.actions_total == 1 { "" } else { "s" },
+                if s.open_actions.is_empty() { "" } else { ":" }
+            ));
+            for a in &s.open_actions {
+                out.push_str(&format!(
+                    "      {} {} ({}{})\n",
+                    a.id.map(|x| x.to_string()).unwrap_or_default(),
+                    a.title,
+                    a.status,
+                    a.owner
+                        .as_deref()
+                        .map(|o| format!(", {o}"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// After an incident is recorded: says on stderr when it looks like an earlier one whose
+/// action items are still open.
+pub async fn recurrence_note(store: &Store, id: IncidentId) -> anyhow::Result<()> {
+    for s in store.similar_incidents(id).await? {
+        if !s.open_actions.is_empty() {
+            eprintln!(
+                "note: {id} looks like {} ({}); {} of its {} action items are still open \
+                 (`debrief incident similar {id}`)",
+                s.id,
+                s.title,
+                s.open_actions.len(),
+                s.actions_total
+            );
+        }
+    }
+    Ok(())
 }
