@@ -126,6 +126,13 @@ impl Default for Analyzer {
 impl Analyzer {
     /// The words of `text`, stemmed, without stopwords.
     pub fn tokens(&self, text: &str) -> Vec<Token> {
+        self.tokens_where(text, |_| true)
+    }
+
+    /// As [`Analyzer::tokens`], but only words for which `stem` holds are stemmed (the rest
+    /// keep an empty `term`): stemming is most of the cost, and a snippet needs only the words
+    /// that may be the query's.
+    fn tokens_where(&self, text: &str, stem: impl Fn(&str) -> bool) -> Vec<Token> {
         let mut out = Vec::new();
         let mut position = 0u32;
         let mut start = None;
@@ -137,7 +144,11 @@ impl Analyzer {
             if word.len() > MAX_WORD || is_stopword(&word) {
                 return;
             }
-            let term = self.stemmer.stem(&word).into_owned();
+            let term = if stem(&word) {
+                self.stemmer.stem(&word).into_owned()
+            } else {
+                String::new()
+            };
             out.push(Token {
                 term,
                 position: this,
@@ -351,12 +362,18 @@ pub struct Stats {
     pub docs: u64,
     /// Average length of each field, in words, over the incidents that have it.
     pub avg_len: HashMap<Field, f64>,
+    /// How many incidents have each term, when the postings given to [`rank`] are not all of
+    /// them (a store ranking only its best candidates); otherwise counted from the postings.
+    pub df: HashMap<String, usize>,
 }
 
-const K1: f64 = 1.2;
-const B: f64 = 0.75;
+/// BM25's term-frequency saturation.
+pub const K1: f64 = 1.2;
+/// BM25's length normalization.
+pub const B: f64 = 0.75;
 
-fn idf(docs: u64, df: usize) -> f64 {
+/// BM25's inverse document frequency of a term `df` of `docs` incidents have.
+pub fn idf(docs: u64, df: usize) -> f64 {
     let (n, df) = (docs.max(df as u64) as f64, df as f64);
     ((n - df + 0.5) / (df + 0.5) + 1.0).ln()
 }
@@ -374,8 +391,10 @@ pub fn rank(
     let list = |t: &str| postings.get(t).unwrap_or(&empty);
     let mut scores: HashMap<i64, f64> = HashMap::new();
     // One "term" of BM25: its (doc, field, tf, length) rows.
-    let mut add = |rows: &[(i64, Field, u32, u32)]| {
-        let df = rows.iter().map(|r| r.0).collect::<HashSet<_>>().len();
+    let mut add = |rows: &[(i64, Field, u32, u32)], term: Option<&str>| {
+        let df = term
+            .and_then(|t| stats.df.get(t).copied())
+            .unwrap_or_else(|| rows.iter().map(|r| r.0).collect::<HashSet<_>>().len());
         if df == 0 {
             return;
         }
@@ -401,13 +420,13 @@ pub fn rank(
     };
     for clause in &query.clauses {
         match clause {
-            Clause::Term(t) => add(&rows_of(list(t))),
+            Clause::Term(t) => add(&rows_of(list(t)), Some(t)),
             Clause::Prefix(p) => {
                 for t in expansions.get(p).unwrap_or(&Vec::new()) {
-                    add(&rows_of(list(t)));
+                    add(&rows_of(list(t)), Some(t));
                 }
             }
-            Clause::Phrase(words) => add(&phrase_rows(words, &list)),
+            Clause::Phrase(words) => add(&phrase_rows(words, &list), None),
         }
     }
     let excluded: HashSet<i64> = query
@@ -514,7 +533,6 @@ impl Analyzer {
         query: &Query,
         words: usize,
     ) -> Option<Snippet> {
-        let tokens = self.tokens(text);
         let wanted: HashSet<&str> = query
             .clauses
             .iter()
@@ -532,8 +550,15 @@ impl Analyzer {
                 _ => None,
             })
             .collect();
+        // A word's stem begins with the word's first two letters, so only such words can be
+        // the query's.
+        let starts: HashSet<String> = wanted.iter().map(|t| t.chars().take(2).collect()).collect();
+        let tokens = self.tokens_where(text, |w| {
+            starts.contains(&w.chars().take(2).collect::<String>())
+        });
         let hit = |t: &Token| {
-            wanted.contains(t.term.as_str()) || prefixes.iter().any(|p| t.word.starts_with(p))
+            (!t.term.is_empty() && wanted.contains(t.term.as_str()))
+                || prefixes.iter().any(|p| t.word.starts_with(p))
         };
         let hits: Vec<usize> = (0..tokens.len()).filter(|&i| hit(&tokens[i])).collect();
         if hits.is_empty() {
@@ -618,6 +643,7 @@ mod tests {
         let stats = Stats {
             docs: ids.len() as u64,
             avg_len: lens.into_iter().map(|(f, (s, n))| (f, s / n)).collect(),
+            ..Stats::default()
         };
         (map, stats)
     }

@@ -58,6 +58,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "similar",
         sql: include_str!("../migrations/sqlite/0008_similar.sql"),
     },
+    Migration {
+        version: 9,
+        name: "search_df",
+        sql: include_str!("../migrations/sqlite/0009_search_df.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -100,6 +105,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 8,
         name: "similar",
         sql: include_str!("../migrations/postgres/0008_similar.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "search_df",
+        sql: include_str!("../migrations/postgres/0009_search_df.sql"),
     },
 ];
 

@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 
 use debrief_core::{Incident, IncidentId, ReviewState, Severity, Status};
-use debrief_search::{Analyzer, Field, Posting, Query, Snippet, Stats};
+use debrief_search::{Analyzer, Clause, Field, Posting, Query, Snippet, Stats};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
@@ -81,6 +81,26 @@ async fn add_stats(conn: &mut AnyConnection, field: i64, docs: i64, len: i64) ->
     Ok(())
 }
 
+/// Adds `delta` to the number of incidents that have each of `terms`.
+async fn add_df(conn: &mut AnyConnection, terms: &[String], delta: i64) -> Result<()> {
+    for chunk in terms.chunks(BATCH * 2) {
+        let values = (0..chunk.len())
+            .map(|n| format!("(${}, ${})", 2 * n + 1, 2 * n + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO search_df (term, df) VALUES {values}
+             ON CONFLICT (term) DO UPDATE SET df = search_df.df + excluded.df"
+        );
+        let mut q = sqlx::query(&sql);
+        for t in chunk {
+            q = q.bind(t.as_str()).bind(delta);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Takes incident `id` out of the index (its rows, and its share of the totals).
 async fn unindex(conn: &mut AnyConnection, id: IncidentId) -> Result<()> {
     let old = sqlx::query("SELECT field, length FROM search_fields WHERE incident_id = $1")
@@ -100,6 +120,12 @@ async fn unindex(conn: &mut AnyConnection, id: IncidentId) -> Result<()> {
         .await?;
     }
     add_stats(conn, -1, -1, 0).await?;
+    let terms: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT term FROM search_terms WHERE incident_id = $1")
+            .bind(id.0)
+            .fetch_all(&mut *conn)
+            .await?;
+    add_df(conn, &terms, -1).await?;
     for table in ["search_terms", "search_fields"] {
         sqlx::query(&format!("DELETE FROM {table} WHERE incident_id = $1"))
             .bind(id.0)
@@ -140,6 +166,10 @@ pub(crate) async fn index_incident(conn: &mut AnyConnection, i: &Incident) -> Re
         }
     }
     add_stats(conn, -1, 1, 0).await?;
+    let mut distinct: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    distinct.sort();
+    distinct.dedup();
+    add_df(conn, &distinct, 1).await?;
     for chunk in rows.chunks(BATCH) {
         let mut sql = String::from(
             "INSERT INTO search_terms (term, incident_id, field, field_len, positions) VALUES ",
@@ -254,12 +284,163 @@ pub struct SearchHit {
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchResults {
     pub total: usize,
+    /// `total` is a lower bound: a query with very common words is not counted in full.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total_at_least: bool,
     pub hits: Vec<SearchHit>,
 }
 
 /// The byte after every string that starts with `prefix`, for a range scan.
 fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{10FFFF}")
+}
+
+/// Incidents ranked exactly in Rust after the database picks them.
+const CANDIDATES: i64 = 100;
+
+/// Postings the database sums to pick candidates, at most (beyond the rarest term's).
+const POSTINGS_BUDGET: usize = 10_000;
+
+/// A value bound to a query.
+#[derive(Debug, Clone)]
+enum Value {
+    Text(String),
+    Float(f64),
+    Int(i64),
+}
+
+/// SQL text and its bound values, numbered `$1…` as both stores read them.
+#[derive(Debug, Default)]
+struct Sql {
+    text: String,
+    binds: Vec<Value>,
+}
+
+impl Sql {
+    fn push(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    /// Binds `v`; returns its placeholder.
+    fn bind(&mut self, v: Value) -> String {
+        self.binds.push(v);
+        format!("${}", self.binds.len())
+    }
+
+    /// Binds every text; returns their placeholders, comma-separated.
+    fn list(&mut self, values: &[String]) -> String {
+        values
+            .iter()
+            .map(|v| self.bind(Value::Text(v.clone())))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Appends `other`, renumbering its placeholders after this one's.
+    fn append(&mut self, other: &Sql) {
+        let offset = self.binds.len();
+        let mut text = String::new();
+        let mut chars = other.text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '$' {
+                let mut n = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    n.push(*d);
+                    chars.next();
+                }
+                let n: usize = n.parse().unwrap_or(0);
+                text.push_str(&format!("${}", n + offset));
+            } else {
+                text.push(c);
+            }
+        }
+        self.text.push_str(&text);
+        self.binds.extend(other.binds.iter().cloned());
+    }
+
+    async fn fetch(&self, conn: &mut AnyConnection) -> Result<Vec<sqlx::any::AnyRow>> {
+        let mut q = sqlx::query(&self.text);
+        for v in &self.binds {
+            q = match v {
+                Value::Text(t) => q.bind(t.clone()),
+                Value::Float(f) => q.bind(*f),
+                Value::Int(i) => q.bind(*i),
+            };
+        }
+        Ok(q.fetch_all(&mut *conn).await?)
+    }
+}
+
+/// The filters as `SELECT i.id FROM incidents i WHERE …` (binding into `sql`), or `None`.
+fn filter_sql(q: &SearchQuery, sql: &mut Sql) -> Option<String> {
+    if q.services.is_empty() && q.severities.is_empty() && q.factor.is_none() && q.since.is_none() {
+        return None;
+    }
+    let mut text = String::from("SELECT i.id FROM incidents i WHERE 1 = 1");
+    if !q.severities.is_empty() {
+        let values: Vec<String> = q
+            .severities
+            .iter()
+            .map(|s| s.as_str().to_string())
+            .collect();
+        text.push_str(&format!(" AND i.severity IN ({})", sql.list(&values)));
+    }
+    if !q.services.is_empty() {
+        text.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = i.id AND s.service IN ({}))",
+            sql.list(&q.services)
+        ));
+    }
+    if let Some(f) = &q.factor {
+        let p = sql.bind(Value::Text(f.clone()));
+        text.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM factors f WHERE f.incident_id = i.id AND (f.category = {p} OR f.level = {p}))"
+        ));
+    }
+    if let Some(since) = q.since {
+        let p = sql.bind(Value::Text(debrief_core::time::format_time(since)));
+        text.push_str(&format!(" AND i.started_at >= {p}"));
+    }
+    Some(text)
+}
+
+/// The postings of `terms`, of every incident or of `only` these.
+async fn postings_of(
+    conn: &mut AnyConnection,
+    terms: &[String],
+    only: Option<&[i64]>,
+) -> Result<HashMap<String, Vec<Posting>>> {
+    let mut postings: HashMap<String, Vec<Posting>> = HashMap::new();
+    if terms.is_empty() || only.is_some_and(<[i64]>::is_empty) {
+        return Ok(postings);
+    }
+    let mut sql = Sql::default();
+    let list = sql.list(terms);
+    sql.push(&format!(
+        "SELECT term, incident_id, field, field_len, positions FROM search_terms WHERE term IN ({list})"
+    ));
+    if let Some(ids) = only {
+        let ids: Vec<String> = ids.iter().map(|i| sql.bind(Value::Int(*i))).collect();
+        sql.push(&format!(" AND incident_id IN ({})", ids.join(", ")));
+    }
+    for r in sql.fetch(conn).await? {
+        let code: i64 = r.try_get("field")?;
+        let field = Field::from_code(code).ok_or_else(|| StoreError::Corrupt {
+            table: "search_terms",
+            message: format!("unknown field {code}"),
+        })?;
+        let positions: String = r.try_get("positions")?;
+        postings
+            .entry(r.try_get("term")?)
+            .or_default()
+            .push(Posting {
+                doc: r.try_get("incident_id")?,
+                field,
+                field_len: u32::try_from(r.try_get::<i64, _>("field_len")?).unwrap_or(0),
+                positions: debrief_search::decode_positions(&positions),
+            });
+    }
+    Ok(postings)
 }
 
 impl Store {
@@ -289,30 +470,6 @@ impl Store {
         terms.extend(expansions.values().flatten().cloned());
         terms.sort();
         terms.dedup();
-        let mut postings: HashMap<String, Vec<Posting>> = HashMap::new();
-        for term in &terms {
-            let rows = sqlx::query(
-                "SELECT incident_id, field, field_len, positions FROM search_terms WHERE term = $1",
-            )
-            .bind(term)
-            .fetch_all(&mut *tx)
-            .await?;
-            let list = postings.entry(term.clone()).or_default();
-            for r in rows {
-                let code: i64 = r.try_get("field")?;
-                let field = Field::from_code(code).ok_or_else(|| StoreError::Corrupt {
-                    table: "search_terms",
-                    message: format!("unknown field {code}"),
-                })?;
-                let positions: String = r.try_get("positions")?;
-                list.push(Posting {
-                    doc: r.try_get("incident_id")?,
-                    field,
-                    field_len: u32::try_from(r.try_get::<i64, _>("field_len")?).unwrap_or(0),
-                    positions: debrief_search::decode_positions(&positions),
-                });
-            }
-        }
         let mut stats = Stats::default();
         for r in sqlx::query("SELECT field, docs, total_len FROM search_stats")
             .fetch_all(&mut *tx)
@@ -331,15 +488,187 @@ impl Store {
                 }
             }
         }
-        let mut ranked = debrief_search::rank(&query, &postings, &expansions, &stats);
-        if let Some(allowed) = self.filtered(&mut tx, q).await? {
-            ranked.retain(|(doc, _)| allowed.contains(doc));
-        }
-        let total = ranked.len();
+        let phrases = query
+            .clauses
+            .iter()
+            .chain(&query.excluded)
+            .any(|c| matches!(c, Clause::Phrase(_)));
+        let (ranked, total, total_at_least) = if phrases || terms.is_empty() {
+            // Phrases need every position of their words: rank all postings in Rust.
+            let postings = postings_of(&mut tx, &terms, None).await?;
+            let mut ranked = debrief_search::rank(&query, &postings, &expansions, &stats);
+            if let Some(allowed) = self.filtered(&mut tx, q).await? {
+                ranked.retain(|(doc, _)| allowed.contains(doc));
+            }
+            let total = ranked.len();
+            (ranked, total, false)
+        } else {
+            self.ranked_in_sql(&mut tx, q, &query, &terms, &expansions, &mut stats)
+                .await?
+        };
+        let mut ranked = ranked;
         ranked.truncate(q.limit.max(1));
         let hits = self.hits(&mut tx, &analyzer, &query, &ranked).await?;
         tx.commit().await?;
-        Ok(SearchResults { total, hits })
+        Ok(SearchResults {
+            total,
+            total_at_least,
+            hits,
+        })
+    }
+
+    /// Ranking for queries of words and prefixes, with the database doing the heavy part: it
+    /// sums each incident's BM25 over the query's terms (the same formula as
+    /// `debrief_search::rank`) and returns the best [`CANDIDATES`]; those are then ranked
+    /// again in Rust from their own postings, so the order is exactly `rank`'s on every store.
+    /// A common word's postings never leave the database.
+    async fn ranked_in_sql(
+        &self,
+        conn: &mut AnyConnection,
+        q: &SearchQuery,
+        query: &Query,
+        terms: &[String],
+        expansions: &HashMap<String, Vec<String>>,
+        stats: &mut Stats,
+    ) -> Result<(Vec<(i64, f64)>, usize, bool)> {
+        // How many incidents have each term.
+        let mut sql = Sql::default();
+        let list = sql.list(terms);
+        sql.push(&format!(
+            "SELECT term, df FROM search_df WHERE term IN ({list}) AND df > 0"
+        ));
+        for r in sql.fetch(conn).await? {
+            let df: i64 = r.try_get("df")?;
+            stats
+                .df
+                .insert(r.try_get("term")?, usize::try_from(df).unwrap_or(0));
+        }
+        // The terms that score: words and the terms prefixes expand to; and those that exclude.
+        let scoring: Vec<String> = {
+            let mut v: Vec<String> = query
+                .clauses
+                .iter()
+                .flat_map(|c| match c {
+                    Clause::Term(t) => vec![t.clone()],
+                    Clause::Prefix(p) => expansions.get(p).cloned().unwrap_or_default(),
+                    Clause::Phrase(_) => Vec::new(),
+                })
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let excluded: Vec<String> = query
+            .excluded
+            .iter()
+            .flat_map(|c| match c {
+                Clause::Term(t) => vec![t.clone()],
+                Clause::Prefix(p) => expansions.get(p).cloned().unwrap_or_default(),
+                Clause::Phrase(_) => Vec::new(),
+            })
+            .collect();
+        let df_of = |t: &String| stats.df.get(t).copied().unwrap_or(0);
+        let mut scoring: Vec<String> = scoring.into_iter().filter(|t| df_of(t) > 0).collect();
+        if scoring.is_empty() {
+            return Ok((Vec::new(), 0, false));
+        }
+        // Candidates come from the rarest terms, as many as fit in the budget of postings (at
+        // least one): they carry most of the score, and a common word's postings stay put.
+        // Every term is scored again, exactly, on the candidates.
+        scoring.sort_by_key(|t| (df_of(t), t.clone()));
+        let mut budget = 0;
+        let mut cheap = 0;
+        for t in &scoring {
+            if cheap > 0 && budget + df_of(t) > POSTINGS_BUDGET {
+                break;
+            }
+            budget += df_of(t);
+            cheap += 1;
+        }
+        let exact_total = cheap == scoring.len();
+        let gather: Vec<String> = scoring[..cheap].to_vec();
+        // WHERE: the gathering terms, the filters, not the excluded.
+        let mut wher = Sql::default();
+        let list = wher.list(&gather);
+        wher.push(&format!("term IN ({list})"));
+        if let Some(filter) = filter_sql(q, &mut wher) {
+            wher.push(&format!(" AND incident_id IN ({filter})"));
+        }
+        if !excluded.is_empty() {
+            let list = wher.list(&excluded);
+            wher.push(&format!(
+                " AND incident_id NOT IN (SELECT incident_id FROM search_terms WHERE term IN ({list}))"
+            ));
+        }
+        // The number of matches: counted when the gathering terms are all of them; otherwise
+        // at least as many incidents as have the commonest term.
+        let total: i64 = if exact_total {
+            let mut count = Sql::default();
+            count.push("SELECT COUNT(DISTINCT incident_id) AS n FROM search_terms WHERE ");
+            count.append(&wher);
+            count
+                .fetch(conn)
+                .await?
+                .first()
+                .map(|r| r.try_get("n"))
+                .transpose()?
+                .unwrap_or(0)
+        } else {
+            scoring.iter().map(|t| df_of(t) as i64).max().unwrap_or(0)
+        };
+        // The sum, term by term: idf · field weight · saturated, length-normalized tf.
+        let mut top = Sql::default();
+        let mut idf_case = String::from("CASE term");
+        for t in &gather {
+            let df = stats.df.get(t).copied().unwrap_or(0);
+            let (term, idf) = (
+                top.bind(Value::Text(t.clone())),
+                top.bind(Value::Float(debrief_search::idf(stats.docs, df))),
+            );
+            idf_case.push_str(&format!(" WHEN {term} THEN {idf}"));
+        }
+        idf_case.push_str(" ELSE 0 END");
+        let mut weight_case = String::from("CASE field");
+        let mut avg_case = String::from("CASE field");
+        for f in Field::ALL {
+            let (code, w, avg) = (
+                top.bind(Value::Int(f.code())),
+                top.bind(Value::Float(f.weight())),
+                top.bind(Value::Float(
+                    stats.avg_len.get(&f).copied().unwrap_or(1.0).max(1.0),
+                )),
+            );
+            weight_case.push_str(&format!(" WHEN {code} THEN {w}"));
+            avg_case.push_str(&format!(" WHEN {code} THEN {avg}"));
+        }
+        weight_case.push_str(" ELSE 0 END");
+        avg_case.push_str(" ELSE 1 END");
+        let (k1, b) = (
+            top.bind(Value::Float(debrief_search::K1)),
+            top.bind(Value::Float(debrief_search::B)),
+        );
+        top.push(&format!(
+            "SELECT incident_id, SUM(({idf_case}) * ({weight_case}) * tf * ({k1} + 1) \
+             / (tf + {k1} * (1 - {b} + {b} * field_len / ({avg_case})))) AS score \
+             FROM (SELECT incident_id, term, field, CAST(field_len AS DOUBLE PRECISION) AS field_len, \
+             CAST(LENGTH(positions) - LENGTH(REPLACE(positions, ',', '')) + 1 AS DOUBLE PRECISION) AS tf \
+             FROM search_terms WHERE "
+        ));
+        top.append(&wher);
+        let limit = top.bind(Value::Int(CANDIDATES));
+        top.push(&format!(
+            ") t GROUP BY incident_id ORDER BY score DESC, incident_id DESC LIMIT {limit}"
+        ));
+        let candidates: Vec<i64> = top
+            .fetch(conn)
+            .await?
+            .iter()
+            .map(|r| r.try_get("incident_id"))
+            .collect::<std::result::Result<_, _>>()?;
+        // Exact ranking of the candidates, from their own postings.
+        let postings = postings_of(conn, terms, Some(&candidates)).await?;
+        let ranked = debrief_search::rank(query, &postings, expansions, stats);
+        Ok((ranked, usize::try_from(total).unwrap_or(0), !exact_total))
     }
 
     /// The incidents the filters allow, or `None` when there are no filters.
@@ -348,56 +677,21 @@ impl Store {
         conn: &mut AnyConnection,
         q: &SearchQuery,
     ) -> Result<Option<HashSet<i64>>> {
-        if q.services.is_empty()
-            && q.severities.is_empty()
-            && q.factor.is_none()
-            && q.since.is_none()
-        {
+        let mut sql = Sql::default();
+        let Some(filter) = filter_sql(q, &mut sql) else {
             return Ok(None);
-        }
-        let mut sql = String::from("SELECT i.id FROM incidents i WHERE 1 = 1");
-        let mut binds: Vec<String> = Vec::new();
-        let placeholders = |values: &[String], binds: &mut Vec<String>| {
-            let start = binds.len();
-            binds.extend(values.iter().cloned());
-            (start..binds.len())
-                .map(|n| format!("${}", n + 1))
-                .collect::<Vec<_>>()
-                .join(", ")
         };
-        if !q.severities.is_empty() {
-            let values: Vec<String> = q
-                .severities
-                .iter()
-                .map(|s| s.as_str().to_string())
-                .collect();
-            sql.push_str(&format!(
-                " AND i.severity IN ({})",
-                placeholders(&values, &mut binds)
-            ));
-        }
-        if !q.services.is_empty() {
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM incident_services s WHERE s.incident_id = i.id AND s.service IN ({}))",
-                placeholders(&q.services, &mut binds)
-            ));
-        }
-        if let Some(f) = &q.factor {
-            let p = placeholders(std::slice::from_ref(f), &mut binds);
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM factors f WHERE f.incident_id = i.id AND (f.category = {p} OR f.level = {p}))"
-            ));
-        }
-        if let Some(since) = q.since {
-            let p = placeholders(&[debrief_core::time::format_time(since)], &mut binds);
-            sql.push_str(&format!(" AND i.started_at >= {p}"));
-        }
-        let mut query = sqlx::query_scalar::<_, i64>(&sql);
-        for b in &binds {
-            query = query.bind(b.as_str());
-        }
+        let whole = Sql {
+            text: filter,
+            binds: sql.binds,
+        };
         Ok(Some(
-            query.fetch_all(&mut *conn).await?.into_iter().collect(),
+            whole
+                .fetch(conn)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<i64, _>(0))
+                .collect::<std::result::Result<_, _>>()?,
         ))
     }
 

@@ -65,7 +65,12 @@ pub async fn search_page(
     };
     let _ = write!(
         b,
-        "<p class=\"muted\" id=\"found\">{} incident(s) found{}.</p><ol class=\"hits\">",
+        "<p class=\"muted\" id=\"found\">{}{} incident(s) found{}.</p><ol class=\"hits\">",
+        if found.total_at_least {
+            "At least "
+        } else {
+            ""
+        },
         found.total,
         if found.total > found.hits.len() {
             format!(", the best {} shown", found.hits.len())

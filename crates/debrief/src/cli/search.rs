@@ -94,8 +94,13 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
     }
     if found.total > found.hits.len() {
         out.push_str(&format!(
-            "({} of {} matching incidents; --limit shows more)\n",
+            "({} of {}{} matching incidents; --limit shows more)\n",
             found.hits.len(),
+            if found.total_at_least {
+                "at least "
+            } else {
+                ""
+            },
             found.total
         ));
     }

@@ -1,0 +1,8 @@
+-- How many incidents have each term, kept as incidents are indexed, so a search learns how
+-- rare its words are without counting their postings.
+CREATE TABLE search_df (
+    term TEXT NOT NULL PRIMARY KEY,
+    df   INTEGER NOT NULL
+);
+INSERT INTO search_df (term, df)
+    SELECT term, COUNT(DISTINCT incident_id) FROM search_terms GROUP BY term;
