@@ -208,9 +208,7 @@ async fn score(
             .map(|n| format!("${n}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let sql = format!(
-            "SELECT term, COUNT(DISTINCT incident_id) AS df FROM search_terms WHERE term IN ({list}) GROUP BY term"
-        );
+        let sql = format!("SELECT term, df FROM search_df WHERE term IN ({list})");
         let mut q = sqlx::query(&sql);
         for t in chunk {
             q = q.bind(t.as_str());
@@ -230,13 +228,19 @@ async fn score(
         .collect();
     weighted.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     weighted.truncate(TOP_TERMS);
+    // The postings looked up: of terms rare enough to tell incidents apart (a word in more
+    // than a tenth of all incidents says little and would cost the most to read).
+    let lookup: Vec<&(String, f64, f64)> = weighted
+        .iter()
+        .filter(|(t, _, _)| df.get(t).copied().unwrap_or(0.0) <= (docs / 10.0).max(50.0))
+        .collect();
     let own: f64 = weighted
         .iter()
         .map(|(t, w, idf)| w * idf * saturate(tf[t]))
         .sum();
     let mut text: HashMap<i64, (f64, Vec<(f64, String)>)> = HashMap::new();
-    if !weighted.is_empty() && own > 0.0 {
-        let list = (2..=weighted.len() + 1)
+    if !lookup.is_empty() && own > 0.0 {
+        let list = (2..=lookup.len() + 1)
             .map(|n| format!("${n}"))
             .collect::<Vec<_>>()
             .join(", ");
@@ -244,7 +248,7 @@ async fn score(
             "SELECT term, incident_id, field, positions FROM search_terms WHERE incident_id <> $1 AND term IN ({list})"
         );
         let mut q = sqlx::query(&sql).bind(id.0);
-        for (t, _, _) in &weighted {
+        for (t, _, _) in &lookup {
             q = q.bind(t.as_str());
         }
         let mut other_tf: HashMap<(i64, String), f64> = HashMap::new();
