@@ -75,6 +75,10 @@ prefixed_id!(
     /// incident, so `debrief action done A-7` needs nothing else.
     ActionId, "A", "action item"
 );
+prefixed_id!(
+    /// A problem (incidents that recur as one), shown as `PRB-4`.
+    ProblemId, "PRB", "problem"
+);
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ pub mod kinds;
 pub mod text;
 pub mod time;
 
-pub use id::{ActionId, IncidentId};
+pub use id::{ActionId, IncidentId, ProblemId};
 pub use incident::{Acknowledgement, ActionItem, Factor, Incident, Lesson, TimelineEntry};
 pub use kinds::{
     ActionKind, ActionStatus, Detection, FactorCategory, FactorLevel, IncidentType, LessonKind,

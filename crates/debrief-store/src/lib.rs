@@ -18,6 +18,7 @@ mod backend;
 mod incidents;
 mod migrate;
 mod near_misses;
+mod problems;
 mod reviews;
 mod search;
 mod signals;
@@ -31,6 +32,7 @@ pub use backend::{Backend, Location};
 pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, IncidentSummary};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use near_misses::NearMiss;
+pub use problems::{LINK_SCORE, Pareto, ParetoBar, Problem, ProblemIncident, ProblemsComputed};
 pub use search::{SearchHit, SearchQuery, SearchResults};
 pub use signals::{
     EXAMPLE_SLOTS, PromoteTo, Promoted, ScanStats, SignalBatch, SignalCount, SignalExample,

@@ -63,6 +63,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "search_df",
         sql: include_str!("../migrations/sqlite/0009_search_df.sql"),
     },
+    Migration {
+        version: 10,
+        name: "problems",
+        sql: include_str!("../migrations/sqlite/0010_problems.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -110,6 +115,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 9,
         name: "search_df",
         sql: include_str!("../migrations/postgres/0009_search_df.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "problems",
+        sql: include_str!("../migrations/postgres/0010_problems.sql"),
     },
 ];
 

@@ -810,3 +810,113 @@ story!(
         assert!(s.similar_incidents(b).await.unwrap().is_empty());
     }
 );
+
+story!(
+    problems_group_repeats_keep_their_numbers_and_obey_people,
+    |f| async move {
+        let s = f.store();
+        let now = ts("2026-03-01T00:00:00Z");
+        let ledger = |title: &str, started: &str| {
+            let mut i = sample(title, Severity::Sev2, "ledger", started);
+            i.summary =
+                "The month-end batch filled the ledger connection pool; payments timed out.".into();
+            i.factors[0].category = FactorCategory::Monitoring;
+            i
+        };
+        let dns = |title: &str, started: &str| {
+            let mut i = sample(title, Severity::Sev3, "dns", started);
+            i.summary =
+                "The resolver cache served stale records after the zone transfer failed.".into();
+            i
+        };
+        let a = s
+            .create_incident(&ledger("Ledger pool exhausted", "2026-01-01T00:00:00Z"))
+            .await
+            .unwrap();
+        let b = s
+            .create_incident(&ledger(
+                "Ledger pool exhausted again",
+                "2026-02-01T00:00:00Z",
+            ))
+            .await
+            .unwrap();
+        let c = s
+            .create_incident(&dns(
+                "Resolver served stale records",
+                "2026-01-10T00:00:00Z",
+            ))
+            .await
+            .unwrap();
+        let d = s
+            .create_incident(&dns(
+                "Stale resolver records after zone transfer",
+                "2026-02-10T00:00:00Z",
+            ))
+            .await
+            .unwrap();
+        let first = s.compute_problems(now).await.unwrap();
+        assert_eq!((first.problems, first.created), (2, 2), "{first:?}");
+        let problems = s.problems().await.unwrap();
+        let of = |ps: &[Problem], i: IncidentId| {
+            ps.iter()
+                .find(|p| p.incidents.iter().any(|x| x.id == i))
+                .map(|p| p.id)
+        };
+        let (pa, pc) = (of(&problems, a).unwrap(), of(&problems, c).unwrap());
+        assert_ne!(pa, pc);
+        assert_eq!(of(&problems, b), Some(pa));
+        assert_eq!(of(&problems, d), Some(pc));
+        let ledger_problem = s.problem(pa).await.unwrap();
+        assert_eq!(ledger_problem.title, "Recurring: Ledger pool exhausted");
+        assert_eq!(ledger_problem.incidents[0].id, a, "oldest first");
+        assert!(
+            ledger_problem
+                .shared_factors
+                .iter()
+                .any(|(c, n)| c == "monitoring" && *n == 2)
+        );
+        assert_eq!(ledger_problem.open_actions.len(), 2);
+        // A third repeat joins the same problem; numbers stay.
+        let e = s
+            .create_incident(&ledger(
+                "Ledger pool exhausted a third time",
+                "2026-03-01T00:00:00Z",
+            ))
+            .await
+            .unwrap();
+        let again = s.compute_problems(now).await.unwrap();
+        assert_eq!((again.problems, again.created, again.removed), (2, 0, 0));
+        assert_eq!(of(&s.problems().await.unwrap(), e), Some(pa));
+        // People win: unlink a member, link an outsider; computing again keeps both.
+        s.link_problem(pa, b, false).await.unwrap();
+        s.link_problem(pa, c, true).await.unwrap();
+        s.compute_problems(now).await.unwrap();
+        let members: Vec<IncidentId> = s
+            .problem(pa)
+            .await
+            .unwrap()
+            .incidents
+            .iter()
+            .map(|x| x.id)
+            .collect();
+        assert!(
+            !members.contains(&b) && members.contains(&c) && members.contains(&a),
+            "{members:?}"
+        );
+        assert!(matches!(
+            s.link_problem(ProblemId(99), a, true).await,
+            Err(StoreError::NotFound(_))
+        ));
+        assert!(matches!(
+            s.link_problem(pa, IncidentId(99), true).await,
+            Err(StoreError::NotFound(_))
+        ));
+        // The Pareto view.
+        let p = s.pareto().await.unwrap();
+        assert_eq!(p.incidents, 5);
+        assert_eq!(p.factor_categories[0].value, "monitoring");
+        assert_eq!(p.factor_categories[0].incidents, 3);
+        assert_eq!(p.services[0].value, "ledger");
+        assert!((p.services.last().unwrap().cumulative - 1.0).abs() < 1e-9);
+    }
+);

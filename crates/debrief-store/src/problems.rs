@@ -1,0 +1,443 @@
+//! Problems: incidents that recur as one, and a Pareto view of what incidents have in common.
+//!
+//! Problems are computed on demand from the similar-incident scores (`similar.rs`): incidents
+//! joined by a resemblance of at least [`LINK_SCORE`] form a cluster (connected components),
+//! and each cluster of two or more is a problem. Computing again keeps each problem's number:
+//! a cluster takes the number of the stored problem it overlaps most, so adding incidents
+//! grows problems instead of renumbering them. A person can link an incident to a problem or
+//! unlink it by hand (`problem_incidents.how`), and that wins over the computation.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use debrief_core::{ActionItem, ActionStatus, IncidentId, ProblemId, Status};
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError};
+
+/// Resemblance that joins two incidents into one problem (stricter than a suggestion).
+pub const LINK_SCORE: f64 = 0.35;
+
+/// What computing the problems did.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct ProblemsComputed {
+    pub problems: usize,
+    pub created: usize,
+    pub removed: usize,
+}
+
+/// One incident of a problem.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemIncident {
+    pub id: IncidentId,
+    pub title: String,
+    pub status: Status,
+    pub started: Option<Timestamp>,
+    /// `computed` or `linked` (by hand).
+    pub how: String,
+}
+
+/// A problem with its incidents over time, what they share, and what is still open.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    pub id: ProblemId,
+    pub title: String,
+    /// Oldest first.
+    pub incidents: Vec<ProblemIncident>,
+    /// Contributing-factor categories found in two or more of its incidents, with how many.
+    pub shared_factors: Vec<(String, usize)>,
+    /// Action items of its incidents not done (nor won't do), with their incident.
+    pub open_actions: Vec<(IncidentId, ActionItem)>,
+}
+
+/// One bar of a Pareto chart: a value, how many incidents have it, and the running share.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ParetoBar {
+    pub value: String,
+    pub incidents: i64,
+    /// Share of all the bars' counts up to and including this one.
+    pub cumulative: f64,
+}
+
+/// What recurs across all incidents, most first.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Pareto {
+    pub incidents: i64,
+    pub factor_categories: Vec<ParetoBar>,
+    pub factor_levels: Vec<ParetoBar>,
+    pub services: Vec<ParetoBar>,
+    pub detection: Vec<ParetoBar>,
+}
+
+/// Union-find over incident numbers.
+fn clusters(edges: &[(i64, i64)]) -> Vec<BTreeSet<i64>> {
+    let mut parent: HashMap<i64, i64> = HashMap::new();
+    fn find(parent: &mut HashMap<i64, i64>, x: i64) -> i64 {
+        let p = *parent.entry(x).or_insert(x);
+        if p == x {
+            return x;
+        }
+        let root = find(parent, p);
+        parent.insert(x, root);
+        root
+    }
+    for &(a, b) in edges {
+        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+        if ra != rb {
+            // The smaller number is the root, so the result does not depend on edge order.
+            let (lo, hi) = (ra.min(rb), ra.max(rb));
+            parent.insert(hi, lo);
+        }
+    }
+    let mut groups: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    let keys: Vec<i64> = parent.keys().copied().collect();
+    for x in keys {
+        let r = find(&mut parent, x);
+        groups.entry(r).or_default().insert(x);
+    }
+    groups.into_values().filter(|g| g.len() >= 2).collect()
+}
+
+fn bars(rows: Vec<(String, i64)>) -> Vec<ParetoBar> {
+    let mut rows = rows;
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let total: i64 = rows.iter().map(|r| r.1).sum();
+    let mut running = 0;
+    rows.into_iter()
+        .map(|(value, incidents)| {
+            running += incidents;
+            ParetoBar {
+                value,
+                incidents,
+                cumulative: if total == 0 {
+                    0.0
+                } else {
+                    running as f64 / total as f64
+                },
+            }
+        })
+        .collect()
+}
+
+impl Store {
+    /// Computes the problems again from the similar-incident scores; keeps numbers, and
+    /// what was linked or unlinked by hand.
+    pub async fn compute_problems(&self, now: Timestamp) -> Result<ProblemsComputed> {
+        let mut tx = self.begin_write().await?;
+        let edges: Vec<(i64, i64)> =
+            sqlx::query("SELECT incident_id, other_id FROM similar_incidents WHERE score >= $1")
+                .bind(LINK_SCORE)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("incident_id")?, r.try_get("other_id")?)))
+                .collect::<Result<_>>()?;
+        let found = clusters(&edges);
+        // What is stored: members by problem and how they got there.
+        let mut members: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+        let mut unlinked: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+        let mut linked: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+        let problem_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM problems ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await?;
+        for r in sqlx::query("SELECT problem_id, incident_id, how FROM problem_incidents")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            let (p, i, how): (i64, i64, String) = (
+                r.try_get("problem_id")?,
+                r.try_get("incident_id")?,
+                r.try_get("how")?,
+            );
+            match how.as_str() {
+                "unlinked" => unlinked.entry(p).or_default().insert(i),
+                "linked" => {
+                    linked.entry(p).or_default().insert(i);
+                    members.entry(p).or_default().insert(i)
+                }
+                _ => members.entry(p).or_default().insert(i),
+            };
+        }
+        // Each cluster takes the stored problem it overlaps most (each problem once).
+        let mut pairs: Vec<(usize, i64, usize)> = Vec::new();
+        for (c, cluster) in found.iter().enumerate() {
+            for (&p, m) in &members {
+                let overlap = cluster.intersection(m).count();
+                if overlap > 0 {
+                    pairs.push((overlap, p, c));
+                }
+            }
+        }
+        pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let mut problem_of: HashMap<usize, i64> = HashMap::new();
+        let mut taken: BTreeSet<i64> = BTreeSet::new();
+        for (_, p, c) in pairs {
+            if !problem_of.contains_key(&c) && !taken.contains(&p) {
+                problem_of.insert(c, p);
+                taken.insert(p);
+            }
+        }
+        let mut next = problem_ids.iter().copied().max().unwrap_or(0) + 1;
+        let mut created = 0;
+        sqlx::query("DELETE FROM problem_incidents WHERE how = 'computed'")
+            .execute(&mut *tx)
+            .await?;
+        for (c, cluster) in found.iter().enumerate() {
+            let p = match problem_of.get(&c) {
+                Some(&p) => p,
+                None => {
+                    // Named after its first incident.
+                    let first = *cluster.iter().next().unwrap_or(&0);
+                    let title: String =
+                        sqlx::query_scalar("SELECT title FROM incidents WHERE id = $1")
+                            .bind(first)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .unwrap_or_default();
+                    sqlx::query("INSERT INTO problems (id, title, created) VALUES ($1, $2, $3)")
+                        .bind(next)
+                        .bind(format!("Recurring: {title}"))
+                        .bind(debrief_core::time::format_time(now))
+                        .execute(&mut *tx)
+                        .await?;
+                    created += 1;
+                    next += 1;
+                    next - 1
+                }
+            };
+            let out = unlinked.get(&p);
+            let by_hand = linked.get(&p);
+            for &i in cluster {
+                if out.is_some_and(|o| o.contains(&i)) || by_hand.is_some_and(|l| l.contains(&i)) {
+                    continue;
+                }
+                sqlx::query(
+                    "INSERT INTO problem_incidents (problem_id, incident_id, how) VALUES ($1, $2, 'computed')",
+                )
+                .bind(p)
+                .bind(i)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        // A problem with no incident left, computed or linked, is gone.
+        let removed = sqlx::query(
+            "DELETE FROM problems WHERE id NOT IN
+                 (SELECT problem_id FROM problem_incidents WHERE how IN ('computed', 'linked'))",
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let problems: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM problems")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ProblemsComputed {
+            problems: usize::try_from(problems).unwrap_or(0),
+            created,
+            removed: usize::try_from(removed).unwrap_or(0),
+        })
+    }
+
+    /// Puts an incident into a problem by hand (`linked`), or keeps it out (`!linked`), so
+    /// computing again does not undo it.
+    pub async fn link_problem(
+        &self,
+        problem: ProblemId,
+        incident: IncidentId,
+        linked: bool,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM problems WHERE id = $1")
+            .bind(problem.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(problem.to_string()));
+        }
+        let incident_exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1")
+                .bind(incident.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if incident_exists.is_none() {
+            return Err(StoreError::NotFound(incident.to_string()));
+        }
+        sqlx::query(
+            "INSERT INTO problem_incidents (problem_id, incident_id, how) VALUES ($1, $2, $3)
+             ON CONFLICT (problem_id, incident_id) DO UPDATE SET how = excluded.how",
+        )
+        .bind(problem.0)
+        .bind(incident.0)
+        .bind(if linked { "linked" } else { "unlinked" })
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every problem, the largest first.
+    pub async fn problems(&self) -> Result<Vec<Problem>> {
+        let ids: Vec<i64> = {
+            let mut tx = self.begin_read().await?;
+            let ids = sqlx::query_scalar("SELECT id FROM problems ORDER BY id")
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            ids
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.problem(ProblemId(id)).await?);
+        }
+        out.sort_by(|a, b| {
+            b.incidents
+                .len()
+                .cmp(&a.incidents.len())
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(out)
+    }
+
+    /// One problem with its incidents, shared factors and open actions.
+    pub async fn problem(&self, id: ProblemId) -> Result<Problem> {
+        let mut tx = self.begin_read().await?;
+        let title: Option<String> = sqlx::query_scalar("SELECT title FROM problems WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(title) = title else {
+            return Err(StoreError::NotFound(id.to_string()));
+        };
+        let rows = sqlx::query(
+            "SELECT i.id, i.title, i.status, i.started_at, p.how FROM problem_incidents p
+             JOIN incidents i ON i.id = p.incident_id
+             WHERE p.problem_id = $1 AND p.how IN ('computed', 'linked')",
+        )
+        .bind(id.0)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut incidents = Vec::new();
+        let mut categories: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
+        let mut open_actions = Vec::new();
+        for r in rows {
+            let iid: i64 = r.try_get("id")?;
+            let status: String = r.try_get("status")?;
+            let started: Option<String> = r.try_get("started_at")?;
+            incidents.push(ProblemIncident {
+                id: IncidentId(iid),
+                title: r.try_get("title")?,
+                status: status.parse().map_err(|e: debrief_core::InvalidValue| {
+                    StoreError::Corrupt {
+                        table: "incidents",
+                        message: e.message,
+                    }
+                })?,
+                started: started
+                    .filter(|s| !s.is_empty())
+                    .and_then(|s| s.parse().ok()),
+                how: r.try_get("how")?,
+            });
+            for c in sqlx::query_scalar::<_, String>(
+                "SELECT category FROM factors WHERE incident_id = $1",
+            )
+            .bind(iid)
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                categories.entry(c).or_default().insert(iid);
+            }
+            for a in
+                sqlx::query("SELECT * FROM action_items WHERE incident_id = $1 ORDER BY position")
+                    .bind(iid)
+                    .fetch_all(&mut *tx)
+                    .await?
+            {
+                let a = crate::incidents::action_from_row(&a)?;
+                if !matches!(a.status, ActionStatus::Done | ActionStatus::WontDo) {
+                    open_actions.push((IncidentId(iid), a));
+                }
+            }
+        }
+        tx.commit().await?;
+        incidents.sort_by(|a, b| a.started.cmp(&b.started).then(a.id.cmp(&b.id)));
+        let mut shared_factors: Vec<(String, usize)> = categories
+            .into_iter()
+            .map(|(c, ids)| (c, ids.len()))
+            .filter(|(_, n)| *n >= 2)
+            .collect();
+        shared_factors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(Problem {
+            id,
+            title,
+            incidents,
+            shared_factors,
+            open_actions,
+        })
+    }
+
+    /// Counts across all incidents: factor categories and levels, services and how incidents
+    /// were detected, each most first with the running share.
+    pub async fn pareto(&self) -> Result<Pareto> {
+        let mut tx = self.begin_read().await?;
+        let counts = |rows: Vec<sqlx::any::AnyRow>| -> Result<Vec<(String, i64)>> {
+            rows.iter()
+                .map(|r| Ok((r.try_get("v")?, r.try_get("n")?)))
+                .collect()
+        };
+        let incidents: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM incidents")
+            .fetch_one(&mut *tx)
+            .await?;
+        let categories = counts(
+            sqlx::query("SELECT category AS v, COUNT(DISTINCT incident_id) AS n FROM factors GROUP BY category")
+                .fetch_all(&mut *tx)
+                .await?,
+        )?;
+        let levels = counts(
+            sqlx::query(
+                "SELECT level AS v, COUNT(DISTINCT incident_id) AS n FROM factors GROUP BY level",
+            )
+            .fetch_all(&mut *tx)
+            .await?,
+        )?;
+        let services = counts(
+            sqlx::query("SELECT service AS v, COUNT(DISTINCT incident_id) AS n FROM incident_services GROUP BY service")
+                .fetch_all(&mut *tx)
+                .await?,
+        )?;
+        let detection = counts(
+            sqlx::query("SELECT COALESCE(detection, 'unknown') AS v, COUNT(*) AS n FROM incidents GROUP BY COALESCE(detection, 'unknown')")
+                .fetch_all(&mut *tx)
+                .await?,
+        )?;
+        tx.commit().await?;
+        Ok(Pareto {
+            incidents,
+            factor_categories: bars(categories),
+            factor_levels: bars(levels),
+            services: bars(services),
+            detection: bars(detection),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clusters_are_connected_components_of_two_or_more() {
+        let got = clusters(&[(1, 2), (3, 4), (2, 5), (6, 6), (4, 7)]);
+        let want: Vec<BTreeSet<i64>> = vec![[1, 2, 5].into(), [3, 4, 7].into()];
+        assert_eq!(got, want);
+        assert_eq!(clusters(&[(5, 2), (2, 1)]), clusters(&[(1, 2), (2, 5)]));
+    }
+
+    #[test]
+    fn pareto_bars_run_to_one() {
+        let b = bars(vec![("a".into(), 1), ("b".into(), 3)]);
+        assert_eq!(b[0].value, "b");
+        assert!((b[1].cumulative - 1.0).abs() < 1e-12);
+    }
+}
