@@ -99,6 +99,36 @@ fn clusters(edges: &[(i64, i64)]) -> Vec<BTreeSet<i64>> {
     groups.into_values().filter(|g| g.len() >= 2).collect()
 }
 
+/// Neighbours kept per incident when joining incidents into problems.
+const NEIGHBOURS: usize = 2;
+
+/// The pairs that are each other's closest ([`NEIGHBOURS`]) resemblances. Joining on every
+/// strong pair instead chains unlike incidents together through a few that resemble many.
+fn mutual_edges(scored: &[(i64, i64, f64)]) -> Vec<(i64, i64)> {
+    let mut near: HashMap<i64, Vec<(f64, i64)>> = HashMap::new();
+    for &(a, b, s) in scored {
+        near.entry(a).or_default().push((s, b));
+        near.entry(b).or_default().push((s, a));
+    }
+    let mut top: HashMap<i64, BTreeSet<i64>> = HashMap::new();
+    for (id, mut list) in near {
+        list.sort_by(|x, y| y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)));
+        let mut seen = BTreeSet::new();
+        list.retain(|x| seen.insert(x.1));
+        top.insert(id, list.iter().take(NEIGHBOURS).map(|x| x.1).collect());
+    }
+    let mut edges: Vec<(i64, i64)> = top
+        .iter()
+        .flat_map(|(a, bs)| bs.iter().map(move |b| ((*a).min(*b), (*a).max(*b))))
+        .filter(|(a, b)| {
+            top.get(a).is_some_and(|t| t.contains(b)) && top.get(b).is_some_and(|t| t.contains(a))
+        })
+        .collect();
+    edges.sort_unstable();
+    edges.dedup();
+    edges
+}
+
 fn bars(rows: Vec<(String, i64)>) -> Vec<ParetoBar> {
     let mut rows = rows;
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -125,15 +155,22 @@ impl Store {
     /// what was linked or unlinked by hand.
     pub async fn compute_problems(&self, now: Timestamp) -> Result<ProblemsComputed> {
         let mut tx = self.begin_write().await?;
-        let edges: Vec<(i64, i64)> =
-            sqlx::query("SELECT incident_id, other_id FROM similar_incidents WHERE score >= $1")
-                .bind(LINK_SCORE)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("incident_id")?, r.try_get("other_id")?)))
-                .collect::<Result<_>>()?;
-        let found = clusters(&edges);
+        let scored: Vec<(i64, i64, f64)> = sqlx::query(
+            "SELECT incident_id, other_id, score FROM similar_incidents WHERE score >= $1",
+        )
+        .bind(LINK_SCORE)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("incident_id")?,
+                r.try_get("other_id")?,
+                r.try_get("score")?,
+            ))
+        })
+        .collect::<Result<_>>()?;
+        let found = clusters(&mutual_edges(&scored));
         // What is stored: members by problem and how they got there.
         let mut members: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
         let mut unlinked: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
@@ -184,20 +221,27 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for (c, cluster) in found.iter().enumerate() {
+            // Named after its first incident (by number), as it is now.
+            let first = *cluster.iter().next().unwrap_or(&0);
+            let title: String = sqlx::query_scalar("SELECT title FROM incidents WHERE id = $1")
+                .bind(first)
+                .fetch_optional(&mut *tx)
+                .await?
+                .unwrap_or_default();
+            let title = format!("Recurring: {title}");
             let p = match problem_of.get(&c) {
-                Some(&p) => p,
+                Some(&p) => {
+                    sqlx::query("UPDATE problems SET title = $1 WHERE id = $2")
+                        .bind(&title)
+                        .bind(p)
+                        .execute(&mut *tx)
+                        .await?;
+                    p
+                }
                 None => {
-                    // Named after its first incident.
-                    let first = *cluster.iter().next().unwrap_or(&0);
-                    let title: String =
-                        sqlx::query_scalar("SELECT title FROM incidents WHERE id = $1")
-                            .bind(first)
-                            .fetch_optional(&mut *tx)
-                            .await?
-                            .unwrap_or_default();
                     sqlx::query("INSERT INTO problems (id, title, created) VALUES ($1, $2, $3)")
                         .bind(next)
-                        .bind(format!("Recurring: {title}"))
+                        .bind(&title)
                         .bind(debrief_core::time::format_time(now))
                         .execute(&mut *tx)
                         .await?;
@@ -432,6 +476,25 @@ mod tests {
         let want: Vec<BTreeSet<i64>> = vec![[1, 2, 5].into(), [3, 4, 7].into()];
         assert_eq!(got, want);
         assert_eq!(clusters(&[(5, 2), (2, 1)]), clusters(&[(1, 2), (2, 5)]));
+    }
+
+    #[test]
+    fn a_hub_does_not_chain_everything_together() {
+        // 9 resembles all four; 1-2 and 3-4 resemble each other more.
+        let scored = [
+            (1, 2, 0.9),
+            (3, 4, 0.9),
+            (1, 9, 0.5),
+            (2, 9, 0.5),
+            (3, 9, 0.6),
+            (4, 9, 0.6),
+        ];
+        let got = clusters(&mutual_edges(&scored));
+        assert!(
+            got.iter().all(|c| !(c.contains(&1) && c.contains(&3))),
+            "{got:?}"
+        );
+        assert!(got.iter().any(|c| c.contains(&1) && c.contains(&2)));
     }
 
     #[test]

@@ -4,6 +4,7 @@ mod action;
 mod incident;
 mod lint;
 mod output;
+mod problems;
 mod review;
 mod search;
 mod serve;
@@ -81,6 +82,11 @@ enum Command {
     Lint(lint::LintArgs),
     /// Search what was learned: titles, reviews, factors, lessons and action items.
     Search(search::SearchArgs),
+    /// Incidents that recur as one problem; and what recurs across all incidents (pareto).
+    Problems {
+        #[command(subcommand)]
+        command: Option<problems::ProblemsCommand>,
+    },
     /// Serve the web API on the store (`/api/v1`, `/healthz`, `/metrics`).
     Serve(serve::ServeArgs),
     /// Make, list and revoke the API tokens the server accepts.
@@ -149,6 +155,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Import { paths, replace } => review::import_paths(&store, &paths, replace).await,
         Command::Token(c) => serve::token(&store, c).await,
         Command::Search(a) => search::run(&store, a).await,
+        Command::Problems { command } => problems::run(&store, command).await,
         Command::Serve(a) => return serve::serve(store, a).await,
         Command::Lint(_) => unreachable!("linting runs without a store"),
     };
