@@ -61,6 +61,11 @@ routes! {
     "/api/v1/near-misses" => get(list_near_misses).post(report_near_miss), ["get", "post"];
     "/api/v1/lint" => post(lint), ["post"];
     "/api/v1/search" => get(search), ["get"];
+    "/api/v1/problems" => get(list_problems), ["get"];
+    "/api/v1/problems/compute" => post(compute_problems), ["post"];
+    "/api/v1/problems/{id}" => get(get_problem), ["get"];
+    "/api/v1/problems/{id}/incidents" => post(link_problem), ["post"];
+    "/api/v1/pareto" => get(pareto), ["get"];
     "/api/v1/signals" => get(signals), ["get"];
     "/api/v1/signals/{fingerprint}/promote" => post(promote_signal), ["post"];
     "/api/v1/alertmanager" => post(alertmanager), ["post"];
@@ -94,6 +99,10 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/incidents/{id}/ack", post(crate::web::review::acknowledge))
         .route("/search", get(crate::web::search_page))
+        .route(
+            "/problems",
+            get(crate::web::problems::problems_page).post(crate::web::problems::compute),
+        )
         .route("/signals", get(crate::web::signals::signals_page))
         .route("/signals/promote", post(crate::web::signals::promote))
         .route("/actions", get(crate::web::action_board))
@@ -542,6 +551,68 @@ async fn search(
     caller.require(Role::Reader)?;
     let Query(p) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
     Ok(Json(run_search(&state, &p).await?).into_response())
+}
+
+/// The problems as last computed, the largest first.
+async fn list_problems(caller: Caller, State(state): State<Shared>) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    Ok(Json(state.store.problems().await?).into_response())
+}
+
+/// Computes the problems again (numbers and links by hand kept); answers what changed and
+/// the problems.
+async fn compute_problems(
+    caller: Caller,
+    State(state): State<Shared>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let done = state.store.compute_problems(jiff::Timestamp::now()).await?;
+    let problems = state.store.problems().await?;
+    Ok(Json(serde_json::json!({ "computed": done, "problems": problems })).into_response())
+}
+
+fn problem_id(text: &str) -> Result<debrief_core::ProblemId, ApiError> {
+    text.parse()
+        .map_err(|e: debrief_core::InvalidValue| ApiError::invalid(e.message))
+}
+
+async fn get_problem(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    Ok(Json(state.store.problem(problem_id(&id)?).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProblemLink {
+    incident: String,
+    /// `true` puts the incident in, `false` keeps it out; either way computing again keeps it.
+    linked: bool,
+}
+
+async fn link_problem(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<ProblemLink>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id = problem_id(&id)?;
+    let Json(link) = body.map_err(body_error)?;
+    state
+        .store
+        .link_problem(id, incident_id(&link.incident)?, link.linked)
+        .await?;
+    Ok(Json(state.store.problem(id).await?).into_response())
+}
+
+/// What recurs across all incidents.
+async fn pareto(caller: Caller, State(state): State<Shared>) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    Ok(Json(state.store.pareto().await?).into_response())
 }
 
 /// What a weak-signals report covers (`debrief signals report`'s options).

@@ -274,6 +274,30 @@ pub fn document() -> Value {
                 ],
                 "responses": with_errors(json_ok("200", "total, and hits best first: id, title, severity, status, review, started, score, snippets (field, text, highlights as byte ranges)",
                     json!({ "type": "object" })), &[400, 401, 403]) } },
+            "/api/v1/problems": { "get": {
+                "summary": "Problems as last computed: incidents that recur as one (reader)",
+                "responses": with_errors(json_ok("200", "The largest first: id, title, incidents (oldest first, each computed or linked by hand), shared_factors, open_actions",
+                    json!({ "type": "array", "items": { "type": "object" } })), &[401, 403]) } },
+            "/api/v1/problems/compute": { "post": {
+                "summary": "Compute the problems again (writer)",
+                "description": "From the similar-incident scores: incidents that are each other's closest resemblances (0.35 or more) join one problem. Numbers are kept, and so is what was linked or unlinked by hand.",
+                "responses": with_errors(json_ok("200", "computed (problems, created, removed) and problems",
+                    json!({ "type": "object" })), &[401, 403]) } },
+            "/api/v1/problems/{id}": { "get": {
+                "summary": "One problem (reader)",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "PRB-4" }],
+                "responses": with_errors(json_ok("200", "The problem", json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/problems/{id}/incidents": { "post": {
+                "summary": "Link an incident to a problem by hand, or keep it out (writer)",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["incident", "linked"], "properties": {
+                        "incident": { "type": "string" }, "linked": { "type": "boolean" } } } } } },
+                "responses": with_errors(json_ok("200", "The problem", json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/pareto": { "get": {
+                "summary": "What recurs across all incidents (reader)",
+                "responses": with_errors(json_ok("200", "incidents, and factor_categories, factor_levels, services, detection: each [{value, incidents, cumulative}] most first",
+                    json!({ "type": "object" })), &[401, 403]) } },
             "/api/v1/signals": { "get": {
                 "summary": "The weak-signals report (reader)",
                 "description": "Templates of the stored log lines whose failure-hiding kinds (retry, restart, failover, timeout, …) are new or rising against the baseline, ranked, each with its rate over the window as 24 bars; and cascades across services. As `debrief signals report --json`.",

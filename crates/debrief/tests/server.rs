@@ -2261,3 +2261,132 @@ both!(
         assert!(first.contains("href=\"/incidents/INC-3\""), "{first}");
     }
 );
+
+both!(problems_in_the_cli_the_api_and_the_page, |env: &Env| {
+    for (title, service, summary) in [
+        (
+            "Ledger pool exhausted at month end",
+            "ledger",
+            "The month-end batch filled the ledger connection pool; payments timed out.",
+        ),
+        (
+            "Resolver served stale records",
+            "dns",
+            "The resolver cache served stale records after the zone transfer failed.",
+        ),
+        (
+            "Ledger pool exhausted again",
+            "ledger",
+            "Again the month-end batch filled the ledger connection pool and payments timed out.",
+        ),
+        (
+            "Stale resolver records after a zone transfer",
+            "dns",
+            "Stale records from the resolver cache after a failed zone transfer.",
+        ),
+    ] {
+        env.ok(&[
+            "incident",
+            "new",
+            "--title",
+            title,
+            "--severity",
+            "SEV2",
+            "--service",
+            service,
+            "--summary",
+            summary,
+        ]);
+    }
+    env.ok(&[
+        "factor",
+        "add",
+        "INC-1",
+        "No alert on pool saturation",
+        "--level",
+        "process",
+        "--category",
+        "monitoring",
+    ]);
+    env.ok(&[
+        "factor",
+        "add",
+        "INC-3",
+        "Pool saturation not watched",
+        "--level",
+        "process",
+        "--category",
+        "monitoring",
+    ]);
+    let listed = env.ok(&["problems"]);
+    assert!(
+        listed.contains("PRB-1") && listed.contains("PRB-2"),
+        "{listed}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["problems", "list", "--json"])).unwrap();
+    let ledger = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| {
+            p["incidents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["id"] == "INC-1")
+        })
+        .expect("a problem with INC-1")
+        .clone();
+    let members: Vec<&str> = ledger["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(members, vec!["INC-1", "INC-3"], "{ledger}");
+    assert_eq!(ledger["shared_factors"][0][0], "monitoring");
+    let pid = ledger["id"].as_str().unwrap().to_string();
+    // By hand: unlink INC-3 through the API; computing again keeps it out.
+    let server = Server::start(env);
+    let (reader, writer) = (token(env, "reader"), token(env, "writer"));
+    let path = format!("/api/v1/problems/{pid}/incidents");
+    let body = r#"{"incident":"INC-3","linked":false}"#;
+    let (status, _, _) = server.request("POST", &path, Some(&reader), Some(body));
+    assert_eq!(status, 403);
+    let (status, _, answer) = server.request("POST", &path, Some(&writer), Some(body));
+    assert_eq!(status, 200, "{answer}");
+    let (status, _, answer) =
+        server.request("POST", "/api/v1/problems/compute", Some(&writer), None);
+    assert_eq!(status, 200, "{answer}");
+    let (_, p) = server.json(&format!("/api/v1/problems/{pid}"), &reader);
+    let after: Vec<&str> = p["incidents"]
+        .as_array()
+        .map(|a| a.iter().map(|i| i["id"].as_str().unwrap()).collect())
+        .unwrap_or_default();
+    assert!(!after.contains(&"INC-3"), "{p}");
+    let (status, _) = server.json("/api/v1/problems/PRB-99", &reader);
+    assert_eq!(status, 404);
+    let (status, _, _) = server.request(
+        "POST",
+        "/api/v1/problems/PRB-1/incidents",
+        Some(&writer),
+        Some(r#"{"incident":"INC-99","linked":true}"#),
+    );
+    assert_eq!(status, 404);
+    let (_, pareto) = server.json("/api/v1/pareto", &reader);
+    assert_eq!(pareto["incidents"], 4);
+    assert_eq!(pareto["factor_categories"][0]["value"], "monitoring");
+    assert_eq!(pareto["factor_categories"][0]["incidents"], 2);
+    // The page.
+    let cookie = sign_in(&server, &reader);
+    let (status, _, page) = server.send("GET", "/problems", None, None, &[("Cookie", &cookie)]);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains(&pid) && page.contains("What recurs") && page.contains(">monitoring<"),
+        "{page}"
+    );
+    assert!(!page.contains("Compute again"), "readers cannot compute");
+    let (status, _, _) = post_form(&server, "/problems", &cookie, &[("csrf", "x")], None);
+    assert_eq!(status, 403);
+});
