@@ -388,12 +388,19 @@ impl Store {
     pub async fn similar_incidents(&self, id: IncidentId) -> Result<Vec<SimilarIncident>> {
         let mut tx = self.begin_read().await?;
         // Both directions: those `id` was found to resemble, and those found to resemble it.
+        // Each side at most a few rows: an incident that many others resemble (a hub) must
+        // not cost a row for each of them.
         let rows = sqlx::query(
-            "SELECT other_id AS other, score, reasons FROM similar_incidents WHERE incident_id = $1
+            "SELECT other, score, reasons FROM (
+                 SELECT other_id AS other, score, reasons FROM similar_incidents
+                 WHERE incident_id = $1 ORDER BY score DESC LIMIT $2) mine
              UNION ALL
-             SELECT incident_id AS other, score, reasons FROM similar_incidents WHERE other_id = $1",
+             SELECT other, score, reasons FROM (
+                 SELECT incident_id AS other, score, reasons FROM similar_incidents
+                 WHERE other_id = $1 ORDER BY score DESC, incident_id DESC LIMIT $2) theirs",
         )
         .bind(id.0)
+        .bind(KEEP as i64 * 2)
         .fetch_all(&mut *tx)
         .await?;
         let mut best: HashMap<i64, (f64, Reasons)> = HashMap::new();

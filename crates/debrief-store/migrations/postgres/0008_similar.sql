@@ -7,4 +7,4 @@ CREATE TABLE similar_incidents (
     reasons     TEXT NOT NULL,
     PRIMARY KEY (incident_id, other_id)
 );
-CREATE INDEX similar_incidents_other ON similar_incidents (other_id);
+CREATE INDEX similar_incidents_other ON similar_incidents (other_id, score);

@@ -233,6 +233,18 @@ Nobody reviews the cache jobs when traffic patterns change.
   if (await page.locator('svg.spark').count() > 0) await shot(page, 'signals');
   step('the action board and the signals page');
 
+  // Search from the box on every page; the words found are marked.
+  await page.fill('header input[name=q]', 'cache flush');
+  await page.press('header input[name=q]', 'Enter');
+  await page.waitForSelector('ol.hits');
+  assert.match(await page.textContent('ol.hits'), /Checkout slow after a cache flush/);
+  assert.ok(await page.locator('ol.hits mark').count() > 0, 'the words found are marked');
+  await shot(page, 'search');
+  await page.goto(`${base}/problems`);
+  await page.waitForSelector('h1:has-text("Problems")');
+  assert.match(await page.textContent('main'), /What recurs/);
+  step('search and the problems page');
+
   // The near-miss form, in a browser that never signed in.
   const anonymous = await browser.newContext();
   const reporter = await anonymous.newPage();
