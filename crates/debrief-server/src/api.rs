@@ -58,6 +58,7 @@ routes! {
     "/api/v1/incidents/{id}/acks" => post(acknowledge), ["post"];
     "/api/v1/actions" => get(list_actions), ["get"];
     "/api/v1/actions/{id}" => patch(edit_action), ["patch"];
+    "/api/v1/actions/stats" => get(action_stats), ["get"];
     "/api/v1/near-misses" => get(list_near_misses).post(report_near_miss), ["get", "post"];
     "/api/v1/lint" => post(lint), ["post"];
     "/api/v1/search" => get(search), ["get"];
@@ -613,6 +614,13 @@ async fn link_problem(
 async fn pareto(caller: Caller, State(state): State<Shared>) -> Result<Response, ApiError> {
     caller.require(Role::Reader)?;
     Ok(Json(state.store.pareto().await?).into_response())
+}
+
+/// Follow-through of the action items (`debrief action stats`).
+async fn action_stats(caller: Caller, State(state): State<Shared>) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    Ok(Json(state.store.follow_through(today).await?).into_response())
 }
 
 /// What a weak-signals report covers (`debrief signals report`'s options).

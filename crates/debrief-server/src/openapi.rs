@@ -256,6 +256,11 @@ pub fn document() -> Value {
                 ],
                 "responses": with_errors(json_ok("200", "Action items with their incident",
                     json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403]) } },
+            "/api/v1/actions/stats": { "get": {
+                "summary": "Follow-through of action items (reader)",
+                "description": "As `debrief action stats`: totals, closure rate, overdue and stale (open more than 60 days) items, ages in days as medians and 90th percentiles, and closed items whose problem came back.",
+                "responses": with_errors(json_ok("200", "total, open, closed, closure_rate, overdue, stale, open_age_median, open_age_p90, time_to_close_median, time_to_close_p90, recurred",
+                    json!({ "type": "object" })), &[401, 403]) } },
             "/api/v1/lint": { "post": {
                 "summary": "Lint Markdown for blame (reader)",
                 "requestBody": { "required": true, "content": { "text/markdown": { "schema": { "type": "string" } } } },

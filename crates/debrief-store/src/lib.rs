@@ -15,6 +15,7 @@
 
 mod alerts;
 mod backend;
+mod follow;
 mod incidents;
 mod migrate;
 mod near_misses;
@@ -29,6 +30,7 @@ use debrief_core::InvalidValue;
 
 pub use alerts::AlertOutcome;
 pub use backend::{Backend, Location};
+pub use follow::{FollowThrough, Recurred, STALE_DAYS};
 pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, IncidentSummary};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use near_misses::NearMiss;

@@ -920,3 +920,64 @@ story!(
         assert!((p.services.last().unwrap().cumulative - 1.0).abs() < 1e-9);
     }
 );
+
+story!(
+    follow_through_counts_and_flags_closed_items_whose_problem_came_back,
+    |f| async move {
+        let s = f.store();
+        let ledger = |title: &str, started: &str| {
+            let mut i = sample(title, Severity::Sev2, "ledger", started);
+            i.summary =
+                "The month-end batch filled the ledger connection pool; payments timed out.".into();
+            i.actions[0].opened = Some(date("2026-01-02"));
+            i.actions[0].due = Some(date("2026-01-20"));
+            i
+        };
+        let a = s
+            .create_incident(&ledger("Ledger pool exhausted", "2026-01-01T00:00:00Z"))
+            .await
+            .unwrap();
+        let fix = s.get_incident(a).await.unwrap().actions[0].id.unwrap();
+        s.update_action(fix, |x| {
+            x.status = ActionStatus::Done;
+            x.closed = Some(date("2026-01-12"));
+            Ok(())
+        })
+        .await
+        .unwrap();
+        let b = s
+            .create_incident(&ledger(
+                "Ledger pool exhausted again",
+                "2026-02-01T00:00:00Z",
+            ))
+            .await
+            .unwrap();
+        s.compute_problems(ts("2026-03-01T00:00:00Z"))
+            .await
+            .unwrap();
+        let ft = s.follow_through(date("2026-03-15")).await.unwrap();
+        assert_eq!((ft.total, ft.open, ft.closed), (2, 1, 1));
+        assert!((ft.closure_rate - 0.5).abs() < 1e-9);
+        assert_eq!(ft.overdue, 1, "{ft:?}");
+        assert_eq!(ft.stale, 1, "opened 2026-01-02, 72 days before: {ft:?}");
+        assert_eq!(ft.time_to_close_median, Some(10));
+        assert_eq!(ft.open_age_median, Some(72));
+        assert_eq!(ft.recurred.len(), 1, "{ft:?}");
+        let r = &ft.recurred[0];
+        assert_eq!((r.action, r.incident, r.came_back), (fix, a, b));
+        // Before the repeat happened, nothing had recurred.
+        s.update_action(fix, |x| {
+            x.closed = Some(date("2026-02-05"));
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert!(
+            s.follow_through(date("2026-03-15"))
+                .await
+                .unwrap()
+                .recurred
+                .is_empty()
+        );
+    }
+);

@@ -2390,3 +2390,88 @@ both!(problems_in_the_cli_the_api_and_the_page, |env: &Env| {
     let (status, _, _) = post_form(&server, "/problems", &cookie, &[("csrf", "x")], None);
     assert_eq!(status, 403);
 });
+
+both!(
+    closed_items_whose_problem_came_back_are_flagged,
+    |env: &Env| {
+        let summary = "The month-end batch filled the ledger connection pool; payments timed out.";
+        env.ok(&[
+            "incident",
+            "new",
+            "--title",
+            "Ledger pool exhausted",
+            "--severity",
+            "SEV2",
+            "--service",
+            "ledger",
+            "--started",
+            "2026-01-01 00:00",
+            "--summary",
+            summary,
+        ]);
+        env.ok(&[
+            "action",
+            "add",
+            "INC-1",
+            "Cap batch concurrency",
+            "--kind",
+            "prevent",
+            "--owner",
+            "ledger-team",
+        ]);
+        env.ok(&[
+            "action",
+            "add",
+            "INC-1",
+            "Alert on pool saturation",
+            "--kind",
+            "detect",
+            "--owner",
+            "platform",
+            "--due",
+            "2026-01-10",
+        ]);
+        env.ok(&["action", "done", "A-1"]);
+        // It comes back after the item was closed (today).
+        let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)).to_string();
+        env.ok(&[
+            "incident",
+            "new",
+            "--title",
+            "Ledger pool exhausted again",
+            "--severity",
+            "SEV2",
+            "--service",
+            "ledger",
+            "--started",
+            &later,
+            "--summary",
+            summary,
+        ]);
+        env.ok(&["problems"]);
+        let text = env.ok(&["action", "stats"]);
+        assert!(
+            text.contains("2 action items: 1 open, 1 closed (50% closed)"),
+            "{text}"
+        );
+        assert!(text.contains("overdue: 1"), "{text}");
+        assert!(
+            text.contains("closed, but the problem came back:"),
+            "{text}"
+        );
+        assert!(text.contains("A-1 Cap batch concurrency (INC-1"), "{text}");
+        let server = Server::start(env);
+        let reader = token(env, "reader");
+        let (status, stats) = server.json("/api/v1/actions/stats", &reader);
+        assert_eq!(status, 200, "{stats}");
+        assert_eq!(stats["recurred"][0]["action"], "A-1");
+        assert_eq!(stats["recurred"][0]["came_back"], "INC-2");
+        let cookie = sign_in(&server, &reader);
+        let (_, _, board) = server.send("GET", "/actions", None, None, &[("Cookie", &cookie)]);
+        assert!(
+            board.contains("Closed, but the problem came back"),
+            "{board}"
+        );
+        assert!(board.contains("50% closed"), "{board}");
+    }
+);

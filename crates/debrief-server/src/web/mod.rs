@@ -811,6 +811,36 @@ pub async fn action_board(State(state): State<Shared>, headers: HeaderMap) -> Re
         )
     });
     let mut body = String::from("<h1>Action items</h1>");
+    if let Ok(f) = state.store.follow_through(today).await {
+        let days = |d: Option<i64>| d.map_or("–".to_string(), |d| format!("{d} days"));
+        let _ = write!(
+            body,
+            "<p class=\"muted\" id=\"follow\">{:.0}% closed · {} stale (open over {} days) · \
+             open items' median age {} · median time to close {}</p>",
+            f.closure_rate * 100.0,
+            f.stale,
+            debrief_store::STALE_DAYS,
+            days(f.open_age_median),
+            days(f.time_to_close_median)
+        );
+        if !f.recurred.is_empty() {
+            body.push_str("<div class=\"card\"><strong class=\"recurrence\">Closed, but the problem came back</strong><ul>");
+            for r in &f.recurred {
+                let _ = write!(
+                    body,
+                    "<li>{} {} <span class=\"muted\">(<a href=\"/incidents/{inc}\">{inc}</a>, closed {})</span>: \
+                     {} came back as <a href=\"/incidents/{later}\">{later}</a></li>",
+                    r.action,
+                    esc(&r.title),
+                    r.closed,
+                    r.problem,
+                    inc = r.incident,
+                    later = r.came_back
+                );
+            }
+            body.push_str("</ul></div>");
+        }
+    }
     let late = rows.iter().filter(|r| overdue(r)).count();
     let _ = write!(
         body,

@@ -82,6 +82,17 @@ pub enum ActionCommand {
         #[command(flatten)]
         fields: ActionFields,
     },
+    /// Follow-through: closure rate, overdue and stale items, ages, and closed items whose
+    /// problem came back.
+    #[command(after_help = "Example:\n  debrief action stats --json\n\n\
+        Stale: open and opened more than 60 days ago. Ages are in days, as medians and 90th\n\
+        percentiles (a few old items would swamp a mean). \"Closed but recurred\": an item\n\
+        closed before its incident's problem (`debrief problems`) had another incident.")]
+    Stats {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Mark an action item done (or won't do).
     #[command(
         after_help = "Examples:\n  debrief action done A-7\n  debrief action done 7 --wont-do"
@@ -219,6 +230,14 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
                 .await?;
             emit(&format!("{id}: changed\n"))?;
         }
+        ActionCommand::Stats { json } => {
+            let f = store.follow_through(today()).await?;
+            if json {
+                emit_json(&f)?;
+            } else {
+                emit(&stats_text(&f))?;
+            }
+        }
         ActionCommand::Done { id, wont_do } => {
             let status = if wont_do {
                 ActionStatus::WontDo
@@ -250,4 +269,35 @@ fn parse_due(due: Option<&str>) -> anyhow::Result<Option<jiff::civil::Date>> {
     due.map(|d| parse_date(d, today()))
         .transpose()
         .map_err(|e| anyhow::anyhow!("--due: {e}"))
+}
+
+fn stats_text(f: &debrief_store::FollowThrough) -> String {
+    let days = |d: Option<i64>| d.map_or("-".to_string(), |d| format!("{d} d"));
+    let mut out = format!(
+        "{} action items: {} open, {} closed ({:.0}% closed)\n\
+         overdue: {}   stale (open > {} days): {}\n\
+         age of open items: median {}, 90th percentile {}\n\
+         time to close: median {}, 90th percentile {}\n",
+        f.total,
+        f.open,
+        f.closed,
+        f.closure_rate * 100.0,
+        f.overdue,
+        debrief_store::STALE_DAYS,
+        f.stale,
+        days(f.open_age_median),
+        days(f.open_age_p90),
+        days(f.time_to_close_median),
+        days(f.time_to_close_p90),
+    );
+    if !f.recurred.is_empty() {
+        out.push_str("closed, but the problem came back:\n");
+        for r in &f.recurred {
+            out.push_str(&format!(
+                "  {} {} ({}, closed {}): {} had {} after it\n",
+                r.action, r.title, r.incident, r.closed, r.problem, r.came_back
+            ));
+        }
+    }
+    out
 }
