@@ -67,6 +67,7 @@ routes! {
     "/api/v1/problems/{id}" => get(get_problem), ["get"];
     "/api/v1/problems/{id}/incidents" => post(link_problem), ["post"];
     "/api/v1/pareto" => get(pareto), ["get"];
+    "/api/v1/metrics" => get(learning_metrics), ["get"];
     "/api/v1/signals" => get(signals), ["get"];
     "/api/v1/signals/{fingerprint}/promote" => post(promote_signal), ["post"];
     "/api/v1/alertmanager" => post(alertmanager), ["post"];
@@ -153,14 +154,139 @@ async fn metrics(State(state): State<Shared>) -> Result<Response, ApiError> {
         .into_iter()
         .map(|(s, n)| (s.as_str(), n.max(0) as u64))
         .collect();
+    let mut text = state.metrics.render(&by_status);
+    // The learning figures over all incidents (`debrief metrics`), as gauges.
+    if let Some(all) = state
+        .store
+        .metrics(None, debrief_store::MetricsBy::All)
+        .await?
+        .into_iter()
+        .next()
+    {
+        text.push_str(&learning_gauges(&all));
+    }
     Ok((
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(&by_status),
+        text,
     )
         .into_response())
+}
+
+/// `debrief metrics` over all incidents in the Prometheus text format.
+fn learning_gauges(m: &debrief_store::MetricsRow) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (name, help, median, p90) in [
+        (
+            "detect",
+            "start to detection",
+            m.detect_median,
+            m.detect_p90,
+        ),
+        (
+            "mitigate",
+            "start to mitigation",
+            m.mitigate_median,
+            m.mitigate_p90,
+        ),
+        (
+            "resolve",
+            "start to resolution",
+            m.resolve_median,
+            m.resolve_p90,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP debrief_time_to_{name}_minutes Minutes from an incident's {help}, over all incidents.\n\
+             # TYPE debrief_time_to_{name}_minutes gauge"
+        );
+        for (q, v) in [("0.5", median), ("0.9", p90)] {
+            if let Some(v) = v {
+                let _ = writeln!(
+                    out,
+                    "debrief_time_to_{name}_minutes{{quantile=\"{q}\"}} {v}"
+                );
+            }
+        }
+    }
+    for (name, help, v) in [
+        (
+            "reviews_beyond_technical_ratio",
+            "Share of incidents whose review names a process or organization factor.",
+            m.beyond_technical,
+        ),
+        (
+            "action_closure_ratio",
+            "Share of action items closed.",
+            m.action_closure,
+        ),
+        (
+            "recurrence_ratio",
+            "Share of incidents that repeat an earlier one of their problem.",
+            m.recurrence,
+        ),
+        (
+            "monitoring_gaps",
+            "Incidents with a contributing factor in the monitoring category.",
+            m.monitoring_gaps as f64,
+        ),
+        (
+            "signals_promoted",
+            "Incidents detected by a weak signal.",
+            m.signals_promoted as f64,
+        ),
+        (
+            "near_miss_incidents",
+            "Incidents marked as near misses.",
+            m.near_misses as f64,
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP debrief_{name} {help}\n# TYPE debrief_{name} gauge\ndebrief_{name} {v}"
+        );
+    }
+    out
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct MetricsQuery {
+    since: Option<String>,
+    /// all, service, severity or month.
+    by: Option<String>,
+}
+
+/// `debrief metrics` as JSON.
+async fn learning_metrics(
+    caller: Caller,
+    State(state): State<Shared>,
+    query: Result<Query<MetricsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let by = match q.by.as_deref().unwrap_or("all") {
+        "all" => debrief_store::MetricsBy::All,
+        "service" => debrief_store::MetricsBy::Service,
+        "severity" => debrief_store::MetricsBy::Severity,
+        "month" => debrief_store::MetricsBy::Month,
+        other => {
+            return Err(ApiError::invalid(format!(
+                "by {other:?}: expected all, service, severity or month"
+            )));
+        }
+    };
+    let since = q
+        .since
+        .as_deref()
+        .map(|s| debrief_core::time::parse_since(s, jiff::Timestamp::now()))
+        .transpose()
+        .map_err(|e| ApiError::invalid(e.message))?;
+    Ok(Json(state.store.metrics(since, by).await?).into_response())
 }
 
 async fn not_found() -> ApiError {

@@ -299,6 +299,14 @@ pub fn document() -> Value {
                     "type": "object", "required": ["incident", "linked"], "properties": {
                         "incident": { "type": "string" }, "linked": { "type": "boolean" } } } } } },
                 "responses": with_errors(json_ok("200", "The problem", json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/metrics": { "get": {
+                "summary": "Whether the organization learns, in figures (reader)",
+                "description": "As `debrief metrics`: times from start to detection, mitigation and resolution in minutes (median and 90th percentile), near misses, share of reviews beyond the technical, monitoring gaps, signals promoted, action closure and recurrence; overall or by service, severity or month. The overall figures are also gauges on /metrics.",
+                "parameters": [
+                    { "name": "since", "in": "query", "schema": { "type": "string" }, "description": "A span (180d) or a date" },
+                    { "name": "by", "in": "query", "schema": { "type": "string", "enum": ["all", "service", "severity", "month"], "default": "all" } }
+                ],
+                "responses": with_errors(json_ok("200", "One row per group", json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403]) } },
             "/api/v1/pareto": { "get": {
                 "summary": "What recurs across all incidents (reader)",
                 "responses": with_errors(json_ok("200", "incidents, and factor_categories, factor_levels, services, detection: each [{value, incidents, cumulative}] most first",

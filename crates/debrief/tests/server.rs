@@ -2475,3 +2475,85 @@ both!(
         assert!(board.contains("50% closed"), "{board}");
     }
 );
+
+both!(
+    learning_metrics_in_the_cli_the_api_and_prometheus,
+    |env: &Env| {
+        // Detected after 10, 20 and 90 minutes; resolved after 60, 120 and 600.
+        for (n, (sev, detect, resolve)) in [("SEV1", 10, 60), ("SEV2", 20, 120), ("SEV2", 90, 600)]
+            .iter()
+            .enumerate()
+        {
+            let start = jiff::Timestamp::from_second(1_767_225_600 + n as i64 * 86_400).unwrap();
+            let at = |m: i64| (start + jiff::SignedDuration::from_mins(m)).to_string();
+            env.ok(&[
+                "incident",
+                "new",
+                "--title",
+                &format!("Outage {n}"),
+                "--severity",
+                sev,
+                "--service",
+                "checkout",
+                "--started",
+                &start.to_string(),
+                "--detected",
+                &at(*detect),
+            ]);
+            let id = format!("INC-{}", n + 1);
+            env.ok(&[
+                "incident",
+                "status",
+                &id,
+                "mitigated",
+                "--at",
+                &at(*detect + 5),
+            ]);
+            env.ok(&["incident", "status", &id, "resolved", "--at", &at(*resolve)]);
+        }
+        env.ok(&[
+            "factor",
+            "add",
+            "INC-1",
+            "No alert on checkout errors",
+            "--level",
+            "process",
+            "--category",
+            "monitoring",
+        ]);
+        let csv = env.ok(&["metrics", "--by", "severity", "--format", "csv"]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(
+            lines[0].starts_with("group,incidents,detect_median,detect_p90"),
+            "{csv}"
+        );
+        assert!(lines[1].starts_with("SEV1,1,10,10,"), "{csv}");
+        // Nearest rank: the median of 20 and 90 is 20, the 90th percentile 90.
+        assert!(lines[2].starts_with("SEV2,2,20,90,25,95,120,600,"), "{csv}");
+        let table = env.ok(&["metrics"]);
+        assert!(
+            table.contains("all: 3 incidents") && table.contains("monitoring gaps 1"),
+            "{table}"
+        );
+        assert!(table.contains("reviews beyond technical 33%"), "{table}");
+        let server = Server::start(env);
+        let reader = token(env, "reader");
+        let (status, rows) = server.json("/api/v1/metrics?by=month", &reader);
+        assert_eq!(status, 200, "{rows}");
+        assert_eq!(rows[0]["group"], "2026-01");
+        assert_eq!(rows[0]["resolve_median"], 120);
+        let (status, _, body) =
+            server.request("GET", "/api/v1/metrics?by=colour", Some(&reader), None);
+        assert_eq!((status, error_code(&body).as_str()), (400, "invalid"));
+        let (_, _, prom) = server.request("GET", "/metrics", None, None);
+        assert!(
+            prom.contains("debrief_time_to_resolve_minutes{quantile=\"0.5\"} 120"),
+            "{prom}"
+        );
+        assert!(
+            prom.contains("debrief_time_to_detect_minutes{quantile=\"0.9\"} 90"),
+            "{prom}"
+        );
+        assert!(prom.contains("debrief_monitoring_gaps 1"), "{prom}");
+    }
+);

@@ -3,6 +3,7 @@
 mod action;
 mod incident;
 mod lint;
+mod metrics;
 mod output;
 mod problems;
 mod review;
@@ -82,6 +83,9 @@ enum Command {
     Lint(lint::LintArgs),
     /// Search what was learned: titles, reviews, factors, lessons and action items.
     Search(search::SearchArgs),
+    /// Whether the organization learns: detection, mitigation and resolution times, reviews
+    /// beyond the technical, action closure, recurrence; overall, by service, severity or month.
+    Metrics(metrics::MetricsArgs),
     /// Incidents that recur as one problem; and what recurs across all incidents (pareto).
     Problems {
         #[command(subcommand)]
@@ -156,6 +160,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Token(c) => serve::token(&store, c).await,
         Command::Search(a) => search::run(&store, a).await,
         Command::Problems { command } => problems::run(&store, command).await,
+        Command::Metrics(a) => metrics::run(&store, a).await,
         Command::Serve(a) => return serve::serve(store, a).await,
         Command::Lint(_) => unreachable!("linting runs without a store"),
     };

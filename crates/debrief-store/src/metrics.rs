@@ -1,0 +1,243 @@
+//! Whether the organization learns, in figures: how fast incidents are detected, mitigated
+//! and resolved (medians and 90th percentiles: durations are skewed, so a mean alone
+//! misleads), how many reviews look past the technical, monitoring gaps, near misses,
+//! signals promoted, action closure and recurrence; overall or by service, severity or month.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::Row;
+
+use crate::{Result, Store};
+
+/// How to split the figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricsBy {
+    All,
+    Service,
+    Severity,
+    Month,
+}
+
+/// The figures of one group of incidents. Durations are in minutes.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MetricsRow {
+    pub group: String,
+    pub incidents: usize,
+    pub detect_median: Option<i64>,
+    pub detect_p90: Option<i64>,
+    pub mitigate_median: Option<i64>,
+    pub mitigate_p90: Option<i64>,
+    pub resolve_median: Option<i64>,
+    pub resolve_p90: Option<i64>,
+    /// Incidents marked as near misses.
+    pub near_misses: usize,
+    /// Share of incidents whose review names a process or organization factor.
+    pub beyond_technical: f64,
+    /// Incidents with a contributing factor in the monitoring category.
+    pub monitoring_gaps: usize,
+    /// Incidents detected by a weak signal.
+    pub signals_promoted: usize,
+    /// Share of their action items closed.
+    pub action_closure: f64,
+    /// Share of incidents that repeat an earlier one of their problem.
+    pub recurrence: f64,
+}
+
+fn quantile(v: &mut [i64], q: f64) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_unstable();
+    let rank = ((v.len() as f64 * q).ceil() as usize).clamp(1, v.len());
+    Some(v[rank - 1])
+}
+
+#[derive(Default)]
+struct Facts {
+    started: Option<Timestamp>,
+    detected: Option<Timestamp>,
+    mitigated: Option<Timestamp>,
+    resolved: Option<Timestamp>,
+    severity: String,
+    near_miss: bool,
+    signal: bool,
+    services: Vec<String>,
+    levels: BTreeSet<String>,
+    categories: BTreeSet<String>,
+    actions: (usize, usize),
+    repeat: bool,
+}
+
+fn ts(s: Option<String>) -> Option<Timestamp> {
+    s.filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
+}
+
+impl Store {
+    /// The figures for incidents that started at or after `since` (all when `None`).
+    pub async fn metrics(
+        &self,
+        since: Option<Timestamp>,
+        by: MetricsBy,
+    ) -> Result<Vec<MetricsRow>> {
+        let mut tx = self.begin_read().await?;
+        let mut facts: BTreeMap<i64, Facts> = BTreeMap::new();
+        for r in sqlx::query(
+            "SELECT id, severity, near_miss, detection, started_at, detected_at, mitigated_at, resolved_at FROM incidents",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let started = ts(r.try_get("started_at")?);
+            if since.is_some_and(|s| started.is_none_or(|t| t < s)) {
+                continue;
+            }
+            let detection: Option<String> = r.try_get("detection")?;
+            facts.insert(
+                r.try_get("id")?,
+                Facts {
+                    started,
+                    detected: ts(r.try_get("detected_at")?),
+                    mitigated: ts(r.try_get("mitigated_at")?),
+                    resolved: ts(r.try_get("resolved_at")?),
+                    severity: r.try_get("severity")?,
+                    near_miss: r.try_get::<i64, _>("near_miss")? != 0,
+                    signal: detection.as_deref() == Some("signal"),
+                    ..Facts::default()
+                },
+            );
+        }
+        for r in sqlx::query(
+            "SELECT incident_id, service FROM incident_services ORDER BY incident_id, position",
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            if let Some(f) = facts.get_mut(&r.try_get("incident_id")?) {
+                f.services.push(r.try_get("service")?);
+            }
+        }
+        for r in sqlx::query("SELECT incident_id, level, category FROM factors")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            if let Some(f) = facts.get_mut(&r.try_get("incident_id")?) {
+                f.levels.insert(r.try_get("level")?);
+                f.categories.insert(r.try_get("category")?);
+            }
+        }
+        for r in sqlx::query("SELECT incident_id, status FROM action_items")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            if let Some(f) = facts.get_mut(&r.try_get("incident_id")?) {
+                let status: String = r.try_get("status")?;
+                f.actions.0 += 1;
+                if status == "done" || status == "wont-do" {
+                    f.actions.1 += 1;
+                }
+            }
+        }
+        // A repeat: an incident of a problem that has an earlier-started incident.
+        let mut earliest: HashMap<i64, (Option<Timestamp>, i64)> = HashMap::new();
+        let members = sqlx::query(
+            "SELECT p.problem_id, p.incident_id, i.started_at FROM problem_incidents p
+             JOIN incidents i ON i.id = p.incident_id WHERE p.how IN ('computed', 'linked')",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut rows_of: Vec<(i64, i64, Option<Timestamp>)> = Vec::new();
+        for m in members {
+            let (p, i): (i64, i64) = (m.try_get("problem_id")?, m.try_get("incident_id")?);
+            let started = ts(m.try_get("started_at")?);
+            let e = earliest.entry(p).or_insert((started, i));
+            if (started, i) < *e {
+                *e = (started, i);
+            }
+            rows_of.push((p, i, started));
+        }
+        for (p, i, _) in rows_of {
+            if earliest.get(&p).is_some_and(|e| e.1 != i) {
+                if let Some(f) = facts.get_mut(&i) {
+                    f.repeat = true;
+                }
+            }
+        }
+        let mut groups: BTreeMap<String, Vec<&Facts>> = BTreeMap::new();
+        for f in facts.values() {
+            let keys: Vec<String> = match by {
+                MetricsBy::All => vec!["all".into()],
+                MetricsBy::Severity => vec![f.severity.clone()],
+                MetricsBy::Month => vec![
+                    f.started
+                        .map(|t| debrief_core::time::format_time(t)[..7].to_string())
+                        .unwrap_or_else(|| "no date".into()),
+                ],
+                MetricsBy::Service if f.services.is_empty() => vec!["no service".into()],
+                MetricsBy::Service => f.services.clone(),
+            };
+            for k in keys {
+                groups.entry(k).or_default().push(f);
+            }
+        }
+        let minutes = |from: Option<Timestamp>, to: Option<Timestamp>| match (from, to) {
+            (Some(a), Some(b)) if b >= a => Some(b.duration_since(a).as_secs() / 60),
+            _ => None,
+        };
+        Ok(groups
+            .into_iter()
+            .map(|(group, fs)| {
+                let n = fs.len();
+                let mut detect: Vec<i64> = fs
+                    .iter()
+                    .filter_map(|f| minutes(f.started, f.detected))
+                    .collect();
+                let mut mitigate: Vec<i64> = fs
+                    .iter()
+                    .filter_map(|f| minutes(f.started, f.mitigated))
+                    .collect();
+                let mut resolve: Vec<i64> = fs
+                    .iter()
+                    .filter_map(|f| minutes(f.started, f.resolved))
+                    .collect();
+                let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+                let (actions, closed) = fs
+                    .iter()
+                    .fold((0, 0), |(a, c), f| (a + f.actions.0, c + f.actions.1));
+                MetricsRow {
+                    group,
+                    incidents: n,
+                    detect_median: quantile(&mut detect, 0.5),
+                    detect_p90: quantile(&mut detect, 0.9),
+                    mitigate_median: quantile(&mut mitigate, 0.5),
+                    mitigate_p90: quantile(&mut mitigate, 0.9),
+                    resolve_median: quantile(&mut resolve, 0.5),
+                    resolve_p90: quantile(&mut resolve, 0.9),
+                    near_misses: fs.iter().filter(|f| f.near_miss).count(),
+                    beyond_technical: share(
+                        fs.iter()
+                            .filter(|f| {
+                                f.levels
+                                    .iter()
+                                    .any(|l| l == "process" || l == "organization")
+                            })
+                            .count(),
+                    ),
+                    monitoring_gaps: fs
+                        .iter()
+                        .filter(|f| f.categories.contains("monitoring"))
+                        .count(),
+                    signals_promoted: fs.iter().filter(|f| f.signal).count(),
+                    action_closure: if actions == 0 {
+                        0.0
+                    } else {
+                        closed as f64 / actions as f64
+                    },
+                    recurrence: share(fs.iter().filter(|f| f.repeat).count()),
+                }
+            })
+            .collect())
+    }
+}
