@@ -101,6 +101,7 @@ pub fn router(state: Shared) -> Router {
         )
         .route("/incidents/{id}/ack", post(crate::web::review::acknowledge))
         .route("/search", get(crate::web::search_page))
+        .route("/learning", get(crate::web::learning::learning_page))
         .route(
             "/problems",
             get(crate::web::problems::problems_page).post(crate::web::problems::compute),

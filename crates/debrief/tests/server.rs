@@ -2555,5 +2555,15 @@ both!(
             "{prom}"
         );
         assert!(prom.contains("debrief_monitoring_gaps 1"), "{prom}");
+        // The page, with a chart a figure.
+        let cookie = sign_in(&server, &reader);
+        let (status, _, page) = server.send("GET", "/learning", None, None, &[("Cookie", &cookie)]);
+        assert_eq!(status, 200);
+        assert!(page.contains("median 120 min, p90 600 min"), "{page}");
+        assert!(
+            page.contains("<figcaption>Median time to resolve</figcaption>"),
+            "{page}"
+        );
+        assert!(page.contains("<title>2026-01: 120 min</title>"), "{page}");
     }
 );

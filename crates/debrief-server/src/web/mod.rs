@@ -18,6 +18,7 @@ use serde::Deserialize;
 use crate::api::Shared;
 use crate::auth;
 
+pub mod learning;
 pub mod problems;
 pub mod review;
 pub mod signals;
@@ -277,7 +278,7 @@ li.finding .lvl{text-transform:uppercase;font-size:.8em}li.error .lvl{color:#cf2
 mark{background:#ffebe9}.notice{padding:.5rem .75rem;border-radius:6px}.notice.good{background:#dafbe1}.notice.bad{background:#ffebe9}\
 ol.steps{display:flex;gap:1.5rem;padding-left:1.2rem}ol.steps li.current{font-weight:700}form.inline{display:inline}\
 ol.blockers{padding-left:1.2rem}.kind{font:600 .85em ui-monospace,monospace}table.signals code{word-break:break-all}\
-.actions-bar{display:flex;gap:1rem}.recurrence{color:#9a6700}section.similar ul{margin:.3rem 0}ol.hits{padding-left:1.2rem}li.hit{margin:.9rem 0}p.snippet{margin:.2rem 0}table.list td:not(:nth-child(2)){white-space:nowrap}\
+.actions-bar{display:flex;gap:1rem}table.figures th{width:16rem}figure.chart figcaption{font-weight:600;margin:.5rem 0}.recurrence{color:#9a6700}section.similar ul{margin:.3rem 0}ol.hits{padding-left:1.2rem}li.hit{margin:.9rem 0}p.snippet{margin:.2rem 0}table.list td:not(:nth-child(2)){white-space:nowrap}\
 @media (max-width:40rem){td:nth-child(n+5),th:nth-child(n+5){display:none}.editor{grid-template-columns:1fr}.editor textarea{min-height:50vh}}";
 
 /// A whole page. Its Content-Security-Policy allows no script at all and no inline style
@@ -288,7 +289,7 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> Response {
             "<nav><form method=\"get\" action=\"/search\" class=\"inline\" role=\"search\">\
              <input type=\"search\" name=\"q\" placeholder=\"Search\" aria-label=\"Search\" size=\"14\"></form> \
              <a href=\"/\">Incidents</a> · <a href=\"/actions\">Actions</a> · \
-             <a href=\"/problems\">Problems</a> · <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
+             <a href=\"/problems\">Problems</a> · <a href=\"/learning\">Learning</a> · <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
              <form method=\"post\" action=\"/signout\" style=\"display:inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form></nav>",
             s.role,
