@@ -408,6 +408,41 @@ impl Filtered {
     }
 }
 
+/// A stored status as the domain value (a value debrief does not know is a corrupt row).
+pub(crate) fn status_col(text: &str) -> Result<Status> {
+    text.parse()
+        .map_err(|e: debrief_core::InvalidValue| StoreError::Corrupt {
+            table: "incidents",
+            message: e.message,
+        })
+}
+
+/// A stored time, or none (empty or unreadable).
+pub(crate) fn time_col(text: Option<String>) -> Option<Timestamp> {
+    text.filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
+}
+
+/// An incident's action items not done (nor won't do), and how many it has in all.
+pub(crate) async fn open_actions(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<(Vec<ActionItem>, usize)> {
+    let mut open = Vec::new();
+    let mut total = 0;
+    for row in sqlx::query("SELECT * FROM action_items WHERE incident_id = $1 ORDER BY position")
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        let a = action_from_row(&row)?;
+        total += 1;
+        if !a.status.is_closed() {
+            open.push(a);
+        }
+    }
+    Ok((open, total))
+}
+
 pub(crate) fn action_from_row(row: &AnyRow) -> Result<ActionItem> {
     const T: &str = "action_items";
     Ok(ActionItem {

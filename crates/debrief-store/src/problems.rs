@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use debrief_core::{ActionItem, ActionStatus, IncidentId, ProblemId, Status};
+use debrief_core::{ActionItem, IncidentId, ProblemId, Status};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
@@ -372,15 +372,8 @@ impl Store {
             incidents.push(ProblemIncident {
                 id: IncidentId(iid),
                 title: r.try_get("title")?,
-                status: status.parse().map_err(|e: debrief_core::InvalidValue| {
-                    StoreError::Corrupt {
-                        table: "incidents",
-                        message: e.message,
-                    }
-                })?,
-                started: started
-                    .filter(|s| !s.is_empty())
-                    .and_then(|s| s.parse().ok()),
+                status: crate::incidents::status_col(&status)?,
+                started: crate::incidents::time_col(started),
                 how: r.try_get("how")?,
             });
             for c in sqlx::query_scalar::<_, String>(
@@ -392,17 +385,8 @@ impl Store {
             {
                 categories.entry(c).or_default().insert(iid);
             }
-            for a in
-                sqlx::query("SELECT * FROM action_items WHERE incident_id = $1 ORDER BY position")
-                    .bind(iid)
-                    .fetch_all(&mut *tx)
-                    .await?
-            {
-                let a = crate::incidents::action_from_row(&a)?;
-                if !matches!(a.status, ActionStatus::Done | ActionStatus::WontDo) {
-                    open_actions.push((IncidentId(iid), a));
-                }
-            }
+            let (open, _) = crate::incidents::open_actions(&mut tx, iid).await?;
+            open_actions.extend(open.into_iter().map(|a| (IncidentId(iid), a)));
         }
         tx.commit().await?;
         incidents.sort_by(|a, b| a.started.cmp(&b.started).then(a.id.cmp(&b.id)));

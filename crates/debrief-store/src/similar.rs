@@ -20,7 +20,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use debrief_core::{ActionItem, ActionStatus, Incident, IncidentId, Status};
+use debrief_core::{ActionItem, Incident, IncidentId, Status};
 use debrief_search::{Analyzer, Field};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -433,32 +433,13 @@ impl Store {
             };
             let status: String = row.try_get("status")?;
             let started: Option<String> = row.try_get("started_at")?;
-            let mut open_actions = Vec::new();
-            let mut actions_total = 0;
-            for a in
-                sqlx::query("SELECT * FROM action_items WHERE incident_id = $1 ORDER BY position")
-                    .bind(other)
-                    .fetch_all(&mut *tx)
-                    .await?
-            {
-                let a = crate::incidents::action_from_row(&a)?;
-                actions_total += 1;
-                if !matches!(a.status, ActionStatus::Done | ActionStatus::WontDo) {
-                    open_actions.push(a);
-                }
-            }
+            let (open_actions, actions_total) =
+                crate::incidents::open_actions(&mut tx, other).await?;
             out.push(SimilarIncident {
                 id: IncidentId(other),
                 title: row.try_get("title")?,
-                status: status.parse().map_err(|e: debrief_core::InvalidValue| {
-                    StoreError::Corrupt {
-                        table: "incidents",
-                        message: e.message,
-                    }
-                })?,
-                started: started
-                    .filter(|s| !s.is_empty())
-                    .and_then(|s| s.parse().ok()),
+                status: crate::incidents::status_col(&status)?,
+                started: crate::incidents::time_col(started),
                 score,
                 why: reasons.explain(),
                 reasons,
