@@ -1697,18 +1697,34 @@ async fn add_lesson(
     .await
 }
 
-/// What blocks publishing `incident` now, with how to fix each point.
-fn blockers_of(
-    state: &AppState,
+/// Lints Markdown `text` (named `name` in findings) off the async threads.
+pub(crate) async fn lint_text(
+    state: &Shared,
+    text: String,
+    name: String,
+) -> Result<Vec<debrief_lint::Finding>, ApiError> {
+    let shared = Arc::clone(state);
+    blocking(move || {
+        Ok(debrief_lint::lint_markdown(
+            &text,
+            lint_rules(&shared)?,
+            &name,
+        ))
+    })
+    .await
+}
+
+/// The findings of a stored review as its document reads (`gate::lint_review`).
+pub(crate) async fn review_findings(
+    state: &Shared,
     incident: &Incident,
-) -> Result<Vec<debrief_review::gate::Blocker>, ApiError> {
-    let rules = lint_rules(state)?;
-    let findings = debrief_review::gate::lint_review(incident, rules);
-    Ok(debrief_review::gate::publish_blockers(
-        incident,
-        &findings,
-        &incident.acknowledged,
-    ))
+) -> Result<Vec<debrief_lint::Finding>, ApiError> {
+    lint_text(
+        state,
+        debrief_review::render(incident),
+        debrief_review::gate::document_name(incident),
+    )
+    .await
 }
 
 fn blocker_list(id: IncidentId, blockers: &[debrief_review::gate::Blocker]) -> serde_json::Value {
@@ -1816,9 +1832,12 @@ pub(crate) async fn gate_blockers(
     state: &Shared,
     incident: &Incident,
 ) -> Result<Vec<debrief_review::gate::Blocker>, ApiError> {
-    let shared = Arc::clone(state);
-    let checked = incident.clone();
-    blocking(move || blockers_of(&shared, &checked)).await
+    let findings = review_findings(state, incident).await?;
+    Ok(debrief_review::gate::publish_blockers(
+        incident,
+        &findings,
+        &incident.acknowledged,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -1850,14 +1869,7 @@ pub(crate) async fn acknowledge_finding(
     reason: &str,
 ) -> Result<debrief_core::Acknowledgement, ApiError> {
     let incident = state.store.get_incident(id).await?;
-    let shared = Arc::clone(state);
-    let findings = blocking(move || {
-        Ok(debrief_review::gate::lint_review(
-            &incident,
-            lint_rules(&shared)?,
-        ))
-    })
-    .await?;
+    let findings = review_findings(state, &incident).await?;
     if !findings.iter().any(|f| f.id == finding) {
         return Err(ApiError::not_found(format!(
             "{finding} is not a finding of {id} as it reads now"

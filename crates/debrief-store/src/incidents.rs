@@ -81,7 +81,7 @@ fn corrupt(table: &'static str, message: impl ToString) -> StoreError {
     }
 }
 
-fn parse_col<T: FromStr>(row: &AnyRow, table: &'static str, col: &str) -> Result<T>
+pub(crate) fn parse_col<T: FromStr>(row: &AnyRow, table: &'static str, col: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
@@ -406,15 +406,6 @@ impl Filtered {
         }
         Ok(q.fetch_all(conn).await?)
     }
-}
-
-/// A stored status as the domain value (a value debrief does not know is a corrupt row).
-pub(crate) fn status_col(text: &str) -> Result<Status> {
-    text.parse()
-        .map_err(|e: debrief_core::InvalidValue| StoreError::Corrupt {
-            table: "incidents",
-            message: e.message,
-        })
 }
 
 /// A stored time, or none (empty or unreadable).

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::Row;
 
+use crate::incidents::time_col;
 use crate::{Result, Store};
 
 /// How to split the figures.
@@ -70,10 +71,6 @@ struct Facts {
     repeat: bool,
 }
 
-fn ts(s: Option<String>) -> Option<Timestamp> {
-    s.filter(|s| !s.is_empty()).and_then(|s| s.parse().ok())
-}
-
 impl Store {
     /// The figures for incidents that started at or after `since` (all when `None`).
     pub async fn metrics(
@@ -89,7 +86,7 @@ impl Store {
         .fetch_all(&mut *tx)
         .await?
         {
-            let started = ts(r.try_get("started_at")?);
+            let started = time_col(r.try_get("started_at")?);
             if since.is_some_and(|s| started.is_none_or(|t| t < s)) {
                 continue;
             }
@@ -98,9 +95,9 @@ impl Store {
                 r.try_get("id")?,
                 Facts {
                     started,
-                    detected: ts(r.try_get("detected_at")?),
-                    mitigated: ts(r.try_get("mitigated_at")?),
-                    resolved: ts(r.try_get("resolved_at")?),
+                    detected: time_col(r.try_get("detected_at")?),
+                    mitigated: time_col(r.try_get("mitigated_at")?),
+                    resolved: time_col(r.try_get("resolved_at")?),
                     severity: r.try_get("severity")?,
                     near_miss: r.try_get::<i64, _>("near_miss")? != 0,
                     signal: detection.as_deref() == Some("signal"),
@@ -151,7 +148,7 @@ impl Store {
         let mut rows_of: Vec<(i64, i64, Option<Timestamp>)> = Vec::new();
         for m in members {
             let (p, i): (i64, i64) = (m.try_get("problem_id")?, m.try_get("incident_id")?);
-            let started = ts(m.try_get("started_at")?);
+            let started = time_col(m.try_get("started_at")?);
             let e = earliest.entry(p).or_insert((started, i));
             if (started, i) < *e {
                 *e = (started, i);

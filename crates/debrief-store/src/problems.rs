@@ -367,12 +367,11 @@ impl Store {
         let mut open_actions = Vec::new();
         for r in rows {
             let iid: i64 = r.try_get("id")?;
-            let status: String = r.try_get("status")?;
             let started: Option<String> = r.try_get("started_at")?;
             incidents.push(ProblemIncident {
                 id: IncidentId(iid),
                 title: r.try_get("title")?,
-                status: crate::incidents::status_col(&status)?,
+                status: crate::incidents::parse_col(&r, "incidents", "status")?,
                 started: crate::incidents::time_col(started),
                 how: r.try_get("how")?,
             });

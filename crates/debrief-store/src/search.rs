@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
+use crate::incidents::{parse_col, time_col};
 use crate::{Result, Store, StoreError};
 
 /// Rows written per INSERT statement (5 values each, well under SQLite's bind limit).
@@ -714,10 +715,6 @@ impl Store {
             else {
                 continue;
             };
-            let bad = |e: debrief_core::InvalidValue| StoreError::Corrupt {
-                table: "incidents",
-                message: e.message,
-            };
             let started: Option<String> = r.try_get("started_at")?;
             let mut fields: Vec<(Field, String)> = Vec::new();
             for f in sqlx::query("SELECT field, text FROM search_fields WHERE incident_id = $1")
@@ -742,15 +739,10 @@ impl Store {
             hits.push(SearchHit {
                 id: IncidentId(id),
                 title: r.try_get("title")?,
-                severity: r.try_get::<String, _>("severity")?.parse().map_err(bad)?,
-                status: r.try_get::<String, _>("status")?.parse().map_err(bad)?,
-                review: r
-                    .try_get::<String, _>("review_state")?
-                    .parse()
-                    .map_err(bad)?,
-                started: started
-                    .filter(|s| !s.is_empty())
-                    .and_then(|s| s.parse().ok()),
+                severity: parse_col(&r, "incidents", "severity")?,
+                status: parse_col(&r, "incidents", "status")?,
+                review: parse_col(&r, "incidents", "review_state")?,
+                started: time_col(started),
                 score,
                 snippets,
             });

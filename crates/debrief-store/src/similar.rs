@@ -431,14 +431,13 @@ impl Store {
             else {
                 continue;
             };
-            let status: String = row.try_get("status")?;
             let started: Option<String> = row.try_get("started_at")?;
             let (open_actions, actions_total) =
                 crate::incidents::open_actions(&mut tx, other).await?;
             out.push(SimilarIncident {
                 id: IncidentId(other),
                 title: row.try_get("title")?,
-                status: crate::incidents::status_col(&status)?,
+                status: crate::incidents::parse_col(&row, "incidents", "status")?,
                 started: crate::incidents::time_col(started),
                 score,
                 why: reasons.explain(),

@@ -88,7 +88,7 @@ pub async fn search_page(
             esc(&h.title),
             h.severity,
             h.started
-                .map(|t| debrief_core::time::format_time(t)[..10].to_string())
+                .map(|t| debrief_core::time::utc_date(t).to_string())
                 .unwrap_or_default(),
             h.review,
             id = h.id
@@ -353,7 +353,7 @@ pub async fn signin_form(
     // it signs in as an administrator, once.
     if let Some(code) = q.code.as_deref() {
         if state.sessions.spend_link(code) {
-            return signed_in(&state, Role::Admin);
+            return start_session(&state, Role::Admin);
         }
         let mut r = signin_page(Some(
             "That sign-in link was used already or has expired; sign in with a token.",
@@ -385,7 +385,7 @@ fn signin_page(notice: Option<&str>) -> Response {
 }
 
 /// A new session of `role`: its cookie, and on to the incident list.
-fn signed_in(state: &Shared, role: Role) -> Response {
+fn start_session(state: &Shared, role: Role) -> Response {
     let Ok((id, _)) = state.sessions.create(role) else {
         return error_page(StatusCode::INTERNAL_SERVER_ERROR, "no randomness", None);
     };
@@ -435,7 +435,7 @@ pub async fn signin(
         }
         Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string(), None),
     };
-    signed_in(&state, token.role)
+    start_session(&state, token.role)
 }
 
 #[derive(Deserialize)]
@@ -637,7 +637,7 @@ fn similar_html(similar: &[debrief_store::SimilarIncident]) -> String {
             "<li><a href=\"/incidents/{id}\">{id}</a> {} <span class=\"muted\">{} · {:.0}% alike · {}</span>",
             esc(&s.title),
             s.started
-                .map(|t| debrief_core::time::format_time(t)[..10].to_string())
+                .map(|t| debrief_core::time::utc_date(t).to_string())
                 .unwrap_or_default(),
             s.score * 100.0,
             esc(&s.why),

@@ -80,7 +80,7 @@ pub async fn problems_page(State(state): State<Shared>, headers: HeaderMap) -> R
                 "<li><a href=\"/incidents/{id}\">{id}</a> {} <span class=\"muted\">{}{}</span></li>",
                 esc(&i.title),
                 i.started
-                    .map(|t| debrief_core::time::format_time(t)[..10].to_string())
+                    .map(|t| debrief_core::time::utc_date(t).to_string())
                     .unwrap_or_default(),
                 if i.how == "linked" {
                     " · linked by hand"

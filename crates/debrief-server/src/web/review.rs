@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::{Session, error_page, esc, page, same_origin};
 use crate::ApiError;
-use crate::api::{Shared, blocking, lint_rules};
+use crate::api::Shared;
 
 type FormResult<T> = Result<Form<T>, axum::extract::rejection::FormRejection>;
 
@@ -96,6 +96,17 @@ async fn load(state: &Shared, id: &str, session: &Session) -> Result<Incident, B
         .get_incident(id)
         .await
         .map_err(|e| Box::new(failed(e.into(), session)))
+}
+
+/// The signed-in session and the incident a page shows.
+async fn viewed(
+    state: &Shared,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(Session, Incident), Box<Response>> {
+    let session = signed_in(state, headers)?;
+    let incident = load(state, id, &session).await?;
+    Ok((session, incident))
 }
 
 fn csrf_field(session: &Session) -> String {
@@ -216,25 +227,13 @@ pub async fn editor(
     Path(id): Path<String>,
     Query(q): Query<EditQuery>,
 ) -> Response {
-    let session = match signed_in(&state, &headers) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
-    let incident = match load(&state, &id, &session).await {
-        Ok(i) => i,
+    let (session, incident) = match viewed(&state, &headers, &id).await {
+        Ok(v) => v,
         Err(r) => return *r,
     };
     let text = debrief_review::render(&incident);
-    let shared = state.clone();
-    let linted = incident.clone();
-    let findings = match blocking(move || {
-        Ok(debrief_review::gate::lint_review(
-            &linted,
-            lint_rules(&shared)?,
-        ))
-    })
-    .await
-    {
+    let name = debrief_review::gate::document_name(&incident);
+    let findings = match crate::api::lint_text(&state, text.clone(), name).await {
         Ok(f) => f,
         Err(e) => return failed(e, &session),
     };
@@ -404,18 +403,8 @@ pub async fn save(
     // Browsers send textarea lines with CR LF.
     let text = form.text.replace("\r\n", "\n");
     if form.r#do == "check" {
-        let shared = state.clone();
-        let linted = text.clone();
         let name = format!("{number}.md");
-        return match blocking(move || {
-            Ok(debrief_lint::lint_markdown(
-                &linted,
-                lint_rules(&shared)?,
-                &name,
-            ))
-        })
-        .await
-        {
+        return match crate::api::lint_text(&state, text.clone(), name).await {
             Ok(findings) => editor_page(
                 &incident,
                 &text,
@@ -460,12 +449,8 @@ pub async fn publish_page(
     Path(id): Path<String>,
     Query(q): Query<PublishQuery>,
 ) -> Response {
-    let session = match signed_in(&state, &headers) {
-        Ok(s) => s,
-        Err(r) => return *r,
-    };
-    let incident = match load(&state, &id, &session).await {
-        Ok(i) => i,
+    let (session, incident) = match viewed(&state, &headers, &id).await {
+        Ok(v) => v,
         Err(r) => return *r,
     };
     let blockers = match crate::api::gate_blockers(&state, &incident).await {

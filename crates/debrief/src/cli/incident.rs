@@ -605,7 +605,7 @@ pub fn similar_text(similar: &[debrief_store::SimilarIncident]) -> String {
             s.id,
             s.score,
             s.started
-                .map(|t| format_time(t)[..10].to_string())
+                .map(|t| debrief_core::time::utc_date(t).to_string())
                 .unwrap_or_else(|| "          ".into()),
             s.title,
             s.why

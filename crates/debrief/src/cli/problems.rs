@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use debrief_core::time::format_time;
+use debrief_core::time::utc_date;
 use debrief_core::{IncidentId, ProblemId};
 use debrief_store::{Pareto, Problem, Store};
 
@@ -52,8 +52,7 @@ fn problem_text(p: &Problem, out: &mut String) {
         p.title,
         p.incidents.len(),
         match (first, last) {
-            (Some(a), Some(b)) =>
-                format!(", {} to {}", &format_time(a)[..10], &format_time(b)[..10]),
+            (Some(a), Some(b)) => format!(", {} to {}", utc_date(a), utc_date(b)),
             _ => String::new(),
         }
     ));
@@ -62,7 +61,7 @@ fn problem_text(p: &Problem, out: &mut String) {
             "    {}  {}  {}{}\n",
             i.id,
             i.started
-                .map(|t| format_time(t)[..10].to_string())
+                .map(|t| utc_date(t).to_string())
                 .unwrap_or_else(|| "          ".into()),
             i.title,
             if i.how == "linked" {

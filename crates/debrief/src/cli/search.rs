@@ -79,7 +79,7 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
             h.id,
             h.severity,
             h.started
-                .map(|t| debrief_core::time::format_time(t)[..10].to_string())
+                .map(|t| debrief_core::time::utc_date(t).to_string())
                 .unwrap_or_else(|| "          ".into()),
             h.review,
             h.title
