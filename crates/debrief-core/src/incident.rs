@@ -31,6 +31,8 @@ pub struct Incident {
     pub detected: Option<Timestamp>,
     pub mitigated: Option<Timestamp>,
     pub resolved: Option<Timestamp>,
+    /// When the review was first published (kept if it is reopened and published again).
+    pub published: Option<Timestamp>,
     pub detection: Option<Detection>,
     /// What happened, in a few sentences (Markdown).
     pub summary: String,
@@ -97,6 +99,9 @@ pub struct ActionItem {
     pub link: Option<String>,
     pub opened: Option<Date>,
     pub closed: Option<Date>,
+    /// Whether it worked, as a person judged after closing it: did the failure mode stay
+    /// away? `None` until someone says. Only a closed item has a verdict.
+    pub worked: Option<bool>,
 }
 
 impl Incident {
@@ -115,6 +120,7 @@ impl Incident {
             detected: None,
             mitigated: None,
             resolved: None,
+            published: None,
             detection: None,
             summary: String::new(),
             impact: String::new(),
@@ -205,6 +211,7 @@ impl Incident {
             &self.detected,
             &self.mitigated,
             &self.resolved,
+            &self.published,
         ]
         .into_iter()
         .flatten()
@@ -295,6 +302,12 @@ impl Incident {
                         "{what}: closed ({c}) is before opened ({o})"
                     )));
                 }
+            }
+            if a.worked.is_some() && !a.status.is_closed() {
+                return Err(InvalidValue::new(format!(
+                    "{what} is {} but says whether it worked; only a closed item can",
+                    a.status
+                )));
             }
             if let Some(id) = a.id {
                 if self.actions[..i].iter().any(|b| b.id == Some(id)) {

@@ -132,6 +132,17 @@ pub fn parse_date(input: &str, today: Date) -> Result<Date, InvalidValue> {
     )))
 }
 
+/// A span of minutes as a person reads it: `45m`, `6.5h`, `12.0d`.
+pub fn minutes_text(minutes: i64) -> String {
+    if minutes < 120 {
+        format!("{minutes}m")
+    } else if minutes < 48 * 60 {
+        format!("{:.1}h", minutes as f64 / 60.0)
+    } else {
+        format!("{:.1}d", minutes as f64 / 1440.0)
+    }
+}
+
 /// The UTC calendar date of an instant.
 pub fn utc_date(ts: Timestamp) -> Date {
     ts.to_zoned_datetime(TimeZone::UTC).date()

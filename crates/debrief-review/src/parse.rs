@@ -48,6 +48,8 @@ struct FrontIn {
     detected: Option<Time>,
     mitigated: Option<Time>,
     resolved: Option<Time>,
+    /// When the review was first published.
+    published: Option<Time>,
     detection: Option<Detection>,
     #[serde(default)]
     impact: BTreeMap<String, f64>,
@@ -192,6 +194,7 @@ pub fn parse(text: &str) -> Result<Incident, ParseError> {
     incident.detected = fm.detected.map(|t| t.0);
     incident.mitigated = fm.mitigated.map(|t| t.0);
     incident.resolved = fm.resolved.map(|t| t.0);
+    incident.published = fm.published.map(|t| t.0);
     incident.detection = fm.detection;
     incident.impact_metrics = fm.impact;
     incident.acknowledged = fm
@@ -731,6 +734,7 @@ fn actions(lines: &[Line]) -> Result<Vec<ActionItem>, ParseError> {
         let mut link = None;
         let mut opened = None;
         let mut closed = None;
+        let mut worked = None;
         let date = |n: usize, v: &str| -> Result<Date, ParseError> {
             if v.len() == 10 {
                 if let Ok(d) = v.parse::<Date>() {
@@ -756,11 +760,23 @@ fn actions(lines: &[Line]) -> Result<Vec<ActionItem>, ParseError> {
                 "link" => link = Some(v.to_string()),
                 "opened" => opened = Some(date(n, v)?),
                 "closed" => closed = Some(date(n, v)?),
+                "worked" => {
+                    worked = Some(match v.to_ascii_lowercase().as_str() {
+                        "yes" | "true" => true,
+                        "no" | "false" => false,
+                        _ => {
+                            return Err(ParseError::at(
+                                n,
+                                format!("{label}: worked is {v:?}; write yes or no"),
+                            ));
+                        }
+                    })
+                }
                 _ => {
                     return Err(ParseError::at(
                         n,
                         format!(
-                            "{label}: unknown field {k:?} (expected: kind, owner, due, status, link, opened, closed)"
+                            "{label}: unknown field {k:?} (expected: kind, owner, due, status, link, opened, closed, worked)"
                         ),
                     ));
                 }
@@ -804,6 +820,7 @@ fn actions(lines: &[Line]) -> Result<Vec<ActionItem>, ParseError> {
             link,
             opened,
             closed,
+            worked,
         });
     }
     Ok(out)

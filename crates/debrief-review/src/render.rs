@@ -31,6 +31,8 @@ struct FrontOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     resolved: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    published: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     detection: Option<&'a str>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty", serialize_with = "numbers")]
     impact: &'a BTreeMap<String, f64>,
@@ -75,6 +77,7 @@ pub fn render(i: &Incident) -> String {
         detected: ts(i.detected),
         mitigated: ts(i.mitigated),
         resolved: ts(i.resolved),
+        published: ts(i.published),
         detection: i.detection.map(|d| d.as_str()),
         impact: &i.impact_metrics,
         acknowledged: i
@@ -180,6 +183,9 @@ pub fn render(i: &Incident) -> String {
             }
             if let Some(d) = a.closed {
                 let _ = writeln!(out, "  - closed: {d}");
+            }
+            if let Some(w) = a.worked {
+                let _ = writeln!(out, "  - worked: {}", if w { "yes" } else { "no" });
             }
         }
         out.push('\n');

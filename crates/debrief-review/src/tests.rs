@@ -74,6 +74,7 @@ fn full() -> Incident {
             link: Some("https://tracker.example/PLAT-1".into()),
             opened: Some("2024-03-02".parse().unwrap()),
             closed: None,
+            worked: None,
         },
         ActionItem {
             id: Some(ActionId(4)),
@@ -85,6 +86,7 @@ fn full() -> Incident {
             link: None,
             opened: Some("2024-03-02".parse().unwrap()),
             closed: Some("2024-03-09".parse().unwrap()),
+            worked: Some(false),
         },
     ];
     i.notes = "See also the payments runbook.".into();
@@ -206,6 +208,11 @@ fn bad_documents_name_the_line_and_the_reason() {
             11,
             "unknown field \"priority\"",
         ),
+        (
+            format!("{ok_front}## Action items\n\n- [x] Fix it\n  - kind: prevent\n  - worked: maybe\n"),
+            11,
+            "worked is \"maybe\"; write yes or no",
+        ),
         (format!("{ok_front}## Summary\n\ntext\n# Another title\n"), 10, "a second '# ' title"),
         (format!("{ok_front}## Summary\n\nbell \u{7} here\n"), 9, "control character at column 6"),
     ];
@@ -307,8 +314,10 @@ prop_compose! {
     fn action()(id in prop::option::of(1i64..10_000), title in line_text(), kind in pick(ActionKind::ALL),
                 owner in prop::option::of(word()), due in prop::option::of(date()),
                 status in pick(ActionStatus::ALL), link in prop::option::of(word()),
-                opened in prop::option::of(date())) -> ActionItem {
-        ActionItem { id: id.map(ActionId), title, kind, owner, due, status, link, opened, closed: None }
+                opened in prop::option::of(date()), worked in prop::option::of(any::<bool>())) -> ActionItem {
+        // Only a closed item may say whether it worked.
+        let worked = worked.filter(|_| status.is_closed());
+        ActionItem { id: id.map(ActionId), title, kind, owner, due, status, link, opened, closed: None, worked }
     }
 }
 
@@ -317,7 +326,7 @@ prop_compose! {
         id in prop::option::of(1i64..100_000), title in line_text(), severity in pick(Severity::ALL),
         status in pick(Status::ALL), kind in pick(IncidentType::ALL), near_miss in any::<bool>(),
         services in prop::collection::btree_set("[a-z][a-z0-9-]{0,8}", 0..4),
-        times in prop::collection::vec(stamp(), 0..=4),
+        times in prop::collection::vec(stamp(), 0..=4), published in prop::option::of(stamp()),
         detection in prop::option::of(pick(Detection::ALL)),
         summary in block_text(), impact in block_text(), notes in block_text(),
         metrics in prop::collection::btree_map("[a-z_]{1,10}", -1e9f64..1e9, 0..3),
@@ -340,6 +349,7 @@ prop_compose! {
         i.detected = it.next();
         i.mitigated = it.next();
         i.resolved = it.next();
+        i.published = published;
         i.detection = detection;
         i.summary = summary;
         i.impact = impact;

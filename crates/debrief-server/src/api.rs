@@ -199,6 +199,12 @@ fn learning_gauges(m: &debrief_store::MetricsRow) -> String {
             m.resolve_median,
             m.resolve_p90,
         ),
+        (
+            "review",
+            "start to its review's first publication",
+            m.review_median,
+            m.review_p90,
+        ),
     ] {
         let _ = writeln!(
             out,
@@ -244,6 +250,11 @@ fn learning_gauges(m: &debrief_store::MetricsRow) -> String {
             "near_miss_incidents",
             "Incidents marked as near misses.",
             m.near_misses as f64,
+        ),
+        (
+            "near_miss_ratio",
+            "Near misses (marked incidents and confidential reports) of all incidents and reports.",
+            m.near_miss_ratio,
         ),
     ] {
         let _ = writeln!(
@@ -1415,6 +1426,7 @@ async fn add_action(
         link: a.link,
         opened: Some(today),
         closed: None,
+        worked: None,
     };
     added(&state, id, |i| {
         i.actions.push(item);
@@ -1607,8 +1619,20 @@ struct ActionChange {
     due: Option<String>,
     link: Option<String>,
     /// `done` or `wont-do` closes it today (if not closed already); `open` or `in-progress`
-    /// opens it again.
+    /// opens it again (and forgets whether it worked).
     status: Option<String>,
+    /// Whether the closed item worked: `true`, `false`, or `null` for not known.
+    #[serde(default, deserialize_with = "present")]
+    worked: Option<Option<bool>>,
+}
+
+/// A field that may be given as `null`: absent is `None`, `null` is `Some(None)`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 async fn edit_action(
@@ -1655,8 +1679,12 @@ async fn edit_action(
                 a.closed = if s.is_closed() {
                     a.closed.or(Some(today))
                 } else {
+                    a.worked = None;
                     None
                 };
+            }
+            if let Some(w) = c.worked {
+                a.worked = w;
             }
             Ok(())
         })
@@ -1818,7 +1846,10 @@ pub(crate) async fn step_review(
         }
     };
     if to != incident.review {
-        state.store.set_review_state(&incident, to).await?;
+        state
+            .store
+            .set_review_state(&incident, to, jiff::Timestamp::now())
+            .await?;
     }
     Ok(Stepped {
         review: to,

@@ -163,7 +163,8 @@ pub fn document() -> Value {
                         "title": { "type": "string" }, "kind": { "type": "string" },
                         "owner": { "type": "string" }, "due": { "type": "string" },
                         "link": { "type": "string" },
-                        "status": { "type": "string", "enum": ["open", "in-progress", "done", "wont-do"] } } } } } },
+                        "status": { "type": "string", "enum": ["open", "in-progress", "done", "wont-do"] },
+                        "worked": { "type": "boolean", "nullable": true, "description": "Whether the closed item worked; null for not known." } } } } } },
                 "responses": with_errors(json_ok("200", "The incident's number and the item as stored",
                     json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/incidents/{id}/review": {
@@ -259,7 +260,7 @@ pub fn document() -> Value {
             "/api/v1/actions/stats": { "get": {
                 "summary": "Follow-through of action items (reader)",
                 "description": "As `debrief action stats`: totals, closure rate, overdue and stale (open more than 60 days) items, ages in days as medians and 90th percentiles, and closed items whose problem came back.",
-                "responses": with_errors(json_ok("200", "total, open, closed, closure_rate, overdue, stale, open_age_median, open_age_p90, time_to_close_median, time_to_close_p90, recurred",
+                "responses": with_errors(json_ok("200", "total, open, closed, closure_rate, overdue, stale, open_age_median, open_age_p90, time_to_close_median, time_to_close_p90, worked, did_not_work, recurred",
                     json!({ "type": "object" })), &[401, 403]) } },
             "/api/v1/lint": { "post": {
                 "summary": "Lint Markdown for blame (reader)",

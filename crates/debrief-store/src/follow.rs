@@ -27,6 +27,8 @@ pub struct Recurred {
     pub problem: ProblemId,
     /// The first incident of the problem that started after the item was closed.
     pub came_back: IncidentId,
+    /// What people said about whether it worked (`action edit --worked`), if they did.
+    pub worked: Option<bool>,
 }
 
 /// How action items are followed through.
@@ -46,6 +48,9 @@ pub struct FollowThrough {
     /// Days from opened to closed, of closed items.
     pub time_to_close_median: Option<i64>,
     pub time_to_close_p90: Option<i64>,
+    /// Closed items people judged: it worked, it did not.
+    pub worked: usize,
+    pub did_not_work: usize,
     pub recurred: Vec<Recurred>,
 }
 
@@ -69,10 +74,16 @@ impl Store {
         let mut open_ages = Vec::new();
         let mut to_close = Vec::new();
         let (mut open, mut closed, mut overdue, mut stale) = (0, 0, 0, 0);
+        let (mut worked, mut did_not_work) = (0, 0);
         for r in &rows {
             let a = &r.action;
             if matches!(a.status, ActionStatus::Done | ActionStatus::WontDo) {
                 closed += 1;
+                match a.worked {
+                    Some(true) => worked += 1,
+                    Some(false) => did_not_work += 1,
+                    None => {}
+                }
                 if let (Some(o), Some(c)) = (a.opened, a.closed) {
                     to_close.push(days(o, c).max(0));
                 }
@@ -141,6 +152,7 @@ impl Store {
                         closed: closed_on,
                         problem: ProblemId(*p),
                         came_back: IncidentId(*later),
+                        worked: a.worked,
                     });
                     break;
                 }
@@ -162,6 +174,8 @@ impl Store {
             open_age_p90: quantile(&open_ages, 0.9),
             time_to_close_median: quantile(&to_close, 0.5),
             time_to_close_p90: quantile(&to_close, 0.9),
+            worked,
+            did_not_work,
             recurred,
         })
     }

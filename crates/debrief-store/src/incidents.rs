@@ -446,6 +446,7 @@ pub(crate) fn action_from_row(row: &AnyRow) -> Result<ActionItem> {
         link: row.try_get("link")?,
         opened: parse_opt(row, T, "opened")?,
         closed: parse_opt(row, T, "closed")?,
+        worked: row.try_get::<Option<i64>, _>("worked")?.map(|w| w != 0),
     })
 }
 
@@ -469,6 +470,7 @@ pub(crate) async fn read_incident(conn: &mut AnyConnection, id: IncidentId) -> R
     i.detected = parse_opt(&row, T, "detected_at")?;
     i.mitigated = parse_opt(&row, T, "mitigated_at")?;
     i.resolved = parse_opt(&row, T, "resolved_at")?;
+    i.published = parse_opt(&row, T, "published_at")?;
     i.detection = parse_opt(&row, T, "detection")?;
     i.summary = row.try_get("summary")?;
     i.impact = row.try_get("impact")?;
@@ -574,15 +576,17 @@ pub(crate) async fn write_incident(
     i.id = Some(id);
     sqlx::query(
         "INSERT INTO incidents (id, title, type, near_miss, severity, status, review_state,
-             started_at, detected_at, mitigated_at, resolved_at, detection, summary, impact, notes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             started_at, detected_at, mitigated_at, resolved_at, detection, summary, impact, notes,
+             published_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (id) DO UPDATE SET title = excluded.title, type = excluded.type,
              near_miss = excluded.near_miss, severity = excluded.severity,
              status = excluded.status, review_state = excluded.review_state,
              started_at = excluded.started_at, detected_at = excluded.detected_at,
              mitigated_at = excluded.mitigated_at, resolved_at = excluded.resolved_at,
              detection = excluded.detection, summary = excluded.summary,
-             impact = excluded.impact, notes = excluded.notes",
+             impact = excluded.impact, notes = excluded.notes,
+             published_at = excluded.published_at",
     )
     .bind(id.0)
     .bind(&i.title)
@@ -599,6 +603,7 @@ pub(crate) async fn write_incident(
     .bind(&i.summary)
     .bind(&i.impact)
     .bind(&i.notes)
+    .bind(time_text(i.published))
     .execute(&mut *conn)
     .await?;
 
@@ -742,12 +747,12 @@ pub(crate) async fn write_incident(
         a.id = Some(aid);
         sqlx::query(
             "INSERT INTO action_items (id, incident_id, position, title, kind, owner_team, due,
-                 status, link, opened, closed)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 status, link, opened, closed, worked)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (id) DO UPDATE SET position = excluded.position, title = excluded.title,
                  kind = excluded.kind, owner_team = excluded.owner_team, due = excluded.due,
                  status = excluded.status, link = excluded.link, opened = excluded.opened,
-                 closed = excluded.closed",
+                 closed = excluded.closed, worked = excluded.worked",
         )
         .bind(aid.0)
         .bind(id.0)
@@ -760,6 +765,7 @@ pub(crate) async fn write_incident(
         .bind(a.link.as_deref())
         .bind(a.opened.map(|d| d.to_string()))
         .bind(a.closed.map(|d| d.to_string()))
+        .bind(a.worked.map(i64::from))
         .execute(&mut *conn)
         .await?;
     }

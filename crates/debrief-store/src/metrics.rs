@@ -32,8 +32,17 @@ pub struct MetricsRow {
     pub mitigate_p90: Option<i64>,
     pub resolve_median: Option<i64>,
     pub resolve_p90: Option<i64>,
+    /// From the start of an incident to its review's first publication.
+    pub review_median: Option<i64>,
+    pub review_p90: Option<i64>,
     /// Incidents marked as near misses.
     pub near_misses: usize,
+    /// Confidential near-miss reports (they name no service or severity, so they count
+    /// only when the figures are split by month or not at all).
+    pub near_miss_reports: usize,
+    /// Near misses (marked incidents and reports) of all incidents and reports: a team that
+    /// reports near misses freely learns before the outage.
+    pub near_miss_ratio: f64,
     /// Share of incidents whose review names a process or organization factor.
     pub beyond_technical: f64,
     /// Incidents with a contributing factor in the monitoring category.
@@ -61,6 +70,7 @@ struct Facts {
     detected: Option<Timestamp>,
     mitigated: Option<Timestamp>,
     resolved: Option<Timestamp>,
+    published: Option<Timestamp>,
     severity: String,
     near_miss: bool,
     signal: bool,
@@ -81,7 +91,7 @@ impl Store {
         let mut tx = self.begin_read().await?;
         let mut facts: BTreeMap<i64, Facts> = BTreeMap::new();
         for r in sqlx::query(
-            "SELECT id, severity, near_miss, detection, started_at, detected_at, mitigated_at, resolved_at FROM incidents",
+            "SELECT id, severity, near_miss, detection, started_at, detected_at, mitigated_at, resolved_at, published_at FROM incidents",
         )
         .fetch_all(&mut *tx)
         .await?
@@ -98,6 +108,7 @@ impl Store {
                     detected: time_col(r.try_get("detected_at")?),
                     mitigated: time_col(r.try_get("mitigated_at")?),
                     resolved: time_col(r.try_get("resolved_at")?),
+                    published: time_col(r.try_get("published_at")?),
                     severity: r.try_get("severity")?,
                     near_miss: r.try_get::<i64, _>("near_miss")? != 0,
                     signal: detection.as_deref() == Some("signal"),
@@ -144,6 +155,19 @@ impl Store {
         )
         .fetch_all(&mut *tx)
         .await?;
+        // Confidential reports by month ("YYYY-MM"), since the day `since` falls on.
+        let since_day = since.map(|s| debrief_core::time::utc_date(s).to_string());
+        let mut reports: BTreeMap<String, usize> = BTreeMap::new();
+        for r in sqlx::query("SELECT reported_on FROM near_misses")
+            .fetch_all(&mut *tx)
+            .await?
+        {
+            let day: String = r.try_get("reported_on")?;
+            if since_day.as_ref().is_some_and(|s| day < *s) || day.len() < 7 {
+                continue;
+            }
+            *reports.entry(day[..7].to_string()).or_default() += 1;
+        }
         tx.commit().await?;
         let mut rows_of: Vec<(i64, i64, Option<Timestamp>)> = Vec::new();
         for m in members {
@@ -179,6 +203,19 @@ impl Store {
                 groups.entry(k).or_default().push(f);
             }
         }
+        // Months with reports and no incident still get a row.
+        if by == MetricsBy::Month {
+            for month in reports.keys() {
+                groups.entry(month.clone()).or_default();
+            }
+        } else if by == MetricsBy::All && !reports.is_empty() {
+            groups.entry("all".into()).or_default();
+        }
+        let reports_in = |group: &str| match by {
+            MetricsBy::All => reports.values().sum(),
+            MetricsBy::Month => reports.get(group).copied().unwrap_or(0),
+            MetricsBy::Service | MetricsBy::Severity => 0,
+        };
         let minutes = |from: Option<Timestamp>, to: Option<Timestamp>| match (from, to) {
             (Some(a), Some(b)) if b >= a => Some(b.duration_since(a).as_secs() / 60),
             _ => None,
@@ -199,6 +236,12 @@ impl Store {
                     .iter()
                     .filter_map(|f| minutes(f.started, f.resolved))
                     .collect();
+                let mut review: Vec<i64> = fs
+                    .iter()
+                    .filter_map(|f| minutes(f.started, f.published))
+                    .collect();
+                let near_misses = fs.iter().filter(|f| f.near_miss).count();
+                let near_miss_reports = reports_in(&group);
                 let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
                 let (actions, closed) = fs
                     .iter()
@@ -212,7 +255,15 @@ impl Store {
                     mitigate_p90: quantile(&mut mitigate, 0.9),
                     resolve_median: quantile(&mut resolve, 0.5),
                     resolve_p90: quantile(&mut resolve, 0.9),
-                    near_misses: fs.iter().filter(|f| f.near_miss).count(),
+                    review_median: quantile(&mut review, 0.5),
+                    review_p90: quantile(&mut review, 0.9),
+                    near_misses,
+                    near_miss_reports,
+                    near_miss_ratio: if n + near_miss_reports == 0 {
+                        0.0
+                    } else {
+                        (near_misses + near_miss_reports) as f64 / (n + near_miss_reports) as f64
+                    },
                     beyond_technical: share(
                         fs.iter()
                             .filter(|f| {

@@ -68,6 +68,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "problems",
         sql: include_str!("../migrations/sqlite/0010_problems.sql"),
     },
+    Migration {
+        version: 11,
+        name: "review_published_action_worked",
+        sql: include_str!("../migrations/sqlite/0011_review_published_action_worked.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -120,6 +125,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 10,
         name: "problems",
         sql: include_str!("../migrations/postgres/0010_problems.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "review_published_action_worked",
+        sql: include_str!("../migrations/postgres/0011_review_published_action_worked.sql"),
     },
 ];
 

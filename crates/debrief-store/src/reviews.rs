@@ -55,8 +55,14 @@ impl Store {
 
     /// Moves the review of `checked` to state `to`, if the stored incident is still exactly
     /// `checked` (what the caller judged ready). A change in between is a conflict: the
-    /// caller checks again rather than publish what it did not check.
-    pub async fn set_review_state(&self, checked: &Incident, to: ReviewState) -> Result<Incident> {
+    /// caller checks again rather than publish what it did not check. Publishing for the first
+    /// time records `now` (to the second) as when the review was published.
+    pub async fn set_review_state(
+        &self,
+        checked: &Incident,
+        to: ReviewState,
+        now: Timestamp,
+    ) -> Result<Incident> {
         let id = checked
             .id
             .ok_or_else(|| InvalidValue::new("the incident has no number"))?;
@@ -68,6 +74,9 @@ impl Store {
                     return Err(InvalidValue::new("changed"));
                 }
                 i.review = to;
+                if to == ReviewState::Published && i.published.is_none() {
+                    i.published = Some(debrief_core::time::to_seconds(now));
+                }
                 Ok(())
             })
             .await;

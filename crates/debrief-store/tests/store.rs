@@ -152,6 +152,7 @@ fn sample(title: &str, severity: Severity, service: &str, started: &str) -> Inci
         link: None,
         opened: Some(date("2024-03-02")),
         closed: None,
+        worked: None,
     });
     i
 }

@@ -87,6 +87,17 @@ both!(a_ready_review_publishes, |env: &Env| {
     let out = env.ok(&["review", "publish", "INC-1"]);
     assert_eq!(out, "INC-1: review published\n");
     assert_eq!(review_state(env), "published");
+    // The first publication is recorded in the review, to the second.
+    let before = jiff::Timestamp::now().as_second();
+    let doc = env.ok(&["review", "export", "INC-1"]);
+    let published: jiff::Timestamp = doc
+        .lines()
+        .find_map(|l| l.strip_prefix("published: "))
+        .unwrap_or_else(|| panic!("no published time in:\n{doc}"))
+        .trim_matches(|c| c == '\'' || c == '"')
+        .parse()
+        .unwrap();
+    assert!((before - published.as_second()).abs() < 60, "{published}");
     // Published is published: a second publish says so and changes nothing.
     let again = env.run(&["review", "publish", "INC-1"]);
     assert!(again.status.success());
@@ -94,6 +105,9 @@ both!(a_ready_review_publishes, |env: &Env| {
     // Reopening makes it a draft, which must be submitted again before publishing.
     env.ok(&["review", "reopen", "INC-1"]);
     assert_eq!(review_state(env), "draft");
+    // It keeps when it was first published.
+    let doc = env.ok(&["review", "export", "INC-1"]);
+    assert!(doc.contains("published: "), "{doc}");
     let err = env.fails(&["review", "publish", "INC-1"]);
     assert!(err.contains("debrief review submit INC-1"), "{err}");
 });

@@ -2432,6 +2432,15 @@ both!(
             "2026-01-10",
         ]);
         env.ok(&["action", "done", "A-1"]);
+        // Whether it worked: only a closed item can say, and people can say it.
+        let err = env.fails(&["action", "edit", "A-2", "--worked", "yes"]);
+        assert!(
+            err.contains("A-2 is open but says whether it worked"),
+            "{err}"
+        );
+        env.ok(&["action", "edit", "A-1", "--worked", "yes"]);
+        let doc = env.ok(&["review", "export", "INC-1"]);
+        assert!(doc.contains("  - worked: yes\n"), "{doc}");
         // It comes back after the item was closed (today).
         let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(48)).to_string();
         env.ok(&[
@@ -2460,12 +2469,41 @@ both!(
             "{text}"
         );
         assert!(text.contains("A-1 Cap batch concurrency (INC-1"), "{text}");
+        assert!(text.contains("judged to have worked"), "{text}");
+        assert!(
+            text.contains("judged after closing: 1 worked, 0 did not"),
+            "{text}"
+        );
         let server = Server::start(env);
         let reader = token(env, "reader");
         let (status, stats) = server.json("/api/v1/actions/stats", &reader);
         assert_eq!(status, 200, "{stats}");
         assert_eq!(stats["recurred"][0]["action"], "A-1");
         assert_eq!(stats["recurred"][0]["came_back"], "INC-2");
+        assert_eq!(stats["recurred"][0]["worked"], true);
+        // The API changes the verdict; reopening forgets it.
+        let writer = token(env, "writer");
+        let (status, _, body) = server.request(
+            "PATCH",
+            "/api/v1/actions/A-1",
+            Some(&writer),
+            Some(r#"{"worked": false}"#),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains(r#""worked":false"#), "{body}");
+        let (_, stats) = server.json("/api/v1/actions/stats", &reader);
+        assert_eq!(stats["did_not_work"], 1);
+        let (status, _, body) = server.request(
+            "PATCH",
+            "/api/v1/actions/A-2",
+            Some(&writer),
+            Some(r#"{"worked": true}"#),
+        );
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (400, "invalid"),
+            "{body}"
+        );
         let cookie = sign_in(&server, &reader);
         let (_, _, board) = server.send("GET", "/actions", None, None, &[("Cookie", &cookie)]);
         assert!(
@@ -2536,7 +2574,39 @@ both!(
             "{table}"
         );
         assert!(table.contains("reviews beyond technical 33%"), "{table}");
+        // Time to a published review: INC-1's review first published three days after it started.
+        let doc = env.ok(&["review", "export", "INC-1"]);
+        let doc = doc.replacen(
+            "review: draft\n",
+            "review: draft\npublished: 2026-01-04T00:00:00Z\n",
+            1,
+        );
+        let file = env.dir.path().join("inc-1.md");
+        std::fs::write(&file, doc).unwrap();
+        env.ok(&["review", "import", file.to_str().unwrap()]);
+        let csv = env.ok(&["metrics", "--by", "severity", "--format", "csv"]);
+        let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let sev1: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+        let col = |name: &str| sev1[head.iter().position(|h| *h == name).unwrap()];
+        assert_eq!(
+            (col("review_median"), col("review_p90")),
+            ("4320", "4320"),
+            "{csv}"
+        );
+
         let server = Server::start(env);
+        // A confidential report counts toward the near-miss ratio: 1 of 3 incidents and 1 report.
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/near-misses",
+            None,
+            Some(r#"{"what":"A deploy almost went to the wrong region"}"#),
+        );
+        assert_eq!(status, 201, "{body}");
+        let json: serde_json::Value =
+            serde_json::from_str(&env.ok(&["metrics", "--format", "json"])).unwrap();
+        assert_eq!(json[0]["near_miss_reports"], 1, "{json}");
+        assert_eq!(json[0]["near_miss_ratio"], 0.25, "{json}");
         let reader = token(env, "reader");
         let (status, rows) = server.json("/api/v1/metrics?by=month", &reader);
         assert_eq!(status, 200, "{rows}");
@@ -2555,11 +2625,17 @@ both!(
             "{prom}"
         );
         assert!(prom.contains("debrief_monitoring_gaps 1"), "{prom}");
+        assert!(
+            prom.contains("debrief_time_to_review_minutes{quantile=\"0.5\"} 4320"),
+            "{prom}"
+        );
+        assert!(prom.contains("debrief_near_miss_ratio 0.25"), "{prom}");
         // The page, with a chart a figure.
         let cookie = sign_in(&server, &reader);
         let (status, _, page) = server.send("GET", "/learning", None, None, &[("Cookie", &cookie)]);
         assert_eq!(status, 200);
-        assert!(page.contains("median 120 min, p90 600 min"), "{page}");
+        assert!(page.contains("median 2.0h, p90 10.0h"), "{page}");
+        assert!(page.contains("median 3.0d, p90 3.0d"), "{page}");
         assert!(
             page.contains("<figcaption>Median time to resolve</figcaption>"),
             "{page}"

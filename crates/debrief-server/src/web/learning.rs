@@ -79,7 +79,7 @@ pub async fn learning_page(State(state): State<Shared>, headers: HeaderMap) -> R
         }
     };
     let mut b = String::from(
-        "<h1>Learning</h1><p class=\"muted\">Times are from an incident's start, in minutes, as \
+        "<h1>Learning</h1><p class=\"muted\">Times are from an incident's start, as \
          medians and 90th percentiles: durations are skewed, so a mean alone misleads. \
          <code>debrief metrics</code> gives the same, as a table, JSON or CSV.</p>",
     );
@@ -87,7 +87,7 @@ pub async fn learning_page(State(state): State<Shared>, headers: HeaderMap) -> R
         b.push_str("<p class=\"muted\">No incidents yet.</p>");
         return page("Learning", Some(&session), &b);
     };
-    let mins = |v: Option<i64>| v.map_or("–".to_string(), |v| format!("{v} min"));
+    let mins = |v: Option<i64>| v.map_or("–".to_string(), debrief_core::time::minutes_text);
     let _ = write!(
         b,
         "<table class=\"figures\"><tbody>\
@@ -95,9 +95,10 @@ pub async fn learning_page(State(state): State<Shared>, headers: HeaderMap) -> R
          <tr><th>Time to detect</th><td>median {}, p90 {}</td></tr>\
          <tr><th>Time to mitigate</th><td>median {}, p90 {}</td></tr>\
          <tr><th>Time to resolve</th><td>median {}, p90 {}</td></tr>\
+         <tr><th>Time to a published review</th><td>median {}, p90 {}</td></tr>\
          <tr><th>Reviews beyond the technical</th><td>{:.0}%</td></tr>\
          <tr><th>Monitoring gaps</th><td>{}</td></tr>\
-         <tr><th>Near misses</th><td>{}</td></tr>\
+         <tr><th>Near misses</th><td>{} ({:.0}% of incidents and reports)</td></tr>\
          <tr><th>Found by a weak signal</th><td>{}</td></tr>\
          <tr><th>Action items closed</th><td>{:.0}%</td></tr>\
          <tr><th>Recurrence</th><td>{:.0}%</td></tr></tbody></table>",
@@ -108,9 +109,12 @@ pub async fn learning_page(State(state): State<Shared>, headers: HeaderMap) -> R
         mins(m.mitigate_p90),
         mins(m.resolve_median),
         mins(m.resolve_p90),
+        mins(m.review_median),
+        mins(m.review_p90),
         m.beyond_technical * 100.0,
         m.monitoring_gaps,
-        m.near_misses,
+        m.near_misses + m.near_miss_reports,
+        m.near_miss_ratio * 100.0,
         m.signals_promoted,
         m.action_closure * 100.0,
         m.recurrence * 100.0

@@ -817,12 +817,15 @@ pub async fn action_board(State(state): State<Shared>, headers: HeaderMap) -> Re
         let _ = write!(
             body,
             "<p class=\"muted\" id=\"follow\">{:.0}% closed · {} stale (open over {} days) · \
-             open items' median age {} · median time to close {}</p>",
+             open items' median age {} · median time to close {} · \
+             judged after closing: {} worked, {} did not</p>",
             f.closure_rate * 100.0,
             f.stale,
             debrief_store::STALE_DAYS,
             days(f.open_age_median),
-            days(f.time_to_close_median)
+            days(f.time_to_close_median),
+            f.worked,
+            f.did_not_work
         );
         if !f.recurred.is_empty() {
             body.push_str("<div class=\"card\"><strong class=\"recurrence\">Closed, but the problem came back</strong><ul>");

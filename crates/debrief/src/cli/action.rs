@@ -24,6 +24,25 @@ pub struct ActionFields {
     link: Option<String>,
 }
 
+/// Whether a closed item worked: did the failure mode stay away after it was closed?
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Worked {
+    Yes,
+    No,
+    /// Not known (clears an earlier verdict).
+    Unknown,
+}
+
+impl Worked {
+    fn verdict(self) -> Option<bool> {
+        match self {
+            Worked::Yes => Some(true),
+            Worked::No => Some(false),
+            Worked::Unknown => None,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum ActionCommand {
     /// Add an action item to an incident.
@@ -67,10 +86,14 @@ pub enum ActionCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change an action item: its owner team, due date, link, kind or title.
+    /// Change an action item: its owner team, due date, link, kind or title, or say whether
+    /// it worked.
     #[command(after_help = "Examples:\n  \
         debrief action edit A-7 --owner platform\n  \
-        debrief action edit 7 --due +14d --link https://tracker.example/PLAT-9")]
+        debrief action edit 7 --due +14d --link https://tracker.example/PLAT-9\n  \
+        debrief action edit A-7 --worked no      # closed, but the failure came back\n\n\
+        Only a closed item can say whether it worked. debrief also marks \"closed but recurred\"\n\
+        by itself (see `action stats`); --worked records what people judged.")]
     Edit {
         /// The action item: A-7 or 7.
         id: ActionId,
@@ -81,6 +104,9 @@ pub enum ActionCommand {
         kind: Option<ActionKind>,
         #[command(flatten)]
         fields: ActionFields,
+        /// Whether it worked (closed items only).
+        #[arg(long, value_enum, value_name = "yes|no|unknown")]
+        worked: Option<Worked>,
     },
     /// Follow-through: closure rate, overdue and stale items, ages, and closed items whose
     /// problem came back.
@@ -95,7 +121,7 @@ pub enum ActionCommand {
     },
     /// Mark an action item done (or won't do).
     #[command(
-        after_help = "Examples:\n  debrief action done A-7\n  debrief action done 7 --wont-do"
+        after_help = "Examples:\n  debrief action done A-7\n  debrief action done 7 --wont-do\n  debrief action done A-7 --worked yes"
     )]
     Done {
         /// The action item: A-7 or 7.
@@ -103,6 +129,9 @@ pub enum ActionCommand {
         /// Close it as won't do instead of done.
         #[arg(long)]
         wont_do: bool,
+        /// Whether it worked, if that is already known.
+        #[arg(long, value_enum, value_name = "yes|no|unknown")]
+        worked: Option<Worked>,
     },
 }
 
@@ -127,6 +156,7 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
                         link,
                         opened: Some(today()),
                         closed: None,
+                        worked: None,
                     });
                     Ok(())
                 })
@@ -196,15 +226,17 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
             title,
             kind,
             fields: ActionFields { owner, due, link },
+            worked,
         } => {
             if title.is_none()
                 && kind.is_none()
                 && owner.is_none()
                 && due.is_none()
                 && link.is_none()
+                && worked.is_none()
             {
                 anyhow::bail!(
-                    "nothing to change: give --owner, --due, --link, --kind or --title (see --help)"
+                    "nothing to change: give --owner, --due, --link, --kind, --title or --worked (see --help)"
                 );
             }
             let due = parse_due(due.as_deref())?;
@@ -225,6 +257,9 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
                     if link.is_some() {
                         a.link = link;
                     }
+                    if let Some(w) = worked {
+                        a.worked = w.verdict();
+                    }
                     Ok(())
                 })
                 .await?;
@@ -238,7 +273,11 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
                 emit(&stats_text(&f))?;
             }
         }
-        ActionCommand::Done { id, wont_do } => {
+        ActionCommand::Done {
+            id,
+            wont_do,
+            worked,
+        } => {
             let status = if wont_do {
                 ActionStatus::WontDo
             } else {
@@ -249,6 +288,9 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
                     a.status = status;
                     if a.closed.is_none() {
                         a.closed = Some(today());
+                    }
+                    if let Some(w) = worked {
+                        a.worked = w.verdict();
                     }
                     Ok(())
                 })
@@ -277,7 +319,8 @@ fn stats_text(f: &debrief_store::FollowThrough) -> String {
         "{} action items: {} open, {} closed ({:.0}% closed)\n\
          overdue: {}   stale (open > {} days): {}\n\
          age of open items: median {}, 90th percentile {}\n\
-         time to close: median {}, 90th percentile {}\n",
+         time to close: median {}, 90th percentile {}\n\
+         judged after closing: {} worked, {} did not\n",
         f.total,
         f.open,
         f.closed,
@@ -289,13 +332,25 @@ fn stats_text(f: &debrief_store::FollowThrough) -> String {
         days(f.open_age_p90),
         days(f.time_to_close_median),
         days(f.time_to_close_p90),
+        f.worked,
+        f.did_not_work,
     );
     if !f.recurred.is_empty() {
         out.push_str("closed, but the problem came back:\n");
         for r in &f.recurred {
             out.push_str(&format!(
-                "  {} {} ({}, closed {}): {} had {} after it\n",
-                r.action, r.title, r.incident, r.closed, r.problem, r.came_back
+                "  {} {} ({}, closed {}): {} had {} after it{}\n",
+                r.action,
+                r.title,
+                r.incident,
+                r.closed,
+                r.problem,
+                r.came_back,
+                match r.worked {
+                    Some(true) => "; judged to have worked",
+                    Some(false) => "; judged not to have worked",
+                    None => "",
+                }
             ));
         }
     }

@@ -28,9 +28,10 @@ pub enum Format {
     debrief metrics\n  \
     debrief metrics --since 180d --by month --format csv > learning.csv\n  \
     debrief metrics --by service --format json\n\n\
-    Times are from the start of an incident to its detection, mitigation and resolution, in\n\
-    minutes, as medians and 90th percentiles (incident durations are skewed: a mean alone\n\
-    misleads). beyond_technical: share of incidents whose review names a process or\n\
+    Times are from the start of an incident to its detection, mitigation and resolution and\n\
+    to its review's first publication, as medians and 90th percentiles (incident durations\n\
+    are skewed: a mean alone misleads); CSV and JSON give minutes. near_miss_ratio: near\n\
+    misses (marked incidents and confidential reports) of all incidents and reports. beyond_technical: share of incidents whose review names a process or\n\
     organization factor. monitoring_gaps: incidents with a monitoring factor. recurrence:\n\
     share of incidents that repeat an earlier one of their problem (`debrief problems`).")]
 pub struct MetricsArgs {
@@ -44,7 +45,7 @@ pub struct MetricsArgs {
     format: Format,
 }
 
-const COLUMNS: &str = "group,incidents,detect_median,detect_p90,mitigate_median,mitigate_p90,resolve_median,resolve_p90,near_misses,beyond_technical,monitoring_gaps,signals_promoted,action_closure,recurrence";
+const COLUMNS: &str = "group,incidents,detect_median,detect_p90,mitigate_median,mitigate_p90,resolve_median,resolve_p90,review_median,review_p90,near_misses,near_miss_reports,near_miss_ratio,beyond_technical,monitoring_gaps,signals_promoted,action_closure,recurrence";
 
 fn opt(v: Option<i64>) -> String {
     v.map_or(String::new(), |v| v.to_string())
@@ -62,7 +63,7 @@ fn csv(rows: &[MetricsRow]) -> String {
     let mut out = format!("{COLUMNS}\n");
     for r in rows {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{:.3},{},{},{:.3},{:.3}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{},{},{:.3},{:.3}\n",
             csv_field(&r.group),
             r.incidents,
             opt(r.detect_median),
@@ -71,7 +72,11 @@ fn csv(rows: &[MetricsRow]) -> String {
             opt(r.mitigate_p90),
             opt(r.resolve_median),
             opt(r.resolve_p90),
+            opt(r.review_median),
+            opt(r.review_p90),
             r.near_misses,
+            r.near_miss_reports,
+            r.near_miss_ratio,
             r.beyond_technical,
             r.monitoring_gaps,
             r.signals_promoted,
@@ -83,12 +88,12 @@ fn csv(rows: &[MetricsRow]) -> String {
 }
 
 fn table(rows: &[MetricsRow]) -> String {
-    let m = |v: Option<i64>| v.map_or("-".to_string(), |v| format!("{v}m"));
+    let m = |v: Option<i64>| v.map_or("-".to_string(), debrief_core::time::minutes_text);
     let mut out = String::new();
     for r in rows {
         out.push_str(&format!(
-            "{}: {} incidents\n  detect   median {:>7}  p90 {:>7}\n  mitigate median {:>7}  p90 {:>7}\n  resolve  median {:>7}  p90 {:>7}\n  \
-             reviews beyond technical {:.0}%, monitoring gaps {}, near misses {}, signals promoted {}\n  \
+            "{}: {} incidents\n  detect   median {:>7}  p90 {:>7}\n  mitigate median {:>7}  p90 {:>7}\n  resolve  median {:>7}  p90 {:>7}\n  review   median {:>7}  p90 {:>7}  (to first publication)\n  \
+             reviews beyond technical {:.0}%, monitoring gaps {}, near misses {} ({:.0}%), signals promoted {}\n  \
              action items closed {:.0}%, recurrence {:.0}%\n",
             r.group,
             r.incidents,
@@ -98,9 +103,12 @@ fn table(rows: &[MetricsRow]) -> String {
             m(r.mitigate_p90),
             m(r.resolve_median),
             m(r.resolve_p90),
+            m(r.review_median),
+            m(r.review_p90),
             r.beyond_technical * 100.0,
             r.monitoring_gaps,
-            r.near_misses,
+            r.near_misses + r.near_miss_reports,
+            r.near_miss_ratio * 100.0,
             r.signals_promoted,
             r.action_closure * 100.0,
             r.recurrence * 100.0

@@ -160,7 +160,7 @@ pub async fn run(store: &Store, cmd: ReviewCommand) -> anyhow::Result<ExitCode> 
                 eprintln!("{id} is already a draft");
             } else {
                 store
-                    .set_review_state(&incident, ReviewState::Draft)
+                    .set_review_state(&incident, ReviewState::Draft, crate::cli::now())
                     .await?;
                 emit(&format!("{id}: review reopened as a draft\n"))?;
             }
@@ -253,7 +253,7 @@ async fn submit(store: &Store, id: IncidentId) -> anyhow::Result<ExitCode> {
     }
     let open = blockers(&incident)?;
     store
-        .set_review_state(&incident, ReviewState::InReview)
+        .set_review_state(&incident, ReviewState::InReview, crate::cli::now())
         .await?;
     let mut text = format!("{id}: review submitted (draft → in review)\n");
     if open.is_empty() {
@@ -294,7 +294,7 @@ async fn publish(store: &Store, id: IncidentId) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     store
-        .set_review_state(&incident, ReviewState::Published)
+        .set_review_state(&incident, ReviewState::Published, crate::cli::now())
         .await?;
     emit(&format!("{id}: review published\n"))?;
     Ok(ExitCode::SUCCESS)
