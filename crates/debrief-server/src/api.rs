@@ -68,6 +68,9 @@ routes! {
     "/api/v1/problems/{id}/incidents" => post(link_problem), ["post"];
     "/api/v1/pareto" => get(pareto), ["get"];
     "/api/v1/metrics" => get(learning_metrics), ["get"];
+    "/api/v1/digest" => get(digest), ["get"];
+    "/api/v1/bows" => get(list_bows).post(add_bow), ["get", "post"];
+    "/api/v1/bows/{id}" => delete(remove_bow), ["delete"];
     "/api/v1/signals" => get(signals), ["get"];
     "/api/v1/signals/{fingerprint}/promote" => post(promote_signal), ["post"];
     "/api/v1/alertmanager" => post(alertmanager), ["post"];
@@ -102,6 +105,9 @@ pub fn router(state: Shared) -> Router {
         .route("/incidents/{id}/ack", post(crate::web::review::acknowledge))
         .route("/search", get(crate::web::search_page))
         .route("/learning", get(crate::web::learning::learning_page))
+        .route("/digest", get(crate::web::digest::digest_page))
+        .route("/digest/export", get(crate::web::digest::digest_export))
+        .route("/digest/bows", post(crate::web::digest::offer_bow))
         .route(
             "/problems",
             get(crate::web::problems::problems_page).post(crate::web::problems::compute),
@@ -299,6 +305,135 @@ async fn learning_metrics(
         .transpose()
         .map_err(|e| ApiError::invalid(e.message))?;
     Ok(Json(state.store.metrics(since, by).await?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DigestQuery {
+    /// The window's start: a span back from `until` (7d) or a date or time [default 7d].
+    pub since: Option<String>,
+    /// The window's end [default now].
+    pub until: Option<String>,
+    /// json (default), md or html.
+    pub format: Option<String>,
+    /// Where links in md and html point [default: this server as the request named it].
+    pub base_url: Option<String>,
+}
+
+/// The digest of the window the query names.
+pub(crate) async fn build_digest(
+    state: &Shared,
+    q: &DigestQuery,
+) -> Result<debrief_store::Digest, ApiError> {
+    let now = debrief_core::time::to_seconds(jiff::Timestamp::now());
+    let until = match q.until.as_deref().filter(|t| !t.trim().is_empty()) {
+        Some(t) => debrief_core::time::parse_time(t, now)
+            .or_else(|_| debrief_core::time::parse_since(t, now))
+            .map_err(|e| ApiError::invalid(format!("until: {}", e.message)))?,
+        None => now,
+    };
+    let since = q
+        .since
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or("7d");
+    let from =
+        debrief_core::time::parse_since(since, until).map_err(|e| ApiError::invalid(e.message))?;
+    if from >= until {
+        return Err(ApiError::invalid("since must be before until"));
+    }
+    Ok(state.store.digest(&state.ingest.kinds, from, until).await?)
+}
+
+/// `debrief digest`: JSON, or the Markdown or mail HTML.
+async fn digest(
+    caller: Caller,
+    State(state): State<Shared>,
+    headers: axum::http::HeaderMap,
+    query: Result<Query<DigestQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let Query(q) = query.map_err(|e| ApiError::invalid(e.body_text()))?;
+    let d = build_digest(&state, &q).await?;
+    let base = match q.base_url.as_deref() {
+        Some(b) if b.starts_with("https://") || b.starts_with("http://") => Some(b.to_string()),
+        Some(b) => {
+            return Err(ApiError::invalid(format!(
+                "base_url {b:?} is not an http:// or https:// address"
+            )));
+        }
+        None => headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+            })
+            .map(|h| format!("http://{h}")),
+    };
+    let links = crate::digest::Links(base.as_deref());
+    Ok(match q.format.as_deref().unwrap_or("json") {
+        "json" => Json(d).into_response(),
+        "md" => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/markdown; charset=utf-8",
+            )],
+            crate::digest::markdown(&d, links),
+        )
+            .into_response(),
+        "html" => (
+            [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            crate::digest::html(&d, links),
+        )
+            .into_response(),
+        other => {
+            return Err(ApiError::invalid(format!(
+                "format {other:?}: expected json, md or html"
+            )));
+        }
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BowBody {
+    pub text: String,
+}
+
+/// Offers a failure for the digest's "failure bows" slot (writer). No name is kept.
+async fn add_bow(
+    caller: Caller,
+    State(state): State<Shared>,
+    body: Result<Json<BowBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let Json(b) = body.map_err(body_error)?;
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let id = state.store.add_bow(today, &b.text).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id, "added_on": today.to_string() })),
+    )
+        .into_response())
+}
+
+async fn list_bows(caller: Caller, State(state): State<Shared>) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    Ok(Json(state.store.bows(None).await?).into_response())
+}
+
+async fn remove_bow(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| ApiError::invalid(format!("{id:?} is not a failure bow's number")))?;
+    state.store.remove_bow(id).await?;
+    Ok(Json(serde_json::json!({ "removed": id })).into_response())
 }
 
 async fn not_found() -> ApiError {

@@ -10,6 +10,7 @@
 
 mod api;
 pub mod auth;
+pub mod digest;
 mod error;
 mod metrics;
 mod openapi;

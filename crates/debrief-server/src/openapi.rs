@@ -302,12 +302,40 @@ pub fn document() -> Value {
                 "responses": with_errors(json_ok("200", "The problem", json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/metrics": { "get": {
                 "summary": "Whether the organization learns, in figures (reader)",
-                "description": "As `debrief metrics`: times from start to detection, mitigation and resolution in minutes (median and 90th percentile), near misses, share of reviews beyond the technical, monitoring gaps, signals promoted, action closure and recurrence; overall or by service, severity or month. The overall figures are also gauges on /metrics.",
+                "description": "As `debrief metrics`: times from start to detection, mitigation, resolution and first publication of the review in minutes (median and 90th percentile), near misses and the near-miss ratio, share of reviews beyond the technical, monitoring gaps, signals promoted, action closure and recurrence; overall or by service, severity or month. The overall figures are also gauges on /metrics.",
                 "parameters": [
                     { "name": "since", "in": "query", "schema": { "type": "string" }, "description": "A span (180d) or a date" },
                     { "name": "by", "in": "query", "schema": { "type": "string", "enum": ["all", "service", "severity", "month"], "default": "all" } }
                 ],
                 "responses": with_errors(json_ok("200", "One row per group", json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403]) } },
+            "/api/v1/digest": { "get": {
+                "summary": "The learning digest (reader)",
+                "description": "As `debrief digest`: reviews first published in the window with their lessons, incidents that started in it, new or rising weak signals, overdue action items, problems with an incident in the window, incidents on these days in earlier years, and the failure-bows agenda (offered bows, near-miss reports, incidents marked as near misses).",
+                "parameters": [
+                    { "name": "since", "in": "query", "schema": { "type": "string", "default": "7d" }, "description": "A span back from until (7d, 2w), or a date or time" },
+                    { "name": "until", "in": "query", "schema": { "type": "string" }, "description": "The window's end (default now)" },
+                    { "name": "format", "in": "query", "schema": { "type": "string", "enum": ["json", "md", "html"], "default": "json" }, "description": "md: Markdown; html: one document for a mail client" },
+                    { "name": "base_url", "in": "query", "schema": { "type": "string" }, "description": "Where links in md and html point (default: this server as the request named it)" }
+                ],
+                "responses": with_errors(json!({ "200": { "description": "The digest",
+                    "content": { "application/json": { "schema": { "type": "object" } },
+                                 "text/markdown": { "schema": { "type": "string" } },
+                                 "text/html": { "schema": { "type": "string" } } } } }), &[400, 401, 403]) } },
+            "/api/v1/bows": {
+                "get": { "summary": "Failure bows offered for the digest (reader)",
+                    "responses": with_errors(json_ok("200", "[{id, added_on, text}], oldest first",
+                        json!({ "type": "array", "items": { "type": "object" } })), &[401, 403]) },
+                "post": { "summary": "Offer a failure to tell in the digest's failure-bows slot (writer)",
+                    "description": "No name is kept: the person tells it themselves. The day is kept, not the time.",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["text"], "properties": { "text": { "type": "string" } } } } } },
+                    "responses": with_errors(json_ok("201", "Its number and day",
+                        json!({ "type": "object" })), &[400, 401, 403]) } },
+            "/api/v1/bows/{id}": { "delete": {
+                "summary": "Remove an offered failure bow: told, or withdrawn (writer)",
+                "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } } ],
+                "responses": with_errors(json_ok("200", "Removed",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/pareto": { "get": {
                 "summary": "What recurs across all incidents (reader)",
                 "responses": with_errors(json_ok("200", "incidents, and factor_categories, factor_levels, services, detection: each [{value, incidents, cumulative}] most first",

@@ -15,6 +15,7 @@
 
 mod alerts;
 mod backend;
+mod digest;
 mod follow;
 mod incidents;
 mod metrics;
@@ -31,6 +32,7 @@ use debrief_core::InvalidValue;
 
 pub use alerts::AlertOutcome;
 pub use backend::{Backend, Location};
+pub use digest::{Anniversary, Bow, BowAgenda, Digest, DigestProblem, DigestReview, DigestSignal};
 pub use follow::{FollowThrough, Recurred, STALE_DAYS};
 pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, IncidentSummary};
 pub use metrics::{MetricsBy, MetricsRow};

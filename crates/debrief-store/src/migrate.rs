@@ -73,6 +73,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "review_published_action_worked",
         sql: include_str!("../migrations/sqlite/0011_review_published_action_worked.sql"),
     },
+    Migration {
+        version: 12,
+        name: "bows",
+        sql: include_str!("../migrations/sqlite/0012_bows.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -130,6 +135,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 11,
         name: "review_published_action_worked",
         sql: include_str!("../migrations/postgres/0011_review_published_action_worked.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "bows",
+        sql: include_str!("../migrations/postgres/0012_bows.sql"),
     },
 ];
 

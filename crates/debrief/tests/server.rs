@@ -2643,3 +2643,319 @@ both!(
         assert!(page.contains("<title>2026-01: 120 min</title>"), "{page}");
     }
 );
+
+/// A store with one of everything the digest reads, the window being the last 7 days.
+fn digest_story(env: &Env) {
+    let now = jiff::Timestamp::now();
+    let ago = |days: i64| (now - jiff::SignedDuration::from_hours(24 * days)).to_string();
+    let summary = "The month-end batch filled the ledger connection pool; payments timed out.";
+    // INC-1, two months ago, with an overdue action item; INC-2 repeats it this week.
+    for (title, started) in [
+        ("Ledger pool exhausted", ago(60)),
+        ("Ledger pool exhausted again", ago(1)),
+    ] {
+        env.ok(&[
+            "incident",
+            "new",
+            "--title",
+            title,
+            "--severity",
+            "SEV2",
+            "--service",
+            "ledger",
+            "--started",
+            &started,
+            "--summary",
+            summary,
+        ]);
+    }
+    env.ok(&[
+        "action",
+        "add",
+        "INC-1",
+        "Cap batch concurrency",
+        "--kind",
+        "prevent",
+        "--owner",
+        "ledger-team",
+        "--due",
+        "2026-01-10",
+    ]);
+    // INC-3 started on this day two years ago.
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let two_years = today.checked_sub(jiff::Span::new().years(2)).unwrap();
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "DNS outage <b>of old</b>",
+        "--severity",
+        "SEV1",
+        "--started",
+        &format!("{two_years}T12:00:00Z"),
+    ]);
+    // INC-4, a near miss this week.
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Disk nearly full on db-3",
+        "--severity",
+        "SEV4",
+        "--near-miss",
+        "--started",
+        &ago(2),
+    ]);
+    // INC-100, the example review, published now.
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/reviews/INC-100-checkout-config-push.md");
+    env.ok(&["review", "import", example.to_str().unwrap()]);
+    env.ok(&["review", "publish", "INC-100"]);
+    env.ok(&["problems"]);
+    env.ok(&[
+        "bow",
+        "add",
+        "I ran the migration on prod <script>alert(1)</script> thinking it was staging",
+    ]);
+    // Retries that started an hour ago: a new weak signal.
+    let log = env.dir.path().join("app.log");
+    let mut lines = String::new();
+    for n in 0..40 {
+        let t = now - jiff::SignedDuration::from_mins(60 - n);
+        lines.push_str(&format!(
+            "{} WARN checkout retrying request to payments-api attempt={} after timeout\n",
+            debrief_core_time(t),
+            n % 3 + 1
+        ));
+    }
+    std::fs::write(&log, lines).unwrap();
+    env.ok(&["signals", "scan", log.to_str().unwrap()]);
+}
+
+fn debrief_core_time(t: jiff::Timestamp) -> String {
+    jiff::Timestamp::from_second(t.as_second())
+        .unwrap()
+        .to_string()
+}
+
+both!(
+    the_digest_in_markdown_html_json_and_the_page,
+    |env: &Env| {
+        digest_story(env);
+        let md = env.ok(&["digest"]);
+        let section = |name: &str| -> String {
+            let start = md
+                .find(&format!("## {name}\n"))
+                .unwrap_or_else(|| panic!("no section {name} in:\n{md}"));
+            let rest = &md[start + 3..];
+            rest[..rest.find("\n## ").unwrap_or(rest.len())].to_string()
+        };
+        assert!(md.starts_with("# Learning digest, "), "{md}");
+        assert!(
+            md.contains("1 review published · 1 new incident · 3 overdue action items"),
+            "{md}"
+        );
+        let published = section("Reviews published");
+        assert!(
+            published.contains("### INC-100: Checkout fails"),
+            "{published}"
+        );
+        assert!(published.contains("- **What went well:**"), "{published}");
+        assert!(
+            published.contains("- **Where we got lucky:**"),
+            "{published}"
+        );
+        assert!(published.contains("process"), "{published}");
+        // The near miss is on the bows agenda, not among new incidents; INC-2 is new.
+        let new = section("New incidents");
+        assert!(new.contains("INC-2: Ledger pool exhausted again"), "{new}");
+        assert!(!new.contains("INC-4"), "{new}");
+        let overdue = section("Overdue action items");
+        assert!(
+            overdue.contains("A-")
+                && overdue.contains(
+                    "Cap batch concurrency (owner ledger-team, due 2026-01-10), from INC-1"
+                ),
+            "{overdue}"
+        );
+        let problems = section("Problems that came back");
+        assert!(
+            problems.contains("2 incidents in all, new: INC-2; 1 action item open"),
+            "{problems}"
+        );
+        let anniversary = section("On this day");
+        assert!(
+            anniversary.contains("2 years ago: INC-3: DNS outage \\<b\\>of old\\</b\\> (SEV1,"),
+            "{anniversary}"
+        );
+        let signals = section("Rising weak signals");
+        assert!(
+        signals.contains("new retry: `checkout retrying request to payments-api attempt=<*> after timeout`, 40 in these days (0 in the baseline before)"),
+        "{signals}"
+    );
+        let bows = section("Failure bows");
+        assert!(
+            bows.contains("1. Volunteered: I ran the migration on prod \\<script\\>"),
+            "{bows}"
+        );
+        assert!(
+            bows.contains("2. Near miss INC-4: Disk nearly full on db-3"),
+            "{bows}"
+        );
+        // A window before everything: nothing published, nothing new, nothing overdue yet.
+        let old = env.ok(&["digest", "--since", "2020-01-01", "--until", "2020-01-08"]);
+        assert!(
+            old.contains("0 reviews published · 0 new incidents · 0 overdue action items"),
+            "{old}"
+        );
+        assert!(old.contains("Nobody has volunteered yet"), "{old}");
+        let err = env.fails(&[
+            "digest",
+            "--since",
+            "2021-01-01",
+            "--until",
+            "2020-01-01T00:00:00Z",
+        ]);
+        assert!(err.contains("--since"), "{err}");
+        let err = env.fails(&["digest", "--base-url", "javascript:alert(1)"]);
+        assert!(err.contains("is not an address"), "{err}");
+
+        // HTML for mail: one document, styles inline, hostile text escaped, links absolute.
+        let html = env.ok(&[
+            "digest",
+            "--format",
+            "html",
+            "--base-url",
+            "https://debrief.example.com/",
+        ]);
+        assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+        assert!(!html.contains("<script"), "{html}");
+        assert!(
+            !html.contains("<style"),
+            "mail clients drop style sheets: {html}"
+        );
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("DNS outage &lt;b&gt;of old&lt;/b&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("href=\"https://debrief.example.com/incidents/INC-100\""),
+            "{html}"
+        );
+        assert!(html.contains("max-width:640px"), "{html}");
+
+        // The API: JSON by default, and the same Markdown.
+        let server = Server::start(env);
+        let reader = token(env, "reader");
+        let (status, d) = server.json("/api/v1/digest?since=7d", &reader);
+        assert_eq!(status, 200, "{d}");
+        assert_eq!(d["published"][0]["id"], "INC-100");
+        assert_eq!(d["new_incidents"][0]["id"], "INC-2");
+        assert_eq!(d["problems"][0]["new_incidents"][0], "INC-2");
+        assert_eq!(d["on_this_day"][0]["years_ago"], 2);
+        assert_eq!(d["bows"]["near_miss_incidents"][0][0], "INC-4");
+        let (status, _, body) = server.request(
+            "GET",
+            "/api/v1/digest?format=md&base_url=https://x.example",
+            Some(&reader),
+            None,
+        );
+        assert_eq!(status, 200);
+        assert!(
+            body.contains("[INC-100](<https://x.example/incidents/INC-100>)"),
+            "{body}"
+        );
+        let (status, _, body) =
+            server.request("GET", "/api/v1/digest?format=pdf", Some(&reader), None);
+        assert_eq!((status, error_code(&body).as_str()), (400, "invalid"));
+        let (status, _, body) =
+            server.request("GET", "/api/v1/digest?since=soon", Some(&reader), None);
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (400, "invalid"),
+            "{body}"
+        );
+        // Bows through the API: a reader cannot offer one, a writer can, and it can be removed.
+        let (status, _, _) = server.request(
+            "POST",
+            "/api/v1/bows",
+            Some(&reader),
+            Some(r#"{"text":"x"}"#),
+        );
+        assert_eq!(status, 403);
+        let writer = token(env, "writer");
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/bows",
+            Some(&writer),
+            Some(r#"{"text":"  "}"#),
+        );
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (400, "invalid"),
+            "{body}"
+        );
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/bows",
+            Some(&writer),
+            Some(r#"{"text":"I merged with red CI because the check was flaky"}"#),
+        );
+        assert_eq!(status, 201, "{body}");
+        let (_, bows) = server.json("/api/v1/bows", &reader);
+        assert_eq!(bows.as_array().unwrap().len(), 2, "{bows}");
+        let (status, _, _) = server.request("DELETE", "/api/v1/bows/2", Some(&writer), None);
+        assert_eq!(status, 200);
+        let (status, _, body) = server.request("DELETE", "/api/v1/bows/2", Some(&writer), None);
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (404, "not_found"),
+            "{body}"
+        );
+
+        // The page shows the same digest, and a writer offers a bow through its form.
+        let cookie = sign_in(&server, &writer);
+        let (status, _, page) = server.send("GET", "/digest", None, None, &[("Cookie", &cookie)]);
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("Learning digest") && page.contains("href=\"/incidents/INC-100\""),
+            "{page}"
+        );
+        assert!(!page.contains("<script>alert"), "{page}");
+        let csrf = attr_after(&page, "action=\"/digest/bows\"", "value");
+        let (status, _, body) = post_form(
+            &server,
+            "/digest/bows",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("text", "I paged the wrong rotation for a week"),
+            ],
+            None,
+        );
+        assert_eq!(status, 303, "{body}");
+        let (_, _, page) = server.send("GET", "/digest", None, None, &[("Cookie", &cookie)]);
+        assert!(
+            page.contains("I paged the wrong rotation for a week"),
+            "{page}"
+        );
+        let (status, headers, mail) = server.send(
+            "GET",
+            "/digest/export?format=html&since=7d",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert_eq!(status, 200);
+        assert!(
+            headers
+                .iter()
+                .any(|(k, v)| k == "content-disposition" && v.contains("digest.html"))
+        );
+        assert!(mail.starts_with("<!DOCTYPE html>"), "{mail}");
+    }
+);

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use crate::api::Shared;
 use crate::auth;
 
+pub mod digest;
 pub mod learning;
 pub mod problems;
 pub mod review;
@@ -289,7 +290,7 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> Response {
             "<nav><form method=\"get\" action=\"/search\" class=\"inline\" role=\"search\">\
              <input type=\"search\" name=\"q\" placeholder=\"Search\" aria-label=\"Search\" size=\"14\"></form> \
              <a href=\"/\">Incidents</a> · <a href=\"/actions\">Actions</a> · \
-             <a href=\"/problems\">Problems</a> · <a href=\"/learning\">Learning</a> · <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
+             <a href=\"/problems\">Problems</a> · <a href=\"/learning\">Learning</a> · <a href=\"/digest\">Digest</a> · <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
              <form method=\"post\" action=\"/signout\" style=\"display:inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form></nav>",
             s.role,

@@ -69,10 +69,10 @@ pub async fn problems_page(State(state): State<Shared>, headers: HeaderMap) -> R
     for p in &problems {
         let _ = write!(
             b,
-            "<div class=\"card problem\"><strong>{}</strong> {} <span class=\"muted\">{} incidents</span><ul>",
-            p.id,
+            "<div class=\"card problem\" id=\"{id}\"><strong>{id}</strong> {} <span class=\"muted\">{} incidents</span><ul>",
             esc(&p.title),
-            p.incidents.len()
+            p.incidents.len(),
+            id = p.id
         );
         for i in &p.incidents {
             let _ = write!(

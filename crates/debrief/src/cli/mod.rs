@@ -1,6 +1,7 @@
 //! The command line: clap definitions and the dispatch to each command's module.
 
 mod action;
+mod digest;
 mod incident;
 mod lint;
 mod metrics;
@@ -86,6 +87,13 @@ enum Command {
     /// Whether the organization learns: detection, mitigation and resolution times, reviews
     /// beyond the technical, action closure, recurrence; overall, by service, severity or month.
     Metrics(metrics::MetricsArgs),
+    /// What a team reads in its weekly meeting: reviews published and their lessons, rising
+    /// weak signals, overdue action items, problems that came back, this day in past years,
+    /// and the "failure bows" agenda.
+    Digest(digest::DigestArgs),
+    /// Offer a failure to tell in the digest's "failure bows" slot; list or remove offers.
+    #[command(subcommand)]
+    Bow(digest::BowCommand),
     /// Incidents that recur as one problem; and what recurs across all incidents (pareto).
     Problems {
         #[command(subcommand)]
@@ -161,6 +169,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Search(a) => search::run(&store, a).await,
         Command::Problems { command } => problems::run(&store, command).await,
         Command::Metrics(a) => metrics::run(&store, a).await,
+        Command::Digest(a) => digest::run(&store, a).await,
+        Command::Bow(c) => digest::run_bow(&store, c).await,
         Command::Serve(a) => return serve::serve(store, a).await,
         Command::Lint(_) => unreachable!("linting runs without a store"),
     };
