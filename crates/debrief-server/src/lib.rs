@@ -15,6 +15,7 @@ mod error;
 mod metrics;
 mod openapi;
 pub mod otlp;
+pub mod site;
 mod svg;
 mod web;
 

@@ -2959,3 +2959,151 @@ both!(
         assert!(mail.starts_with("<!DOCTYPE html>"), "{mail}");
     }
 );
+
+/// Three example reviews: INC-100 published, INC-101 published with hostile HTML in its
+/// notes, INC-102 left a draft.
+fn site_story(env: &Env) {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reviews");
+    for name in [
+        "INC-100-checkout-config-push.md",
+        "INC-101-traefik-v2-forwarded-headers.md",
+        "INC-102-feature-flags-db-timeout.md",
+    ] {
+        env.ok(&["review", "import", examples.join(name).to_str().unwrap()]);
+    }
+    env.ok(&["review", "publish", "INC-100"]);
+    let doc = env.ok(&["review", "export", "INC-101"]);
+    let hostile = "\n\n<script>window.__pwned=1</script>\n\n<img src=x onerror=\"window.__pwned=2\">\n\n\
+        [a link](javascript:window.__pwned=3)\n\n<details open ontoggle=\"window.__pwned=4\">x</details>\n";
+    let file = env.dir.path().join("INC-101.md");
+    std::fs::write(&file, format!("{doc}{hostile}")).unwrap();
+    env.ok(&["review", "import", file.to_str().unwrap()]);
+    for a in ["A-110", "A-111"] {
+        env.ok(&["action", "edit", a, "--owner", "platform"]);
+    }
+    env.ok(&["review", "submit", "INC-101"]);
+    env.ok(&["review", "publish", "INC-101"]);
+}
+
+both!(
+    the_static_site_holds_the_published_reviews_only,
+    |env: &Env| {
+        site_story(env);
+        let dir = env.dir.path().join("site");
+        let out = env.ok(&["site", "build", dir.to_str().unwrap()]);
+        assert!(out.contains("2 published reviews"), "{out}");
+        let read = |rel: &str| std::fs::read_to_string(dir.join(rel)).unwrap();
+        assert!(dir.join("reviews/INC-100.html").exists());
+        assert!(
+            !dir.join("reviews/INC-102.html").exists(),
+            "a draft stays in"
+        );
+        let index = read("index.html");
+        assert!(
+            index.contains("INC-101") && !index.contains("INC-102"),
+            "{index}"
+        );
+        let search = read("search-index.js");
+        assert!(!search.contains("INC-102"), "drafts are not searchable");
+        assert!(search.contains("\"timeout\""), "stems are indexed");
+        // Hostile HTML in a review is text; only the search page has scripts, and only ours.
+        let page = read("reviews/INC-101.html");
+        assert!(!page.contains("<script"), "{page}");
+        assert!(
+            page.contains("&lt;script&gt;window.__pwned=1&lt;/script&gt;"),
+            "{page}"
+        );
+        assert!(!page.contains("javascript:"), "{page}");
+        assert!(
+            page.contains("href=\"../style.css\""),
+            "links are relative: {page}"
+        );
+        assert!(read("lessons.html").contains("What went well"));
+        // Reopened, a review leaves the site at the next build.
+        env.ok(&["review", "reopen", "INC-101"]);
+        let out = env.ok(&["site", "build", dir.to_str().unwrap()]);
+        assert!(out.contains("1 published review,"), "{out}");
+        assert!(
+            !dir.join("reviews/INC-101.html").exists(),
+            "the reopened review is gone"
+        );
+        assert!(!read("search-index.js").contains("Traefik"));
+        // A directory the command did not write is refused, and left as it was.
+        let other = env.dir.path().join("mine");
+        std::fs::create_dir_all(&other).unwrap();
+        std::fs::write(other.join("notes.txt"), "keep me").unwrap();
+        let err = env.fails(&["site", "build", other.to_str().unwrap()]);
+        assert!(
+            err.contains("was not written by `debrief site build`"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(other.join("notes.txt")).unwrap(),
+            "keep me"
+        );
+        assert_eq!(std::fs::read_dir(&other).unwrap().count(), 1);
+    }
+);
+
+/// The static site and the digest's mail HTML, opened from disk in headless Chromium
+/// (`tests/browser/site.mjs`): the list, search in the browser, a hostile review, and the
+/// digest at a phone's width and a desktop's.
+#[test]
+fn the_static_site_and_the_digest_work_in_headless_chromium() {
+    if std::env::var_os("DEBRIEF_SKIP_BROWSER_TESTS").is_some() {
+        eprintln!("DEBRIEF_SKIP_BROWSER_TESTS is set: not running the browser test");
+        return;
+    }
+    let browser = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists()
+            && browser.join("node_modules/playwright-core").exists(),
+        "the browser test needs Chromium at {chromium} and `npm ci` run in {}; .ci/run does \
+         both. Set DEBRIEF_SKIP_BROWSER_TESTS=1 to skip it.",
+        browser.display()
+    );
+    let env = Env::sqlite();
+    site_story(&env);
+    env.ok(&[
+        "bow",
+        "add",
+        "I merged with red CI because the check was flaky",
+    ]);
+    let site = env.dir.path().join("site");
+    env.ok(&["site", "build", site.to_str().unwrap()]);
+    let digest = env.dir.path().join("digest.html");
+    std::fs::write(
+        &digest,
+        env.ok(&[
+            "digest",
+            "--format",
+            "html",
+            "--base-url",
+            "https://debrief.example.com",
+        ]),
+    )
+    .unwrap();
+    let out = Command::new("node")
+        .arg("site.mjs")
+        .current_dir(&browser)
+        .env("DEBRIEF_SITE", &site)
+        .env("DEBRIEF_DIGEST", &digest)
+        .env("CHROMIUM", &chromium)
+        .env_remove("DEBRIEF_SCREENSHOTS")
+        .output()
+        .expect("run node (Node.js must be installed)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    for step in [
+        "the list shows the published reviews only",
+        "search finds other word forms, prefixes, exclusions and phrases",
+        "the search box on every page",
+        "a review with hostile HTML is shown as text and nothing runs",
+        "the problems and lessons pages",
+        "the digest reads in one column on a phone and a desktop",
+    ] {
+        assert!(stdout.contains(&format!("ok - {step}")), "{stdout}");
+    }
+}

@@ -266,7 +266,7 @@ pub fn markdown(text: &str) -> String {
     html
 }
 
-const STYLE: &str = "h1{font-size:1.75rem;line-height:1.25}body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#1b1f24}\
+pub(crate) const STYLE: &str = "h1{font-size:1.75rem;line-height:1.25}body{font:16px/1.5 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#1b1f24}\
 a{color:#0b57d0}header{display:flex;gap:1rem;align-items:baseline;border-bottom:1px solid #ddd;margin-bottom:1rem}\
 header nav{margin-left:auto}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eee}\
 .sev{font-weight:600}.muted{color:#57606a}.card{border:1px solid #ddd;border-radius:6px;padding:.75rem 1rem;margin:.75rem 0}\
@@ -674,7 +674,7 @@ fn similar_html(similar: &[debrief_store::SimilarIncident]) -> String {
 
 /// The incident page's body; `bar` (links to the editor and the publish page) goes under
 /// the title.
-fn incident_html(i: &Incident, bar: &str) -> String {
+pub(crate) fn incident_html(i: &Incident, bar: &str) -> String {
     let mut b = String::new();
     let id = i.id.map(|id| id.to_string()).unwrap_or_default();
     let _ = write!(

@@ -89,6 +89,41 @@ fn base_url(url: Option<String>) -> anyhow::Result<Option<String>> {
     Ok(Some(url))
 }
 
+#[derive(Subcommand)]
+pub enum SiteCommand {
+    /// Write the published reviews, their problems and lessons as a static website.
+    #[command(after_help = "Examples:\n  \
+        debrief site build ./lessons-site\n  \
+        python3 -m http.server -d ./lessons-site 8000   # or copy the directory to any web host\n\n\
+        Only published reviews go out: publishing is the gate that checks a review for blame.\n\
+        Every link is relative, so the site works from any path and opened from disk. Search\n\
+        runs in the browser, with the same stemming as `debrief search`. Building into a\n\
+        directory an earlier build wrote replaces it, and removes pages of reviews no longer\n\
+        published; any other non-empty directory is refused.")]
+    Build {
+        /// The directory to write (created if missing).
+        dir: PathBuf,
+    },
+}
+
+pub async fn run_site(store: &Store, c: SiteCommand) -> anyhow::Result<ExitCode> {
+    let SiteCommand::Build { dir } = c;
+    let r = debrief_server::site::build(store, &dir).await?;
+    emit(&format!(
+        "wrote {} files to {}: {} published review{}, {} problem{}, {} lesson{}\nopen {}\n",
+        r.files,
+        dir.display(),
+        r.reviews,
+        if r.reviews == 1 { "" } else { "s" },
+        r.problems,
+        if r.problems == 1 { "" } else { "s" },
+        r.lessons,
+        if r.lessons == 1 { "" } else { "s" },
+        dir.join("index.html").display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub async fn run(store: &Store, a: DigestArgs) -> anyhow::Result<ExitCode> {
     let now = super::now();
     let until = match a.until.as_deref() {

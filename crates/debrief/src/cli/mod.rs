@@ -94,6 +94,9 @@ enum Command {
     /// Offer a failure to tell in the digest's "failure bows" slot; list or remove offers.
     #[command(subcommand)]
     Bow(digest::BowCommand),
+    /// Share lessons beyond the team: the published reviews as a static website.
+    #[command(subcommand)]
+    Site(digest::SiteCommand),
     /// Incidents that recur as one problem; and what recurs across all incidents (pareto).
     Problems {
         #[command(subcommand)]
@@ -171,6 +174,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Metrics(a) => metrics::run(&store, a).await,
         Command::Digest(a) => digest::run(&store, a).await,
         Command::Bow(c) => digest::run_bow(&store, c).await,
+        Command::Site(c) => digest::run_site(&store, c).await,
         Command::Serve(a) => return serve::serve(store, a).await,
         Command::Lint(_) => unreachable!("linting runs without a store"),
     };

@@ -232,6 +232,10 @@ Nobody reviews the cache jobs when traffic patterns change.
   await page.waitForSelector('h1:has-text("Weak signals")');
   if (await page.locator('svg.spark').count() > 0) await shot(page, 'signals');
   step('the action board and the signals page');
+  await page.goto(`${base}/digest`);
+  await page.waitForSelector('h1:has-text("Learning digest")');
+  await shot(page, 'digest', true);
+  step('the digest page');
 
   // Search from the box on every page; the words found are marked.
   await page.fill('header input[name=q]', 'cache flush');
