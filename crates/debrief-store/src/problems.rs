@@ -7,7 +7,7 @@
 //! grows problems instead of renumbering them. A person can link an incident to a problem or
 //! unlink it by hand (`problem_incidents.how`), and that wins over the computation.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use debrief_core::{ActionItem, IncidentId, ProblemId, Status};
 use jiff::Timestamp;
@@ -173,11 +173,14 @@ impl Store {
         let found = clusters(&mutual_edges(&scored));
         // What is stored: members by problem and how they got there.
         let mut members: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
-        let mut unlinked: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
-        let mut linked: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
-        let problem_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM problems ORDER BY id")
+        let mut unlinked: HashSet<(i64, i64)> = HashSet::new();
+        let mut linked: HashSet<(i64, i64)> = HashSet::new();
+        let stored_titles: HashMap<i64, String> = sqlx::query("SELECT id, title FROM problems")
             .fetch_all(&mut *tx)
-            .await?;
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("title")?)))
+            .collect::<Result<_>>()?;
         for r in sqlx::query("SELECT problem_id, incident_id, how FROM problem_incidents")
             .fetch_all(&mut *tx)
             .await?
@@ -188,23 +191,34 @@ impl Store {
                 r.try_get("how")?,
             );
             match how.as_str() {
-                "unlinked" => unlinked.entry(p).or_default().insert(i),
-                "linked" => {
-                    linked.entry(p).or_default().insert(i);
-                    members.entry(p).or_default().insert(i)
+                "unlinked" => {
+                    unlinked.insert((p, i));
                 }
-                _ => members.entry(p).or_default().insert(i),
-            };
-        }
-        // Each cluster takes the stored problem it overlaps most (each problem once).
-        let mut pairs: Vec<(usize, i64, usize)> = Vec::new();
-        for (c, cluster) in found.iter().enumerate() {
-            for (&p, m) in &members {
-                let overlap = cluster.intersection(m).count();
-                if overlap > 0 {
-                    pairs.push((overlap, p, c));
+                "linked" => {
+                    linked.insert((p, i));
+                    members.entry(p).or_default().insert(i);
+                }
+                _ => {
+                    members.entry(p).or_default().insert(i);
                 }
             }
+        }
+        // Each cluster takes the stored problem it overlaps most (each problem once).
+        let mut problems_of: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (&p, m) in &members {
+            for &i in m {
+                problems_of.entry(i).or_default().push(p);
+            }
+        }
+        let mut pairs: Vec<(usize, i64, usize)> = Vec::new();
+        for (c, cluster) in found.iter().enumerate() {
+            let mut overlap: HashMap<i64, usize> = HashMap::new();
+            for i in cluster {
+                for &p in problems_of.get(i).into_iter().flatten() {
+                    *overlap.entry(p).or_default() += 1;
+                }
+            }
+            pairs.extend(overlap.into_iter().map(|(p, n)| (n, p, c)));
         }
         pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
         let mut problem_of: HashMap<usize, i64> = HashMap::new();
@@ -215,55 +229,89 @@ impl Store {
                 taken.insert(p);
             }
         }
-        let mut next = problem_ids.iter().copied().max().unwrap_or(0) + 1;
+        // Each cluster is named after its first incident (by number), as it is now.
+        let firsts: Vec<i64> = found
+            .iter()
+            .filter_map(|c| c.iter().next().copied())
+            .collect();
+        let mut titles: HashMap<i64, String> = HashMap::new();
+        for chunk in firsts.chunks(500) {
+            let list = (1..=chunk.len())
+                .map(|n| format!("${n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("SELECT id, title FROM incidents WHERE id IN ({list})");
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&mut *tx).await? {
+                titles.insert(r.try_get("id")?, r.try_get("title")?);
+            }
+        }
+        let mut next = stored_titles.keys().copied().max().unwrap_or(0) + 1;
         let mut created = 0;
-        sqlx::query("DELETE FROM problem_incidents WHERE how = 'computed'")
-            .execute(&mut *tx)
-            .await?;
+        let created_at = debrief_core::time::format_time(now);
+        let mut new_problems: Vec<(i64, String)> = Vec::new();
+        let mut rows: Vec<(i64, i64)> = Vec::new();
         for (c, cluster) in found.iter().enumerate() {
-            // Named after its first incident (by number), as it is now.
             let first = *cluster.iter().next().unwrap_or(&0);
-            let title: String = sqlx::query_scalar("SELECT title FROM incidents WHERE id = $1")
-                .bind(first)
-                .fetch_optional(&mut *tx)
-                .await?
-                .unwrap_or_default();
-            let title = format!("Recurring: {title}");
+            let title = format!(
+                "Recurring: {}",
+                titles.get(&first).map(String::as_str).unwrap_or("")
+            );
             let p = match problem_of.get(&c) {
                 Some(&p) => {
-                    sqlx::query("UPDATE problems SET title = $1 WHERE id = $2")
-                        .bind(&title)
-                        .bind(p)
-                        .execute(&mut *tx)
-                        .await?;
+                    if stored_titles.get(&p) != Some(&title) {
+                        sqlx::query("UPDATE problems SET title = $1 WHERE id = $2")
+                            .bind(&title)
+                            .bind(p)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
                     p
                 }
                 None => {
-                    sqlx::query("INSERT INTO problems (id, title, created) VALUES ($1, $2, $3)")
-                        .bind(next)
-                        .bind(&title)
-                        .bind(debrief_core::time::format_time(now))
-                        .execute(&mut *tx)
-                        .await?;
+                    new_problems.push((next, title));
                     created += 1;
                     next += 1;
                     next - 1
                 }
             };
-            let out = unlinked.get(&p);
-            let by_hand = linked.get(&p);
             for &i in cluster {
-                if out.is_some_and(|o| o.contains(&i)) || by_hand.is_some_and(|l| l.contains(&i)) {
-                    continue;
+                if !unlinked.contains(&(p, i)) && !linked.contains(&(p, i)) {
+                    rows.push((p, i));
                 }
-                sqlx::query(
-                    "INSERT INTO problem_incidents (problem_id, incident_id, how) VALUES ($1, $2, 'computed')",
-                )
-                .bind(p)
-                .bind(i)
-                .execute(&mut *tx)
-                .await?;
             }
+        }
+        sqlx::query("DELETE FROM problem_incidents WHERE how = 'computed'")
+            .execute(&mut *tx)
+            .await?;
+        for chunk in new_problems.chunks(300) {
+            let values = (0..chunk.len())
+                .map(|n| format!("(${}, ${}, ${})", 3 * n + 1, 3 * n + 2, 3 * n + 3))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("INSERT INTO problems (id, title, created) VALUES {values}");
+            let mut q = sqlx::query(&sql);
+            for (id, title) in chunk {
+                q = q.bind(*id).bind(title.as_str()).bind(created_at.as_str());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in rows.chunks(400) {
+            let values = (0..chunk.len())
+                .map(|n| format!("(${}, ${}, 'computed')", 2 * n + 1, 2 * n + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO problem_incidents (problem_id, incident_id, how) VALUES {values}"
+            );
+            let mut q = sqlx::query(&sql);
+            for (p, i) in chunk {
+                q = q.bind(*p).bind(*i);
+            }
+            q.execute(&mut *tx).await?;
         }
         // A problem with no incident left, computed or linked, is gone.
         let removed = sqlx::query(
@@ -323,18 +371,7 @@ impl Store {
 
     /// Every problem, the largest first.
     pub async fn problems(&self) -> Result<Vec<Problem>> {
-        let ids: Vec<i64> = {
-            let mut tx = self.begin_read().await?;
-            let ids = sqlx::query_scalar("SELECT id FROM problems ORDER BY id")
-                .fetch_all(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            ids
-        };
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            out.push(self.problem(ProblemId(id)).await?);
-        }
+        let mut out = self.read_problems(None).await?;
         out.sort_by(|a, b| {
             b.incidents
                 .len()
@@ -346,62 +383,137 @@ impl Store {
 
     /// One problem with its incidents, shared factors and open actions.
     pub async fn problem(&self, id: ProblemId) -> Result<Problem> {
-        let mut tx = self.begin_read().await?;
-        let title: Option<String> = sqlx::query_scalar("SELECT title FROM problems WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some(title) = title else {
-            return Err(StoreError::NotFound(id.to_string()));
-        };
-        let rows = sqlx::query(
-            "SELECT i.id, i.title, i.status, i.started_at, p.how FROM problem_incidents p
-             JOIN incidents i ON i.id = p.incident_id
-             WHERE p.problem_id = $1 AND p.how IN ('computed', 'linked')",
-        )
-        .bind(id.0)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut incidents = Vec::new();
-        let mut categories: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
-        let mut open_actions = Vec::new();
-        for r in rows {
-            let iid: i64 = r.try_get("id")?;
-            let started: Option<String> = r.try_get("started_at")?;
-            incidents.push(ProblemIncident {
-                id: IncidentId(iid),
-                title: r.try_get("title")?,
-                status: crate::incidents::parse_col(&r, "incidents", "status")?,
-                started: crate::incidents::time_col(started),
-                how: r.try_get("how")?,
-            });
-            for c in sqlx::query_scalar::<_, String>(
-                "SELECT category FROM factors WHERE incident_id = $1",
-            )
-            .bind(iid)
-            .fetch_all(&mut *tx)
+        self.read_problems(Some(id))
             .await?
-            {
-                categories.entry(c).or_default().insert(iid);
+            .pop()
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))
+    }
+
+    /// Problems (all, or one) in four queries however many there are: the problems, their
+    /// incidents, those incidents' factor categories and their action items.
+    async fn read_problems(&self, only: Option<ProblemId>) -> Result<Vec<Problem>> {
+        let (cond, bind) = match only {
+            Some(id) => ("p.problem_id = $1", id.0),
+            None => ("p.problem_id >= $1", i64::MIN),
+        };
+        let mut tx = self.begin_read().await?;
+        let mut problems: BTreeMap<i64, Problem> = BTreeMap::new();
+        for r in sqlx::query(if only.is_some() {
+            "SELECT id, title FROM problems WHERE id = $1"
+        } else {
+            "SELECT id, title FROM problems WHERE id >= $1"
+        })
+        .bind(bind)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let id: i64 = r.try_get("id")?;
+            problems.insert(
+                id,
+                Problem {
+                    id: ProblemId(id),
+                    title: r.try_get("title")?,
+                    incidents: Vec::new(),
+                    shared_factors: Vec::new(),
+                    open_actions: Vec::new(),
+                },
+            );
+        }
+        let members =
+            format!("FROM problem_incidents p WHERE {cond} AND p.how IN ('computed', 'linked')");
+        for r in sqlx::query(&format!(
+            "SELECT p.problem_id, i.id, i.title, i.status, i.started_at, p.how
+             {members_join}",
+            members_join = members.replacen(
+                "FROM problem_incidents p",
+                "FROM problem_incidents p JOIN incidents i ON i.id = p.incident_id",
+                1
+            )
+        ))
+        .bind(bind)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let pid: i64 = r.try_get("problem_id")?;
+            let started: Option<String> = r.try_get("started_at")?;
+            if let Some(p) = problems.get_mut(&pid) {
+                p.incidents.push(ProblemIncident {
+                    id: IncidentId(r.try_get("id")?),
+                    title: r.try_get("title")?,
+                    status: crate::incidents::parse_col(&r, "incidents", "status")?,
+                    started: crate::incidents::time_col(started),
+                    how: r.try_get("how")?,
+                });
             }
-            let (open, _) = crate::incidents::open_actions(&mut tx, iid).await?;
-            open_actions.extend(open.into_iter().map(|a| (IncidentId(iid), a)));
+        }
+        // Factor categories: problem → category → incidents with it.
+        let mut categories: BTreeMap<i64, BTreeMap<String, BTreeSet<i64>>> = BTreeMap::new();
+        for r in sqlx::query(&format!(
+            "SELECT p.problem_id, f.incident_id, f.category
+             {}",
+            members.replacen(
+                "FROM problem_incidents p",
+                "FROM problem_incidents p JOIN factors f ON f.incident_id = p.incident_id",
+                1
+            )
+        ))
+        .bind(bind)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            categories
+                .entry(r.try_get("problem_id")?)
+                .or_default()
+                .entry(r.try_get("category")?)
+                .or_default()
+                .insert(r.try_get("incident_id")?);
+        }
+        for r in sqlx::query(&format!(
+            "SELECT p.problem_id, a.*
+             {} AND a.status NOT IN ('done', 'wont-do')
+             ORDER BY p.problem_id, a.incident_id, a.position",
+            members.replacen(
+                "FROM problem_incidents p",
+                "FROM problem_incidents p JOIN action_items a ON a.incident_id = p.incident_id",
+                1
+            )
+        ))
+        .bind(bind)
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            let pid: i64 = r.try_get("problem_id")?;
+            if let Some(p) = problems.get_mut(&pid) {
+                p.open_actions.push((
+                    IncidentId(r.try_get("incident_id")?),
+                    crate::incidents::action_from_row(&r)?,
+                ));
+            }
         }
         tx.commit().await?;
-        incidents.sort_by(|a, b| a.started.cmp(&b.started).then(a.id.cmp(&b.id)));
-        let mut shared_factors: Vec<(String, usize)> = categories
-            .into_iter()
-            .map(|(c, ids)| (c, ids.len()))
-            .filter(|(_, n)| *n >= 2)
-            .collect();
-        shared_factors.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        Ok(Problem {
-            id,
-            title,
-            incidents,
-            shared_factors,
-            open_actions,
-        })
+        for (pid, p) in &mut problems {
+            p.incidents
+                .sort_by(|a, b| a.started.cmp(&b.started).then(a.id.cmp(&b.id)));
+            // Open actions in the order of the incidents, oldest first.
+            let order: HashMap<IncidentId, usize> = p
+                .incidents
+                .iter()
+                .enumerate()
+                .map(|(n, i)| (i.id, n))
+                .collect();
+            p.open_actions
+                .sort_by_key(|(i, a)| (order.get(i).copied().unwrap_or(usize::MAX), a.id));
+            let mut shared: Vec<(String, usize)> = categories
+                .remove(pid)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(c, ids)| (c, ids.len()))
+                .filter(|(_, n)| *n >= 2)
+                .collect();
+            shared.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            p.shared_factors = shared;
+        }
+        Ok(problems.into_values().collect())
     }
 
     /// Counts across all incidents: factor categories and levels, services and how incidents

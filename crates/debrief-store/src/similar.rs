@@ -32,6 +32,8 @@ use crate::{Result, Store, StoreError};
 const TOP_TERMS: usize = 25;
 /// Other incidents scored in full (the best by words).
 const CANDIDATES: usize = 30;
+/// Postings the database sums to choose the candidates, at most (beyond the rarest term's).
+const POSTINGS_BUDGET: f64 = 10_000.0;
 /// Kept per incident.
 const KEEP: usize = 5;
 /// Below this, a resemblance is noise.
@@ -155,6 +157,76 @@ fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> (f64, Vec<String>) {
     }
 }
 
+/// The other incidents with the most word evidence, best first: the database sums each
+/// one's evidence over the looked-up terms, rarest first, within [`POSTINGS_BUDGET`]
+/// postings (always the rarest term's), so a write reads a bounded number of rows however
+/// large the store grows. Below the budget every term counts and the choice is exact.
+async fn candidates(
+    conn: &mut AnyConnection,
+    id: IncidentId,
+    lookup: &[&(String, f64, f64)],
+    df: &HashMap<String, f64>,
+) -> Result<Vec<i64>> {
+    let mut by_rarity: Vec<&(String, f64, f64)> = lookup.to_vec();
+    by_rarity.sort_by(|a, b| {
+        let (da, db) = (
+            df.get(&a.0).copied().unwrap_or(0.0),
+            df.get(&b.0).copied().unwrap_or(0.0),
+        );
+        da.total_cmp(&db).then(a.0.cmp(&b.0))
+    });
+    let mut read = 0.0;
+    let mut gather = Vec::new();
+    for t in by_rarity {
+        let d = df.get(&t.0).copied().unwrap_or(0.0);
+        if !gather.is_empty() && read + d > POSTINGS_BUDGET {
+            break;
+        }
+        read += d;
+        gather.push(t);
+    }
+    // term → its weight · idf; field → its weight.
+    let mut binds: Vec<(Option<String>, f64)> = Vec::new();
+    let mut place = |v: (Option<String>, f64)| {
+        binds.push(v);
+        binds.len() + 1
+    };
+    let mut term_case = String::from("CASE term");
+    let mut terms = Vec::new();
+    for (t, w, idf) in &gather {
+        let a = place((Some(t.clone()), 0.0));
+        let b = place((None, w * idf));
+        term_case.push_str(&format!(" WHEN ${a} THEN ${b}"));
+        terms.push(format!("${a}"));
+    }
+    term_case.push_str(" ELSE 0 END");
+    let mut field_case = String::from("CASE field");
+    for f in Field::ALL {
+        field_case.push_str(&format!(" WHEN {} THEN {:?}", f.code(), f.weight()));
+    }
+    field_case.push_str(" ELSE 0 END");
+    let sql = format!(
+        "SELECT incident_id, SUM(wt * tf * 2.2 / (tf + 1.2)) AS s FROM \
+         (SELECT incident_id, MAX({term_case}) AS wt, \
+          SUM(({field_case}) * CAST(LENGTH(positions) - LENGTH(REPLACE(positions, ',', '')) + 1 AS DOUBLE PRECISION)) AS tf \
+          FROM search_terms WHERE incident_id <> $1 AND term IN ({}) GROUP BY incident_id, term) x \
+         GROUP BY incident_id ORDER BY s DESC, incident_id DESC LIMIT {CANDIDATES}",
+        terms.join(", ")
+    );
+    let mut q = sqlx::query(&sql).bind(id.0);
+    for (t, f) in binds {
+        q = match t {
+            Some(t) => q.bind(t),
+            None => q.bind(f),
+        };
+    }
+    q.fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("incident_id")?))
+        .collect()
+}
+
 /// Scores `i` (indexed already) against every other stored incident and keeps the closest.
 pub(crate) async fn refresh(conn: &mut AnyConnection, i: &Incident) -> Result<()> {
     let Some(id) = i.id else {
@@ -240,35 +312,55 @@ async fn score(
         .sum();
     let mut text: HashMap<i64, (f64, Vec<(f64, String)>)> = HashMap::new();
     if !lookup.is_empty() && own > 0.0 {
-        let list = (2..=lookup.len() + 1)
-            .map(|n| format!("${n}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT term, incident_id, field, positions FROM search_terms WHERE incident_id <> $1 AND term IN ({list})"
-        );
-        let mut q = sqlx::query(&sql).bind(id.0);
-        for (t, _, _) in &lookup {
-            q = q.bind(t.as_str());
-        }
-        let mut other_tf: HashMap<(i64, String), f64> = HashMap::new();
-        for r in q.fetch_all(&mut *conn).await? {
-            let field = Field::from_code(r.try_get("field")?).unwrap_or(Field::Notes);
-            let positions: String = r.try_get("positions")?;
-            *other_tf
-                .entry((r.try_get("incident_id")?, r.try_get("term")?))
-                .or_default() += positions.split(',').count() as f64 * field.weight();
-        }
         let weight_of: HashMap<&str, (f64, f64)> = weighted
             .iter()
             .map(|(t, w, idf)| (t.as_str(), (*w, *idf)))
             .collect();
-        for ((doc, term), f) in other_tf {
-            let (w, idf) = weight_of[term.as_str()];
-            let part = w * idf * saturate(f);
-            let e = text.entry(doc).or_default();
-            e.0 += part;
-            e.1.push((part, term));
+        let candidates = candidates(conn, id, &lookup, &df).await?;
+        // The candidates scored exactly, from their postings of every looked-up term.
+        if !candidates.is_empty() {
+            let mut sql = String::from(
+                "SELECT term, incident_id, field, positions FROM search_terms WHERE term IN (",
+            );
+            let mut n = 0;
+            let mut next = || {
+                n += 1;
+                format!("${n}")
+            };
+            sql.push_str(&lookup.iter().map(|_| next()).collect::<Vec<_>>().join(", "));
+            sql.push_str(") AND incident_id IN (");
+            sql.push_str(
+                &candidates
+                    .iter()
+                    .map(|_| next())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            sql.push(')');
+            let mut q = sqlx::query(&sql);
+            for (t, _, _) in &lookup {
+                q = q.bind(t.as_str());
+            }
+            for c in &candidates {
+                q = q.bind(*c);
+            }
+            let mut other_tf: HashMap<(i64, String), f64> = HashMap::new();
+            for r in q.fetch_all(&mut *conn).await? {
+                let field = Field::from_code(r.try_get("field")?).unwrap_or(Field::Notes);
+                let positions: String = r.try_get("positions")?;
+                *other_tf
+                    .entry((r.try_get("incident_id")?, r.try_get("term")?))
+                    .or_default() += positions.split(',').count() as f64 * field.weight();
+            }
+            let mut parts: Vec<((i64, String), f64)> = other_tf.into_iter().collect();
+            parts.sort_by(|a, b| a.0.cmp(&b.0));
+            for ((doc, term), f) in parts {
+                let (w, idf) = weight_of[term.as_str()];
+                let part = w * idf * saturate(f);
+                let e = text.entry(doc).or_default();
+                e.0 += part;
+                e.1.push((part, term));
+            }
         }
     }
     // (incident, score by words, the matched terms with their parts of it)
