@@ -4,6 +4,7 @@
 #      with `debrief import`) and the 40 hand-marked queries of bench/search-queries.tsv;
 #   2. similar-incident suggestions against the danluu sections and the k8s stories' tags;
 #   3. latency with 100,000 synthetic incidents (sentences of the post-mortems, shuffled),
+#      and `debrief problems` on them,
 #      made first when the store at $SYNTH (default /tmp/debrief-search-100k.db) has fewer.
 #   bash bench/search.sh
 set -euo pipefail
@@ -32,3 +33,10 @@ echo "== similar incidents"
 echo
 echo "== latency, 100,000 synthetic incidents"
 "$bench" synth "${SYNTH:-/tmp/debrief-search-100k.db}" 100000 "$data" bench/search-queries.tsv
+
+echo
+echo "== debrief problems, 100,000 synthetic incidents (compute, then list; twice: the second keeps the numbers)"
+for run in 1 2; do
+  /usr/bin/time -f "problems run $run: %e s wall, %U s user, %S s system, %M KiB" \
+    "$bin" --database "${SYNTH:-/tmp/debrief-search-100k.db}" problems > /dev/null
+done

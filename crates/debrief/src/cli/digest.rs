@@ -32,7 +32,7 @@ pub enum Format {
     that started on these days in earlier years; and the \"failure bows\" agenda: failures people\n\
     volunteered (`debrief bow add`), near misses reported, and incidents marked as near misses.")]
 pub struct DigestArgs {
-    /// The window's start: a span back from now (7d, 2w) or a date or time.
+    /// The window's start: a span back from --until (7d, 2w), or a date or time.
     #[arg(long, default_value = "7d")]
     since: String,
     /// The window's end [default: now].
