@@ -116,3 +116,7 @@ mod tests {
         }
     }
 }
+prefixed_id!(
+    /// An experiment (a canary, an A/B test, a chaos experiment, …), shown as `EXP-3`.
+    ExperimentId, "EXP", "experiment"
+);

@@ -355,11 +355,11 @@ impl Incident {
     }
 }
 
-fn line(s: &str) -> String {
+pub(crate) fn line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn block(s: &str) -> String {
+pub(crate) fn block(s: &str) -> String {
     let unix = s.replace("\r\n", "\n").replace('\r', "\n");
     let lines: Vec<&str> = unix.lines().map(str::trim_end).collect();
     let start = lines.iter().position(|l| !l.is_empty());
@@ -370,7 +370,7 @@ fn block(s: &str) -> String {
     }
 }
 
-fn single_line(what: &str, s: &str, required: bool) -> Result<(), InvalidValue> {
+pub(crate) fn single_line(what: &str, s: &str, required: bool) -> Result<(), InvalidValue> {
     if required && s.trim().is_empty() {
         return Err(InvalidValue::new(format!("{what} is empty")));
     }

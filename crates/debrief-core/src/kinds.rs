@@ -144,6 +144,37 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What kind of experiment: each a way to fail small and on purpose.
+    ExperimentKind, "experiment kind" {
+        AbTest = "ab-test", "A/B test", ["ab", "a/b", "a/b-test", "split-test"];
+        Canary = "canary", "canary release";
+        FeatureFlag = "feature-flag", "feature flag rollout", ["flag", "feature-flag-rollout"];
+        Chaos = "chaos", "chaos experiment", ["chaos-experiment"];
+        Mvp = "mvp", "minimum viable product";
+        GameDay = "game-day", "game day", ["gameday"];
+    }
+}
+
+vocabulary! {
+    /// Where an experiment is.
+    ExperimentStatus, "experiment status" {
+        Planned = "planned", "planned";
+        Running = "running", "running", ["started"];
+        Concluded = "concluded", "concluded", ["done", "finished"];
+    }
+}
+
+vocabulary! {
+    /// What an experiment showed. A refuted hypothesis is learning, not failure.
+    ExperimentOutcome, "experiment outcome" {
+        Confirmed = "confirmed", "hypothesis confirmed";
+        Refuted = "refuted", "hypothesis refuted: learned something";
+        Inconclusive = "inconclusive", "inconclusive";
+        Aborted = "aborted", "aborted by its abort criteria";
+    }
+}
+
+vocabulary! {
     /// How the organization first learned of the failure.
     Detection, "detection method" {
         Alert = "alert", "an alert", ["monitoring", "page"];
@@ -275,6 +306,9 @@ mod tests {
         check(Severity::ALL);
         check(Status::ALL);
         check(IncidentType::ALL);
+        check(ExperimentKind::ALL);
+        check(ExperimentStatus::ALL);
+        check(ExperimentOutcome::ALL);
         check(Detection::ALL);
         check(FactorLevel::ALL);
         check(FactorCategory::ALL);

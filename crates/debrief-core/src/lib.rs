@@ -7,17 +7,19 @@
 //! factor level and category, …) live in [`kinds`], identifiers in [`id`], and the parsing of
 //! times and dates a person types in [`time`].
 
+pub mod experiment;
 pub mod id;
 pub mod incident;
 pub mod kinds;
 pub mod text;
 pub mod time;
 
-pub use id::{ActionId, IncidentId, ProblemId};
+pub use experiment::Experiment;
+pub use id::{ActionId, ExperimentId, IncidentId, ProblemId};
 pub use incident::{Acknowledgement, ActionItem, Factor, Incident, Lesson, TimelineEntry};
 pub use kinds::{
-    ActionKind, ActionStatus, Detection, FactorCategory, FactorLevel, IncidentType, LessonKind,
-    ReviewState, Role, Severity, Status,
+    ActionKind, ActionStatus, Detection, ExperimentKind, ExperimentOutcome, ExperimentStatus,
+    FactorCategory, FactorLevel, IncidentType, LessonKind, ReviewState, Role, Severity, Status,
 };
 
 /// A value a person gave that the domain does not accept. The message says what was wrong and

@@ -10,6 +10,7 @@
 //!
 //! Start with [`render`]; the grammar is in `parse.rs`.
 
+pub mod chaos_toolkit;
 pub mod gate;
 mod parse;
 pub mod postmortems;

@@ -70,6 +70,8 @@ routes! {
     "/api/v1/metrics" => get(learning_metrics), ["get"];
     "/api/v1/digest" => get(digest), ["get"];
     "/api/v1/bows" => get(list_bows).post(add_bow), ["get", "post"];
+    "/api/v1/experiments" => get(list_experiments), ["get"];
+    "/api/v1/experiments/{id}" => get(get_experiment), ["get"];
     "/api/v1/bows/{id}" => delete(remove_bow), ["delete"];
     "/api/v1/signals" => get(signals), ["get"];
     "/api/v1/signals/{fingerprint}/promote" => post(promote_signal), ["post"];
@@ -106,6 +108,14 @@ pub fn router(state: Shared) -> Router {
         .route("/search", get(crate::web::search_page))
         .route("/learning", get(crate::web::learning::learning_page))
         .route("/digest", get(crate::web::digest::digest_page))
+        .route(
+            "/experiments",
+            get(crate::web::experiments::experiments_page),
+        )
+        .route(
+            "/experiments/{id}",
+            get(crate::web::experiments::experiment_page),
+        )
         .route("/digest/export", get(crate::web::digest::digest_export))
         .route("/digest/bows", post(crate::web::digest::offer_bow))
         .route(
@@ -256,6 +266,21 @@ fn learning_gauges(m: &debrief_store::MetricsRow) -> String {
             "near_miss_incidents",
             "Incidents marked as near misses.",
             m.near_misses as f64,
+        ),
+        (
+            "experiments_run",
+            "Experiments started.",
+            m.experiments_run as f64,
+        ),
+        (
+            "experiments_concluded",
+            "Experiments concluded.",
+            m.experiments_concluded as f64,
+        ),
+        (
+            "experiments_refuted_ratio",
+            "Share of concluded experiments whose hypothesis was refuted (learned from).",
+            m.experiments_refuted,
         ),
         (
             "near_miss_ratio",
@@ -434,6 +459,24 @@ async fn remove_bow(
         .map_err(|_| ApiError::invalid(format!("{id:?} is not a failure bow's number")))?;
     state.store.remove_bow(id).await?;
     Ok(Json(serde_json::json!({ "removed": id })).into_response())
+}
+
+async fn list_experiments(
+    caller: Caller,
+    State(state): State<Shared>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    Ok(Json(state.store.experiments().await?).into_response())
+}
+
+async fn get_experiment(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let id: debrief_core::ExperimentId = parsed(&id)?;
+    Ok(Json(state.store.get_experiment(id).await?).into_response())
 }
 
 async fn not_found() -> ApiError {

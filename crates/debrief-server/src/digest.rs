@@ -79,6 +79,18 @@ fn services_text(services: &[String]) -> String {
     }
 }
 
+/// How an experiment stands, said as learning: a refuted hypothesis taught something.
+fn experiment_state(e: &debrief_store::DigestExperiment) -> String {
+    use debrief_core::ExperimentOutcome as O;
+    match e.outcome {
+        Some(O::Refuted) => "hypothesis refuted: learned something".into(),
+        Some(O::Confirmed) => "hypothesis confirmed".into(),
+        Some(O::Inconclusive) => "inconclusive".into(),
+        Some(O::Aborted) => "stopped by its abort criteria".into(),
+        None => e.status.to_string(),
+    }
+}
+
 fn review_facts(r: &DigestReview) -> String {
     let mut facts = vec![r.severity.to_string()];
     if !r.services.is_empty() {
@@ -226,6 +238,27 @@ pub fn markdown(d: &Digest, links: Links) -> String {
                 new.join(", "),
                 plural(p.open_actions, "action item", "action items")
             );
+        }
+        o.push('\n');
+    }
+
+    if !d.experiments.is_empty() {
+        let _ = writeln!(o, "## Experiments\n");
+        for e in &d.experiments {
+            let id = e.id.to_string();
+            let _ = write!(
+                o,
+                "- {}: {} ({}; {}). Hypothesis: {}",
+                link(&id, &format!("/experiments/{id}")),
+                md(&e.title),
+                e.kind.label(),
+                experiment_state(e),
+                md(&e.hypothesis)
+            );
+            if !e.learnings.is_empty() {
+                let _ = write!(o, " Learned: {}", md(&e.learnings));
+            }
+            o.push('\n');
         }
         o.push('\n');
     }
@@ -451,6 +484,35 @@ pub fn html_body(d: &Digest, links: Links) -> String {
                 esc(&new.join(", ")),
                 plural(p.open_actions, "action item", "action items")
             );
+        }
+        o.push_str("</ul>");
+    }
+
+    if !d.experiments.is_empty() {
+        let _ = write!(
+            o,
+            "<h2 style=\"{H2}\">Experiments</h2><ul style=\"margin:6px 0;padding-left:20px\">"
+        );
+        for e in &d.experiments {
+            let id = e.id.to_string();
+            let _ = write!(
+                o,
+                "<li style=\"{LI}\">{}: {} <span style=\"{MUTED}\">({}; {})</span><br>\
+                 <span style=\"{MUTED}\">Hypothesis:</span> {}",
+                link(&id, &format!("/experiments/{id}")),
+                esc(&e.title),
+                esc(e.kind.label()),
+                esc(&experiment_state(e)),
+                esc(&e.hypothesis)
+            );
+            if !e.learnings.is_empty() {
+                let _ = write!(
+                    o,
+                    "<br><span style=\"{MUTED}\">Learned:</span> {}",
+                    esc(&e.learnings)
+                );
+            }
+            o.push_str("</li>");
         }
         o.push_str("</ul>");
     }

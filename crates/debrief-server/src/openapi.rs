@@ -336,6 +336,16 @@ pub fn document() -> Value {
                 "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } } ],
                 "responses": with_errors(json_ok("200", "Removed",
                     json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/experiments": { "get": {
+                "summary": "Experiments, the most recent first (reader)",
+                "description": "As `debrief experiment list --json`: kind, hypothesis, blast radius, guardrails, abort criteria, rollback plan, status, outcome (confirmed, refuted, inconclusive, aborted), learnings, links.",
+                "responses": with_errors(json_ok("200", "Experiments",
+                    json!({ "type": "array", "items": { "type": "object" } })), &[401, 403]) } },
+            "/api/v1/experiments/{id}": { "get": {
+                "summary": "One experiment (reader)",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "EXP-3, or 3" }],
+                "responses": with_errors(json_ok("200", "The experiment",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/pareto": { "get": {
                 "summary": "What recurs across all incidents (reader)",
                 "responses": with_errors(json_ok("200", "incidents, and factor_categories, factor_levels, services, detection: each [{value, incidents, cumulative}] most first",

@@ -75,6 +75,20 @@ pub struct DigestSignal {
     pub services: Vec<String>,
 }
 
+/// An experiment that started or concluded in the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestExperiment {
+    pub id: debrief_core::ExperimentId,
+    pub title: String,
+    pub kind: debrief_core::ExperimentKind,
+    pub status: debrief_core::ExperimentStatus,
+    pub outcome: Option<debrief_core::ExperimentOutcome>,
+    /// The hypothesis's first paragraph, on one line.
+    pub hypothesis: String,
+    /// What was learned, first paragraph, on one line.
+    pub learnings: String,
+}
+
 /// A failure someone volunteered to tell in the "failure bows" slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bow {
@@ -106,6 +120,9 @@ pub struct Digest {
     /// Open action items past their due date, the most overdue first.
     pub overdue: Vec<ActionRow>,
     pub problems: Vec<DigestProblem>,
+    /// Experiments concluded in the window (a refuted hypothesis is learning), then those
+    /// started in it and still running.
+    pub experiments: Vec<DigestExperiment>,
     pub on_this_day: Vec<Anniversary>,
     pub bows: BowAgenda,
 }
@@ -118,6 +135,7 @@ impl Digest {
             && self.rising_signals.is_empty()
             && self.overdue.is_empty()
             && self.problems.is_empty()
+            && self.experiments.is_empty()
             && self.on_this_day.is_empty()
             && self.bows.volunteered.is_empty()
             && self.bows.near_miss_reports.is_empty()
@@ -331,6 +349,26 @@ impl Store {
             })
             .collect();
 
+        let (started, concluded) = self.experiments_between(Some(from), Some(until)).await?;
+        let mut experiments: Vec<DigestExperiment> = Vec::new();
+        for e in concluded.iter().chain(
+            started
+                .iter()
+                .filter(|e| e.status != debrief_core::ExperimentStatus::Concluded),
+        ) {
+            if let Some(id) = e.id {
+                experiments.push(DigestExperiment {
+                    id,
+                    title: e.title.clone(),
+                    kind: e.kind,
+                    status: e.status,
+                    outcome: e.outcome,
+                    hypothesis: first_paragraph(&e.hypothesis, 300),
+                    learnings: first_paragraph(&e.learnings, 400),
+                });
+            }
+        }
+
         let from_day = debrief_core::time::utc_date(from);
         let near_miss_reports = self
             .near_misses()
@@ -353,6 +391,7 @@ impl Store {
             rising_signals,
             overdue,
             problems,
+            experiments,
             on_this_day,
             bows: BowAgenda {
                 volunteered,

@@ -16,6 +16,7 @@
 mod alerts;
 mod backend;
 mod digest;
+mod experiments;
 mod follow;
 mod incidents;
 mod metrics;
@@ -32,7 +33,11 @@ use debrief_core::InvalidValue;
 
 pub use alerts::AlertOutcome;
 pub use backend::{Backend, Location};
-pub use digest::{Anniversary, Bow, BowAgenda, Digest, DigestProblem, DigestReview, DigestSignal};
+pub use digest::{
+    Anniversary, Bow, BowAgenda, Digest, DigestExperiment, DigestProblem, DigestReview,
+    DigestSignal,
+};
+pub use experiments::ExperimentHit;
 pub use follow::{FollowThrough, Recurred, STALE_DAYS};
 pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, IncidentSummary};
 pub use metrics::{MetricsBy, MetricsRow};

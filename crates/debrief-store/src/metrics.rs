@@ -53,6 +53,12 @@ pub struct MetricsRow {
     pub action_closure: f64,
     /// Share of incidents that repeat an earlier one of their problem.
     pub recurrence: f64,
+    /// Experiments started (grouped by the month they started, or their services).
+    pub experiments_run: usize,
+    /// Experiments concluded (grouped by the month they ended).
+    pub experiments_concluded: usize,
+    /// Refuted of the concluded: hypotheses that taught something.
+    pub experiments_refuted: f64,
 }
 
 fn quantile(v: &mut [i64], q: f64) -> Option<i64> {
@@ -203,6 +209,40 @@ impl Store {
                 groups.entry(k).or_default().push(f);
             }
         }
+        // Experiments: (group keys for when it started, for when it ended, refuted?).
+        let month =
+            |t: Option<Timestamp>| t.map(|t| debrief_core::time::format_time(t)[..7].to_string());
+        let mut exp_run: BTreeMap<String, usize> = BTreeMap::new();
+        let mut exp_done: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for e in self.experiments().await? {
+            let keys = |t: Option<Timestamp>| -> Vec<String> {
+                match by {
+                    MetricsBy::All => vec!["all".into()],
+                    MetricsBy::Month => month(t).into_iter().collect(),
+                    MetricsBy::Service => e.services.clone(),
+                    MetricsBy::Severity => Vec::new(),
+                }
+            };
+            if e.started.is_some_and(|t| since.is_none_or(|s| t >= s)) {
+                for k in keys(e.started) {
+                    *exp_run.entry(k).or_default() += 1;
+                }
+            }
+            if e.status == debrief_core::ExperimentStatus::Concluded
+                && e.ended.is_some_and(|t| since.is_none_or(|s| t >= s))
+            {
+                for k in keys(e.ended) {
+                    let c = exp_done.entry(k).or_default();
+                    c.0 += 1;
+                    if e.outcome == Some(debrief_core::ExperimentOutcome::Refuted) {
+                        c.1 += 1;
+                    }
+                }
+            }
+        }
+        for k in exp_run.keys().chain(exp_done.keys()) {
+            groups.entry(k.clone()).or_default();
+        }
         // Months with reports and no incident still get a row.
         if by == MetricsBy::Month {
             for month in reports.keys() {
@@ -242,6 +282,8 @@ impl Store {
                     .collect();
                 let near_misses = fs.iter().filter(|f| f.near_miss).count();
                 let near_miss_reports = reports_in(&group);
+                let run = exp_run.get(&group).copied().unwrap_or(0);
+                let done = exp_done.get(&group).copied().unwrap_or((0, 0));
                 let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
                 let (actions, closed) = fs
                     .iter()
@@ -284,6 +326,13 @@ impl Store {
                         closed as f64 / actions as f64
                     },
                     recurrence: share(fs.iter().filter(|f| f.repeat).count()),
+                    experiments_run: run,
+                    experiments_concluded: done.0,
+                    experiments_refuted: if done.0 == 0 {
+                        0.0
+                    } else {
+                        done.1 as f64 / done.0 as f64
+                    },
                 }
             })
             .collect())

@@ -289,6 +289,10 @@ pub struct SearchResults {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub total_at_least: bool,
     pub hits: Vec<SearchHit>,
+    /// Experiments found, best first (ranked apart: see `experiments.rs`). None when the
+    /// query filters by severity or factor, which experiments do not have.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub experiments: Vec<crate::ExperimentHit>,
 }
 
 /// The byte after every string that starts with `prefix`, for a range scan.
@@ -511,10 +515,17 @@ impl Store {
         ranked.truncate(q.limit.max(1));
         let hits = self.hits(&mut tx, &analyzer, &query, &ranked).await?;
         tx.commit().await?;
+        let experiments = if q.severities.is_empty() && q.factor.is_none() {
+            self.search_experiments(&query, q.since, &q.services, q.limit.max(1))
+                .await?
+        } else {
+            Vec::new()
+        };
         Ok(SearchResults {
             total,
             total_at_least,
             hits,
+            experiments,
         })
     }
 

@@ -3107,3 +3107,189 @@ fn the_static_site_and_the_digest_work_in_headless_chromium() {
         assert!(stdout.contains(&format!("ok - {step}")), "{stdout}");
     }
 }
+
+/// A Chaos Toolkit experiment, as `chaos init` would write one (version 1.0.0).
+const CHAOS_EXPERIMENT: &str = r#"{
+  "version": "1.0.0",
+  "title": "Orders keep answering when one replica is killed",
+  "description": "Killing one orders-api pod should be absorbed by the remaining replicas.",
+  "tags": ["kubernetes", "orders-api"],
+  "steady-state-hypothesis": {
+    "title": "The orders health endpoint answers 200",
+    "probes": [{"type": "probe", "name": "orders-api-must-be-healthy", "tolerance": 200,
+                "provider": {"type": "http", "url": "http://orders/health", "timeout": 3}}]
+  },
+  "method": [{"type": "action", "name": "kill-one-orders-pod",
+              "provider": {"type": "python", "module": "chaosk8s.pod.actions", "func": "terminate_pods",
+                           "arguments": {"label_selector": "app=orders-api", "qty": 1}},
+              "pauses": {"after": 10}}],
+  "rollbacks": [{"type": "action", "name": "restart-orders",
+                 "provider": {"type": "process", "path": "kubectl", "arguments": "rollout restart deployment/orders-api"}}]
+}"#;
+
+both!(
+    a_chaos_experiment_is_imported_refuted_and_found_in_search_the_digest_and_metrics,
+    |env: &Env| {
+        let file = env.dir.path().join("experiment.json");
+        std::fs::write(&file, CHAOS_EXPERIMENT).unwrap();
+        let out = env.ok(&["experiment", "import", file.to_str().unwrap()]);
+        assert!(out.starts_with("EXP-1 planned"), "{out}");
+        env.ok(&["experiment", "start", "EXP-1"]);
+        let out = env.ok(&[
+            "experiment",
+            "conclude",
+            "EXP-1",
+            "--outcome",
+            "refuted",
+            "--learnings",
+            "The readiness probe lags the kill by twenty seconds, so the service keeps routing to a dead pod.",
+        ]);
+        assert!(out.contains("refuted (learned something)"), "{out}");
+        let shown = env.ok(&["experiment", "show", "EXP-1"]);
+        assert!(
+            shown.contains("orders-api-must-be-healthy (tolerance 200)"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains(
+                "action kill-one-orders-pod (python chaosk8s.pod.actions.terminate_pods)"
+            ),
+            "{shown}"
+        );
+        // Search: a word of the learnings, in another form.
+        let found = env.ok(&["search", "readiness lagging"]);
+        assert!(found.contains("experiments:\nEXP-1  chaos"), "{found}");
+        assert!(found.contains("refuted (learned)"), "{found}");
+        let json: serde_json::Value =
+            serde_json::from_str(&env.ok(&["search", "replica", "--json"])).unwrap();
+        assert_eq!(json["experiments"][0]["id"], "EXP-1", "{json}");
+        // A severity filter is about incidents only.
+        let json: serde_json::Value =
+            serde_json::from_str(&env.ok(&["search", "replica", "--severity", "SEV1", "--json"]))
+                .unwrap();
+        assert!(json.get("experiments").is_none(), "{json}");
+        // The digest shows it as learning.
+        let digest = env.ok(&["digest"]);
+        assert!(
+            digest.contains("## Experiments\n\n- EXP-1: Orders keep answering when one replica is killed (chaos experiment; hypothesis refuted: learned something)"),
+            "{digest}"
+        );
+        assert!(
+            digest.contains("Learned: The readiness probe lags"),
+            "{digest}"
+        );
+        // The metrics.
+        let json: serde_json::Value =
+            serde_json::from_str(&env.ok(&["metrics", "--format", "json"])).unwrap();
+        assert_eq!(json[0]["experiments_run"], 1, "{json}");
+        assert_eq!(json[0]["experiments_concluded"], 1, "{json}");
+        assert_eq!(json[0]["experiments_refuted"], 1.0, "{json}");
+        // Export gives a Chaos Toolkit experiment that still runs, with debrief's fields.
+        let exported: serde_json::Value =
+            serde_json::from_str(&env.ok(&["experiment", "export", "EXP-1"])).unwrap();
+        assert_eq!(exported["method"][0]["name"], "kill-one-orders-pod");
+        let ext = exported["extensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == "debrief")
+            .unwrap();
+        assert_eq!(ext["outcome"], "refuted");
+        // A journal of a run concludes the planned experiment of the same title.
+        let mut journal: serde_json::Value = serde_json::json!({
+            "chaoslib-version": "1.42.0",
+            "experiment": serde_json::from_str::<serde_json::Value>(CHAOS_EXPERIMENT).unwrap(),
+            "start": "2026-11-30T09:14:02.531842", "end": "2026-11-30T09:14:31.004417",
+            "status": "completed", "deviated": false,
+            "steady_states": {"before": {"steady_state_met": true, "probes": []},
+                              "after": {"steady_state_met": true, "probes": []}, "during": []},
+            "run": [], "rollbacks": []
+        });
+        journal["experiment"]["title"] = "Orders keep answering during a zone drain".into();
+        env.ok(&[
+            "experiment",
+            "new",
+            "Orders keep answering during a zone drain",
+            "--kind",
+            "chaos",
+            "--hypothesis",
+            "Draining a zone costs no orders",
+        ]);
+        let jfile = env.dir.path().join("journal.json");
+        std::fs::write(&jfile, journal.to_string()).unwrap();
+        let out = env.ok(&["experiment", "import", jfile.to_str().unwrap()]);
+        assert!(
+            out.starts_with("EXP-2 concluded from the run") && out.contains("confirmed"),
+            "{out}"
+        );
+        let j: serde_json::Value =
+            serde_json::from_str(&env.ok(&["experiment", "export", "EXP-2", "--journal"])).unwrap();
+        assert_eq!(j["status"], "completed");
+        // Bad files: a clear error, nothing stored.
+        std::fs::write(&file, "{\"title\": \"x\"}").unwrap();
+        let err = env.fails(&["experiment", "import", file.to_str().unwrap()]);
+        assert!(err.contains("no description"), "{err}");
+        std::fs::write(&file, b"\xff\xfe{").unwrap();
+        let err = env.fails(&["experiment", "import", file.to_str().unwrap()]);
+        assert!(err.contains("not UTF-8"), "{err}");
+        let err = env.fails(&["experiment", "conclude", "EXP-1", "--outcome", "confirmed"]);
+        assert!(err.contains("concluded already"), "{err}");
+        let list = env.ok(&["experiment", "list"]);
+        assert_eq!(list.lines().count(), 3, "{list}");
+        // Export and import round trip, through a fresh store.
+        let dump = env.dir.path().join("dump");
+        let out = env.ok(&["export", dump.to_str().unwrap()]);
+        assert!(out.contains("and 2 experiments"), "{out}");
+        let again = Env::sqlite();
+        let out = again.ok(&["import", dump.to_str().unwrap()]);
+        assert!(out.contains("experiments: 2 created"), "{out}");
+        assert_eq!(
+            again.ok(&["experiment", "show", "EXP-1", "--json"]),
+            env.ok(&["experiment", "show", "EXP-1", "--json"])
+        );
+        let out = again.ok(&["import", dump.to_str().unwrap()]);
+        assert!(
+            out.contains("experiments: 0 created, 0 updated, 2 unchanged"),
+            "{out}"
+        );
+        // The API and the pages.
+        let server = Server::start(env);
+        let reader = token(env, "reader");
+        let (status, list) = server.json("/api/v1/experiments", &reader);
+        assert_eq!(status, 200);
+        assert_eq!(list.as_array().unwrap().len(), 2);
+        let (status, one) = server.json("/api/v1/experiments/EXP-1", &reader);
+        assert_eq!((status, one["outcome"].as_str()), (200, Some("refuted")));
+        let (status, _, body) =
+            server.request("GET", "/api/v1/experiments/EXP-9", Some(&reader), None);
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (404, "not_found"),
+            "{body}"
+        );
+        let cookie = sign_in(&server, &reader);
+        let (status, _, page) = server.send(
+            "GET",
+            "/experiments/EXP-1",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("hypothesis refuted: learned something"),
+            "{page}"
+        );
+        assert!(page.contains("What was learned"), "{page}");
+        let (_, _, page) = server.send(
+            "GET",
+            "/search?q=readiness",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert!(page.contains("href=\"/experiments/EXP-1\""), "{page}");
+        let (_, _, page) = server.send("GET", "/learning", None, None, &[("Cookie", &cookie)]);
+        assert!(page.contains("2 run, 2 concluded, 50% refuted"), "{page}");
+    }
+);

@@ -101,7 +101,8 @@ pub async fn learning_page(State(state): State<Shared>, headers: HeaderMap) -> R
          <tr><th>Near misses</th><td>{} ({:.0}% of incidents and reports)</td></tr>\
          <tr><th>Found by a weak signal</th><td>{}</td></tr>\
          <tr><th>Action items closed</th><td>{:.0}%</td></tr>\
-         <tr><th>Recurrence</th><td>{:.0}%</td></tr></tbody></table>",
+         <tr><th>Recurrence</th><td>{:.0}%</td></tr>\
+         <tr><th>Experiments</th><td>{} run, {} concluded, {:.0}% refuted (learned from)</td></tr></tbody></table>",
         m.incidents,
         mins(m.detect_median),
         mins(m.detect_p90),
@@ -117,7 +118,10 @@ pub async fn learning_page(State(state): State<Shared>, headers: HeaderMap) -> R
         m.near_miss_ratio * 100.0,
         m.signals_promoted,
         m.action_closure * 100.0,
-        m.recurrence * 100.0
+        m.recurrence * 100.0,
+        m.experiments_run,
+        m.experiments_concluded,
+        m.experiments_refuted * 100.0
     );
     b.push_str("<h2>By month</h2>");
     b.push_str(&chart("Incidents", "", &months, |r| {

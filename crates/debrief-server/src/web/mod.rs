@@ -19,6 +19,7 @@ use crate::api::Shared;
 use crate::auth;
 
 pub mod digest;
+pub mod experiments;
 pub mod learning;
 pub mod problems;
 pub mod review;
@@ -105,6 +106,30 @@ pub async fn search_page(
         b.push_str("</li>");
     }
     b.push_str("</ol>");
+    if !found.experiments.is_empty() {
+        b.push_str("<h2>Experiments</h2><ol class=\"hits\">");
+        for e in &found.experiments {
+            let _ = write!(
+                b,
+                "<li class=\"hit\"><a href=\"/experiments/{id}\"><strong>{id}</strong> {}</a> \
+                 <span class=\"muted\">{} · {}</span>",
+                esc(&e.title),
+                e.kind.label(),
+                experiments::state(e.status, e.outcome),
+                id = e.id
+            );
+            for s in &e.snippets {
+                let _ = write!(
+                    b,
+                    "<p class=\"snippet\"><span class=\"muted\">{}:</span> {}</p>",
+                    debrief_store::ExperimentHit::field_name(s.field),
+                    s.marked("<mark>", "</mark>", esc)
+                );
+            }
+            b.push_str("</li>");
+        }
+        b.push_str("</ol>");
+    }
     page("Search", Some(&session), &b)
 }
 
@@ -290,7 +315,7 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> Response {
             "<nav><form method=\"get\" action=\"/search\" class=\"inline\" role=\"search\">\
              <input type=\"search\" name=\"q\" placeholder=\"Search\" aria-label=\"Search\" size=\"14\"></form> \
              <a href=\"/\">Incidents</a> · <a href=\"/actions\">Actions</a> · \
-             <a href=\"/problems\">Problems</a> · <a href=\"/learning\">Learning</a> · <a href=\"/digest\">Digest</a> · <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
+             <a href=\"/problems\">Problems</a> · <a href=\"/learning\">Learning</a> · <a href=\"/digest\">Digest</a> · <a href=\"/experiments\">Experiments</a> · <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
              <form method=\"post\" action=\"/signout\" style=\"display:inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form></nav>",
             s.role,

@@ -31,7 +31,9 @@ pub enum Format {
     Times are from the start of an incident to its detection, mitigation and resolution and\n\
     to its review's first publication, as medians and 90th percentiles (incident durations\n\
     are skewed: a mean alone misleads); CSV and JSON give minutes. near_miss_ratio: near\n\
-    misses (marked incidents and confidential reports) of all incidents and reports. beyond_technical: share of incidents whose review names a process or\n\
+    misses (marked incidents and confidential reports) of all incidents and reports.\n\
+    experiments_run / _concluded: experiments started / concluded (by the month they started /\n\
+    ended); experiments_refuted: the share of concluded ones whose hypothesis was refuted. beyond_technical: share of incidents whose review names a process or\n\
     organization factor. monitoring_gaps: incidents with a monitoring factor. recurrence:\n\
     share of incidents that repeat an earlier one of their problem (`debrief problems`).")]
 pub struct MetricsArgs {
@@ -45,7 +47,7 @@ pub struct MetricsArgs {
     format: Format,
 }
 
-const COLUMNS: &str = "group,incidents,detect_median,detect_p90,mitigate_median,mitigate_p90,resolve_median,resolve_p90,review_median,review_p90,near_misses,near_miss_reports,near_miss_ratio,beyond_technical,monitoring_gaps,signals_promoted,action_closure,recurrence";
+const COLUMNS: &str = "group,incidents,detect_median,detect_p90,mitigate_median,mitigate_p90,resolve_median,resolve_p90,review_median,review_p90,near_misses,near_miss_reports,near_miss_ratio,beyond_technical,monitoring_gaps,signals_promoted,action_closure,recurrence,experiments_run,experiments_concluded,experiments_refuted";
 
 fn opt(v: Option<i64>) -> String {
     v.map_or(String::new(), |v| v.to_string())
@@ -63,7 +65,7 @@ fn csv(rows: &[MetricsRow]) -> String {
     let mut out = format!("{COLUMNS}\n");
     for r in rows {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{},{},{:.3},{:.3}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{},{},{:.3},{:.3},{},{},{:.3}\n",
             csv_field(&r.group),
             r.incidents,
             opt(r.detect_median),
@@ -81,7 +83,10 @@ fn csv(rows: &[MetricsRow]) -> String {
             r.monitoring_gaps,
             r.signals_promoted,
             r.action_closure,
-            r.recurrence
+            r.recurrence,
+            r.experiments_run,
+            r.experiments_concluded,
+            r.experiments_refuted
         ));
     }
     out
@@ -94,7 +99,8 @@ fn table(rows: &[MetricsRow]) -> String {
         out.push_str(&format!(
             "{}: {} incidents\n  detect   median {:>7}  p90 {:>7}\n  mitigate median {:>7}  p90 {:>7}\n  resolve  median {:>7}  p90 {:>7}\n  review   median {:>7}  p90 {:>7}  (to first publication)\n  \
              reviews beyond technical {:.0}%, monitoring gaps {}, near misses {} ({:.0}%), signals promoted {}\n  \
-             action items closed {:.0}%, recurrence {:.0}%\n",
+             action items closed {:.0}%, recurrence {:.0}%\n  \
+             experiments run {}, concluded {}, refuted (learned from) {:.0}%\n",
             r.group,
             r.incidents,
             m(r.detect_median),
@@ -111,7 +117,10 @@ fn table(rows: &[MetricsRow]) -> String {
             r.near_miss_ratio * 100.0,
             r.signals_promoted,
             r.action_closure * 100.0,
-            r.recurrence * 100.0
+            r.recurrence * 100.0,
+            r.experiments_run,
+            r.experiments_concluded,
+            r.experiments_refuted * 100.0
         ));
     }
     out

@@ -2,6 +2,7 @@
 
 mod action;
 mod digest;
+mod experiment;
 mod incident;
 mod lint;
 mod metrics;
@@ -94,6 +95,10 @@ enum Command {
     /// Offer a failure to tell in the digest's "failure bows" slot; list or remove offers.
     #[command(subcommand)]
     Bow(digest::BowCommand),
+    /// Fail small and on purpose: experiments with a hypothesis, a blast radius, guardrails,
+    /// abort criteria and an outcome; Chaos Toolkit experiments and journals in and out.
+    #[command(subcommand)]
+    Experiment(experiment::ExperimentCommand),
     /// Share lessons beyond the team: the published reviews as a static website.
     #[command(subcommand)]
     Site(digest::SiteCommand),
@@ -175,6 +180,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Digest(a) => digest::run(&store, a).await,
         Command::Bow(c) => digest::run_bow(&store, c).await,
         Command::Site(c) => digest::run_site(&store, c).await,
+        Command::Experiment(c) => experiment::run(&store, c).await,
         Command::Serve(a) => return serve::serve(store, a).await,
         Command::Lint(_) => unreachable!("linting runs without a store"),
     };

@@ -112,6 +112,9 @@ struct Manifest {
     format: String,
     version: u32,
     reviews: Vec<String>,
+    /// `experiments/EXP-N.json`, each the experiment as JSON (absent in older exports).
+    #[serde(default)]
+    experiments: Vec<String>,
 }
 
 const MANIFEST: &str = "debrief-export.json";
@@ -450,18 +453,40 @@ pub async fn export_dir(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
         write_atomically(&dir.join(&name), &doc)?;
         names.push(name);
     }
+    let mut experiments = Vec::new();
+    for e in store.experiments().await? {
+        let Some(id) = e.id else { continue };
+        let name = format!("experiments/{id}.json");
+        let path = dir.join(&name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let mut json = serde_json::to_string_pretty(&e)?;
+        json.push('\n');
+        write_atomically(&path, &json)?;
+        experiments.push(name);
+    }
+    experiments.sort();
     let manifest = Manifest {
         format: FORMAT.into(),
         version: 1,
         reviews: names,
+        experiments,
     };
     let mut json = serde_json::to_string_pretty(&manifest)?;
     json.push('\n');
     write_atomically(&dir.join(MANIFEST), &json)?;
     emit(&format!(
-        "exported {} review{} to {}\n",
+        "exported {} review{} and {} experiment{} to {}\n",
         manifest.reviews.len(),
         if manifest.reviews.len() == 1 { "" } else { "s" },
+        manifest.experiments.len(),
+        if manifest.experiments.len() == 1 {
+            ""
+        } else {
+            "s"
+        },
         dir.display()
     ))?;
     Ok(ExitCode::SUCCESS)
@@ -543,6 +568,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         );
     }
     let manifest_path = dir.join(MANIFEST);
+    let mut experiment_files: Vec<PathBuf> = Vec::new();
     let files: Vec<PathBuf> = if manifest_path.exists() {
         let text = std::fs::read_to_string(&manifest_path)
             .with_context(|| format!("cannot read {}", manifest_path.display()))?;
@@ -557,7 +583,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
                 m.version
             );
         }
-        for name in &m.reviews {
+        for name in m.reviews.iter().chain(&m.experiments) {
             let p = Path::new(name);
             if p.is_absolute()
                 || p.components()
@@ -569,6 +595,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
                 );
             }
         }
+        experiment_files = m.experiments.iter().map(|n| dir.join(n)).collect();
         m.reviews.iter().map(|n| dir.join(n)).collect()
     } else {
         let sub = dir.join("reviews");
@@ -581,10 +608,33 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         files.sort();
         files
     };
-    if files.is_empty() {
+    if files.is_empty() && experiment_files.is_empty() {
         bail!("{}: no review documents found", dir.display());
     }
-    import_files(store, &files, replace).await?;
+    // Experiments are read before anything is written: a bad one stops the import.
+    let mut experiments = Vec::new();
+    for path in &experiment_files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let e: debrief_core::Experiment = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{}: not an experiment as `debrief export` writes it",
+                path.display()
+            )
+        })?;
+        e.validate()
+            .map_err(|err| anyhow::anyhow!("{}: {}", path.display(), err.message))?;
+        experiments.push(e);
+    }
+    if !files.is_empty() {
+        import_files(store, &files, replace).await?;
+    }
+    if !experiments.is_empty() {
+        let (created, updated, unchanged) = store.import_experiments(&experiments).await?;
+        emit(&format!(
+            "experiments: {created} created, {updated} updated, {unchanged} unchanged\n"
+        ))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -63,7 +63,7 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
         emit_json(&found)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if found.hits.is_empty() {
+    if found.hits.is_empty() && found.experiments.is_empty() {
         eprintln!("nothing found for {:?}", query.text);
         return Ok(ExitCode::SUCCESS);
     }
@@ -103,6 +103,37 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
             },
             found.total
         ));
+    }
+    if !found.experiments.is_empty() {
+        out.push_str(if found.hits.is_empty() {
+            "experiments:\n"
+        } else {
+            "\nexperiments:\n"
+        });
+        for e in &found.experiments {
+            out.push_str(&format!(
+                "{}  {}  {}  {}  {}\n",
+                e.id,
+                e.kind,
+                e.started
+                    .map(|t| debrief_core::time::utc_date(t).to_string())
+                    .unwrap_or_else(|| "          ".into()),
+                match e.outcome {
+                    Some(debrief_core::ExperimentOutcome::Refuted) =>
+                        "refuted (learned)".to_string(),
+                    Some(o) => o.to_string(),
+                    None => e.status.to_string(),
+                },
+                e.title
+            ));
+            for s in &e.snippets {
+                out.push_str(&format!(
+                    "    {}: {}\n",
+                    debrief_store::ExperimentHit::field_name(s.field),
+                    s.marked(open, close, str::to_string)
+                ));
+            }
+        }
     }
     emit(&out)?;
     Ok(ExitCode::SUCCESS)

@@ -1,0 +1,158 @@
+//! The experiments pages: the list, and one experiment with its hypothesis, plan, outcome and
+//! what was learned. A refuted hypothesis is shown as learning, never as failure.
+
+use std::fmt::Write;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use debrief_core::{ExperimentId, ExperimentOutcome, ExperimentStatus};
+
+use super::{error_page, esc, markdown, page, to_signin};
+use crate::api::Shared;
+
+/// How an experiment stands, in words that treat a refuted hypothesis as learning.
+pub fn state(status: ExperimentStatus, outcome: Option<ExperimentOutcome>) -> &'static str {
+    match (status, outcome) {
+        (_, Some(ExperimentOutcome::Refuted)) => "hypothesis refuted: learned something",
+        (_, Some(ExperimentOutcome::Confirmed)) => "hypothesis confirmed",
+        (_, Some(ExperimentOutcome::Inconclusive)) => "inconclusive",
+        (_, Some(ExperimentOutcome::Aborted)) => "stopped by its abort criteria",
+        (ExperimentStatus::Running, None) => "running",
+        _ => "planned",
+    }
+}
+
+fn day(t: Option<jiff::Timestamp>) -> String {
+    t.map(|t| debrief_core::time::utc_date(t).to_string())
+        .unwrap_or_default()
+}
+
+pub async fn experiments_page(State(state_): State<Shared>, headers: HeaderMap) -> Response {
+    let Some(session) = state_.sessions.get(&headers) else {
+        return to_signin();
+    };
+    let all = match state_.store.experiments().await {
+        Ok(a) => a,
+        Err(e) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                Some(&session),
+            );
+        }
+    };
+    let mut b = String::from(
+        "<h1>Experiments</h1><p class=\"muted\">Failing small and on purpose. A refuted \
+         hypothesis is learning. Plan one with <code>debrief experiment new</code>, or bring a \
+         Chaos Toolkit experiment or journal with <code>debrief experiment import</code>.</p>",
+    );
+    if all.is_empty() {
+        b.push_str("<p class=\"muted\">No experiments yet.</p>");
+    } else {
+        b.push_str(
+            "<table class=\"list\"><thead><tr><th>Id</th><th>Title</th><th>Kind</th><th>Where it stands</th><th>Started</th></tr></thead><tbody>",
+        );
+        for e in &all {
+            let id = e.id.map(|i| i.to_string()).unwrap_or_default();
+            let _ = write!(
+                b,
+                "<tr><td><a href=\"/experiments/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&e.title),
+                e.kind.label(),
+                state(e.status, e.outcome),
+                day(e.started)
+            );
+        }
+        b.push_str("</tbody></table>");
+    }
+    page("Experiments", Some(&session), &b)
+}
+
+pub async fn experiment_page(
+    State(state_): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(session) = state_.sessions.get(&headers) else {
+        return to_signin();
+    };
+    let Ok(id) = id.parse::<ExperimentId>() else {
+        return error_page(StatusCode::NOT_FOUND, "no such experiment", Some(&session));
+    };
+    let e = match state_.store.get_experiment(id).await {
+        Ok(e) => e,
+        Err(debrief_store::StoreError::NotFound(_)) => {
+            return error_page(
+                StatusCode::NOT_FOUND,
+                &format!("{id} not found"),
+                Some(&session),
+            );
+        }
+        Err(err) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &err.to_string(),
+                Some(&session),
+            );
+        }
+    };
+    let mut b = format!(
+        "<h1>{id} {}</h1><p class=\"muted\">{} · <strong>{}</strong>{}</p>",
+        esc(&e.title),
+        e.kind.label(),
+        state(e.status, e.outcome),
+        match (e.started, e.ended) {
+            (Some(s), Some(x)) => format!(" · {} to {}", day(Some(s)), day(Some(x))),
+            (Some(s), None) => format!(" · since {}", day(Some(s))),
+            _ => String::new(),
+        }
+    );
+    for (name, text) in [
+        ("Hypothesis", &e.hypothesis),
+        ("What was learned", &e.learnings),
+        ("Why it was stopped", &e.abort_reason),
+        ("Blast radius", &e.blast_radius),
+        ("Abort criteria", &e.abort_criteria),
+        ("Rollback plan", &e.rollback_plan),
+    ] {
+        if !text.is_empty() {
+            let _ = write!(b, "<h2>{name}</h2>{}", markdown(text));
+        }
+    }
+    if !e.guardrails.is_empty() {
+        b.push_str("<h2>Guardrails</h2><ul>");
+        for g in &e.guardrails {
+            let _ = write!(b, "<li>{}</li>", esc(g));
+        }
+        b.push_str("</ul>");
+    }
+    let links = |ids: &[debrief_core::IncidentId]| {
+        ids.iter()
+            .map(|i| format!("<a href=\"/incidents/{i}\">{i}</a>"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !e.caused.is_empty() {
+        let _ = write!(b, "<p>Incidents it caused: {}</p>", links(&e.caused));
+    }
+    if !e.prevented.is_empty() {
+        let _ = write!(b, "<p>Incidents it prevented: {}</p>", links(&e.prevented));
+    }
+    if !e.actions.is_empty() {
+        let _ = write!(
+            b,
+            "<p>Action items: {}</p>",
+            esc(&e
+                .actions
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", "))
+        );
+    }
+    if e.journal.is_some() {
+        b.push_str("<p class=\"muted\">A Chaos Toolkit journal of its run is kept: <code>debrief experiment export ID --journal</code>.</p>");
+    }
+    page(&e.title, Some(&session), &b)
+}
