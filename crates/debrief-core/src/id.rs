@@ -120,3 +120,7 @@ prefixed_id!(
     /// An experiment (a canary, an A/B test, a chaos experiment, …), shown as `EXP-3`.
     ExperimentId, "EXP", "experiment"
 );
+prefixed_id!(
+    /// A pre-mortem of a launch or project, shown as `PM-2`.
+    PremortemId, "PM", "pre-mortem"
+);

@@ -175,6 +175,15 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// How likely a risk is, or how much it would hurt.
+    RiskLevel, "risk level" {
+        Low = "low", "low";
+        Medium = "medium", "medium", ["med"];
+        High = "high", "high";
+    }
+}
+
+vocabulary! {
     /// How the organization first learned of the failure.
     Detection, "detection method" {
         Alert = "alert", "an alert", ["monitoring", "page"];
@@ -309,6 +318,7 @@ mod tests {
         check(ExperimentKind::ALL);
         check(ExperimentStatus::ALL);
         check(ExperimentOutcome::ALL);
+        check(RiskLevel::ALL);
         check(Detection::ALL);
         check(FactorLevel::ALL);
         check(FactorCategory::ALL);

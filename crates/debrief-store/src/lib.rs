@@ -22,6 +22,7 @@ mod incidents;
 mod metrics;
 mod migrate;
 mod near_misses;
+mod premortems;
 mod problems;
 mod reviews;
 mod search;

@@ -59,6 +59,9 @@ pub struct MetricsRow {
     pub experiments_concluded: usize,
     /// Refuted of the concluded: hypotheses that taught something.
     pub experiments_refuted: f64,
+    /// Of the incidents linked to pre-mortems (by the month of their launch), the share a
+    /// risk foresaw; `None` when none are linked.
+    pub premortem_foresight: Option<f64>,
 }
 
 fn quantile(v: &mut [i64], q: f64) -> Option<i64> {
@@ -240,7 +243,33 @@ impl Store {
                 }
             }
         }
-        for k in exp_run.keys().chain(exp_done.keys()) {
+        // Pre-mortems: (foreseen, linked) by launch month (or all).
+        let mut foresight: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for p in self.premortems().await? {
+            let launched = p
+                .launch
+                .and_then(|d| d.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
+                .map(|z| z.timestamp());
+            if since.is_some_and(|s| launched.is_none_or(|t| t < s)) {
+                continue;
+            }
+            let key = match by {
+                MetricsBy::All => Some("all".to_string()),
+                MetricsBy::Month => month(launched),
+                MetricsBy::Service | MetricsBy::Severity => None,
+            };
+            if let Some(k) = key {
+                let f = p.foresight();
+                let e = foresight.entry(k).or_default();
+                e.0 += f.foreseen;
+                e.1 += f.foreseen + f.surprises;
+            }
+        }
+        for k in exp_run
+            .keys()
+            .chain(exp_done.keys())
+            .chain(foresight.keys())
+        {
             groups.entry(k.clone()).or_default();
         }
         // Months with reports and no incident still get a row.
@@ -284,6 +313,10 @@ impl Store {
                 let near_miss_reports = reports_in(&group);
                 let run = exp_run.get(&group).copied().unwrap_or(0);
                 let done = exp_done.get(&group).copied().unwrap_or((0, 0));
+                let premortem_foresight = foresight
+                    .get(&group)
+                    .filter(|f| f.1 > 0)
+                    .map(|f| f.0 as f64 / f.1 as f64);
                 let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
                 let (actions, closed) = fs
                     .iter()
@@ -328,6 +361,7 @@ impl Store {
                     recurrence: share(fs.iter().filter(|f| f.repeat).count()),
                     experiments_run: run,
                     experiments_concluded: done.0,
+                    premortem_foresight,
                     experiments_refuted: if done.0 == 0 {
                         0.0
                     } else {

@@ -83,6 +83,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "experiments",
         sql: include_str!("../migrations/sqlite/0013_experiments.sql"),
     },
+    Migration {
+        version: 14,
+        name: "premortems_near_miss_links",
+        sql: include_str!("../migrations/sqlite/0014_premortems_near_miss_links.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -150,6 +155,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 13,
         name: "experiments",
         sql: include_str!("../migrations/postgres/0013_experiments.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "premortems_near_miss_links",
+        sql: include_str!("../migrations/postgres/0014_premortems_near_miss_links.sql"),
     },
 ];
 

@@ -88,4 +88,84 @@ impl Store {
             })
             .collect()
     }
+
+    /// Turns report `id` into an incident marked as a near miss (resolved: nothing broke),
+    /// its text as the summary, on the day it was reported. A report becomes one incident.
+    pub async fn promote_near_miss(
+        &self,
+        id: i64,
+        severity: debrief_core::Severity,
+    ) -> Result<debrief_core::IncidentId> {
+        let report = self
+            .near_misses()
+            .await?
+            .into_iter()
+            .find(|n| n.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("near-miss report {id}")))?;
+        let mut tx = self.begin_write().await?;
+        let done: Option<i64> = sqlx::query_scalar(
+            "SELECT incident_id FROM near_miss_incidents WHERE near_miss_id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(i) = done {
+            return Err(StoreError::Conflict(format!(
+                "near-miss report {id} is {} already",
+                debrief_core::IncidentId(i)
+            )));
+        }
+        let mut i =
+            debrief_core::Incident::new(debrief_core::text::one_line(&report.what, 120), severity);
+        i.near_miss = true;
+        i.status = debrief_core::Status::Resolved;
+        let day = report
+            .reported_on
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .map_err(|e| InvalidValue::new(e.to_string()))?
+            .timestamp();
+        i.started = Some(day);
+        i.resolved = Some(day);
+        let mut summary = report.what.clone();
+        if !report.made_possible.is_empty() {
+            summary.push_str(&format!(
+                "\n\nWhat made it possible: {}",
+                report.made_possible
+            ));
+        }
+        if !report.stopped_it.is_empty() {
+            summary.push_str(&format!("\n\nWhat stopped it: {}", report.stopped_it));
+        }
+        i.summary = summary;
+        i.notes = format!(
+            "From confidential near-miss report {id} of {}.",
+            report.reported_on
+        );
+        i.normalize();
+        i.validate()?;
+        let incident = crate::incidents::write_incident(&mut tx, &mut i).await?;
+        sqlx::query("INSERT INTO near_miss_incidents (near_miss_id, incident_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(incident.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(incident)
+    }
+
+    /// Puts report `id` on the agenda of the next digest's "failure bows" slot.
+    pub async fn near_miss_to_bows(&self, id: i64, today: Date) -> Result<i64> {
+        let report = self
+            .near_misses()
+            .await?
+            .into_iter()
+            .find(|n| n.id == id)
+            .ok_or_else(|| StoreError::NotFound(format!("near-miss report {id}")))?;
+        let mut text = format!("Near miss (report {id}): {}", report.what);
+        if !report.stopped_it.is_empty() {
+            text.push_str(&format!(" What stopped it: {}", report.stopped_it));
+        }
+        self.add_bow(today, &debrief_core::text::one_line(&text, 1900))
+            .await
+    }
 }

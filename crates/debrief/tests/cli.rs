@@ -690,3 +690,149 @@ fn a_closed_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+both!(
+    a_premortem_through_a_launch_counts_what_it_foresaw,
+    |env: &Env| {
+        let out = env.ok(&[
+            "premortem",
+            "new",
+            "EU checkout launch",
+            "--launch",
+            "2026-12-15",
+        ]);
+        assert!(out.starts_with("PM-1 started"), "{out}");
+        env.ok(&[
+            "premortem",
+            "add-risk",
+            "PM-1",
+            "The payment provider rate-limits the new region",
+            "--likelihood",
+            "medium",
+            "--impact",
+            "high",
+            "--mitigation",
+            "Ask for a raised limit; queue and retry",
+            "--owner",
+            "payments",
+        ]);
+        env.ok(&[
+            "premortem",
+            "add-risk",
+            "PM-1",
+            "VAT rules differ by country",
+            "--likelihood",
+            "high",
+            "--impact",
+            "medium",
+        ]);
+        let err = env.fails(&["premortem", "mitigated", "PM-1", "2"]);
+        assert!(err.contains("says no mitigation"), "{err}");
+        env.ok(&["premortem", "mitigated", "PM-1", "1"]);
+        // The launch: one incident a risk foresaw, one nobody did.
+        for title in [
+            "Payments throttled in the new region",
+            "Address form rejects Irish postcodes",
+        ] {
+            env.ok(&[
+                "incident",
+                "new",
+                "--title",
+                title,
+                "--severity",
+                "SEV2",
+                "--started",
+                "2026-12-16 10:00",
+            ]);
+        }
+        env.ok(&["premortem", "link", "PM-1", "INC-1", "--risk", "1"]);
+        let out = env.ok(&["premortem", "link", "PM-1", "INC-2"]);
+        assert!(
+            out.contains("as a surprise; foresight 50% (1 foreseen, 1 surprises)"),
+            "{out}"
+        );
+        let err = env.fails(&["premortem", "link", "PM-1", "INC-2", "--risk", "3"]);
+        assert!(err.contains("has 2 risks"), "{err}");
+        let err = env.fails(&["premortem", "link", "PM-1", "INC-9"]);
+        assert!(err.contains("INC-9 not found"), "{err}");
+        let shown = env.ok(&["premortem", "show", "PM-1"]);
+        assert!(
+            shown.contains(
+                "2 risks (1 mitigated); incidents: 1 foreseen, 1 surprises; foresight 50%"
+            ),
+            "{shown}"
+        );
+        assert!(shown.contains("1. The payment provider rate-limits the new region (likelihood medium, impact high) · mitigated · realised by INC-1"), "{shown}");
+        assert!(
+            shown.contains("Surprises (no risk foresaw them): INC-2"),
+            "{shown}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&env.ok(&["premortem", "show", "PM-1", "--json"])).unwrap();
+        assert_eq!(json["foresight"]["rate"], 0.5);
+        // The figure feeds the metrics.
+        let m: serde_json::Value =
+            serde_json::from_str(&env.ok(&["metrics", "--format", "json"])).unwrap();
+        assert_eq!(m[0]["premortem_foresight"], 0.5, "{m}");
+        let by_month: serde_json::Value =
+            serde_json::from_str(&env.ok(&["metrics", "--by", "month", "--format", "json"]))
+                .unwrap();
+        let dec = by_month
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["group"] == "2026-12")
+            .unwrap();
+        assert_eq!(dec["premortem_foresight"], 0.5);
+    }
+);
+
+both!(
+    a_near_miss_is_reported_from_the_cli_and_promoted_or_put_on_the_agenda,
+    |env: &Env| {
+        let out = env.ok(&[
+            "near-miss",
+            "report",
+            "--what",
+            "Nearly ran the migration against prod",
+            "--made-possible",
+            "Both shells had the same prompt",
+            "--stopped-it",
+            "A colleague asked which host",
+        ]);
+        assert!(out.contains("near-miss report 1 kept"), "{out}");
+        env.ok(&[
+            "near-miss",
+            "report",
+            "--what",
+            "A deploy almost went to the wrong region",
+        ]);
+        let err = env.fails(&["near-miss", "report", "--what", "  "]);
+        assert!(err.contains("say what happened"), "{err}");
+        let list = env.ok(&["near-miss", "list"]);
+        assert!(list.contains("Nearly ran the migration"), "{list}");
+        let out = env.ok(&["near-miss", "promote", "1"]);
+        assert!(out.contains("is INC-1, marked as a near miss"), "{out}");
+        let err = env.fails(&["near-miss", "promote", "1"]);
+        assert!(err.contains("is INC-1 already"), "{err}");
+        let doc = env.ok(&["review", "export", "INC-1"]);
+        assert!(
+            doc.contains("near_miss: true")
+                && doc.contains("What stopped it: A colleague asked which host"),
+            "{doc}"
+        );
+        env.ok(&["near-miss", "bow", "2"]);
+        let bows = env.ok(&["bow", "list"]);
+        assert!(
+            bows.contains("Near miss (report 2): A deploy almost went"),
+            "{bows}"
+        );
+        let digest = env.ok(&["digest"]);
+        assert!(
+            digest.contains("Volunteered: Near miss (report 2)"),
+            "{digest}"
+        );
+        let err = env.fails(&["near-miss", "promote", "7"]);
+        assert!(err.contains("near-miss report 7 not found"), "{err}");
+    }
+);

@@ -33,7 +33,8 @@ pub enum Format {
     are skewed: a mean alone misleads); CSV and JSON give minutes. near_miss_ratio: near\n\
     misses (marked incidents and confidential reports) of all incidents and reports.\n\
     experiments_run / _concluded: experiments started / concluded (by the month they started /\n\
-    ended); experiments_refuted: the share of concluded ones whose hypothesis was refuted. beyond_technical: share of incidents whose review names a process or\n\
+    ended); experiments_refuted: the share of concluded ones whose hypothesis was refuted.\n\
+    premortem_foresight: of the incidents linked to pre-mortems, the share a risk foresaw. beyond_technical: share of incidents whose review names a process or\n\
     organization factor. monitoring_gaps: incidents with a monitoring factor. recurrence:\n\
     share of incidents that repeat an earlier one of their problem (`debrief problems`).")]
 pub struct MetricsArgs {
@@ -47,7 +48,7 @@ pub struct MetricsArgs {
     format: Format,
 }
 
-const COLUMNS: &str = "group,incidents,detect_median,detect_p90,mitigate_median,mitigate_p90,resolve_median,resolve_p90,review_median,review_p90,near_misses,near_miss_reports,near_miss_ratio,beyond_technical,monitoring_gaps,signals_promoted,action_closure,recurrence,experiments_run,experiments_concluded,experiments_refuted";
+const COLUMNS: &str = "group,incidents,detect_median,detect_p90,mitigate_median,mitigate_p90,resolve_median,resolve_p90,review_median,review_p90,near_misses,near_miss_reports,near_miss_ratio,beyond_technical,monitoring_gaps,signals_promoted,action_closure,recurrence,experiments_run,experiments_concluded,experiments_refuted,premortem_foresight";
 
 fn opt(v: Option<i64>) -> String {
     v.map_or(String::new(), |v| v.to_string())
@@ -65,7 +66,7 @@ fn csv(rows: &[MetricsRow]) -> String {
     let mut out = format!("{COLUMNS}\n");
     for r in rows {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{},{},{:.3},{:.3},{},{},{:.3}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{},{},{:.3},{:.3},{},{},{:.3},{}\n",
             csv_field(&r.group),
             r.incidents,
             opt(r.detect_median),
@@ -86,7 +87,9 @@ fn csv(rows: &[MetricsRow]) -> String {
             r.recurrence,
             r.experiments_run,
             r.experiments_concluded,
-            r.experiments_refuted
+            r.experiments_refuted,
+            r.premortem_foresight
+                .map_or(String::new(), |f| format!("{f:.3}"))
         ));
     }
     out
@@ -100,7 +103,7 @@ fn table(rows: &[MetricsRow]) -> String {
             "{}: {} incidents\n  detect   median {:>7}  p90 {:>7}\n  mitigate median {:>7}  p90 {:>7}\n  resolve  median {:>7}  p90 {:>7}\n  review   median {:>7}  p90 {:>7}  (to first publication)\n  \
              reviews beyond technical {:.0}%, monitoring gaps {}, near misses {} ({:.0}%), signals promoted {}\n  \
              action items closed {:.0}%, recurrence {:.0}%\n  \
-             experiments run {}, concluded {}, refuted (learned from) {:.0}%\n",
+             experiments run {}, concluded {}, refuted (learned from) {:.0}%; pre-mortem foresight {}\n",
             r.group,
             r.incidents,
             m(r.detect_median),
@@ -120,7 +123,9 @@ fn table(rows: &[MetricsRow]) -> String {
             r.recurrence * 100.0,
             r.experiments_run,
             r.experiments_concluded,
-            r.experiments_refuted * 100.0
+            r.experiments_refuted * 100.0,
+            r.premortem_foresight
+                .map_or("-".to_string(), |f| format!("{:.0}%", f * 100.0))
         ));
     }
     out

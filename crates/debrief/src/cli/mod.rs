@@ -7,6 +7,7 @@ mod incident;
 mod lint;
 mod metrics;
 mod output;
+mod premortem;
 mod problems;
 mod review;
 mod search;
@@ -99,6 +100,13 @@ enum Command {
     /// abort criteria and an outcome; Chaos Toolkit experiments and journals in and out.
     #[command(subcommand)]
     Experiment(experiment::ExperimentCommand),
+    /// Before a launch, imagine it failed and say how; after it, see what was foreseen.
+    #[command(subcommand)]
+    Premortem(premortem::PremortemCommand),
+    /// Confidential near-miss reports: report, list, turn into an incident, or put on the
+    /// digest's failure-bows agenda.
+    #[command(subcommand, name = "near-miss")]
+    NearMiss(premortem::NearMissCommand),
     /// Share lessons beyond the team: the published reviews as a static website.
     #[command(subcommand)]
     Site(digest::SiteCommand),
@@ -181,6 +189,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Bow(c) => digest::run_bow(&store, c).await,
         Command::Site(c) => digest::run_site(&store, c).await,
         Command::Experiment(c) => experiment::run(&store, c).await,
+        Command::Premortem(c) => premortem::run(&store, c).await,
+        Command::NearMiss(c) => premortem::run_near_miss(&store, c).await,
         Command::Serve(a) => return serve::serve(store, a).await,
         Command::Lint(_) => unreachable!("linting runs without a store"),
     };
