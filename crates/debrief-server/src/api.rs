@@ -72,6 +72,8 @@ routes! {
     "/api/v1/bows" => get(list_bows).post(add_bow), ["get", "post"];
     "/api/v1/experiments" => get(list_experiments), ["get"];
     "/api/v1/experiments/{id}" => get(get_experiment), ["get"];
+    "/api/v1/premortems" => get(list_premortems), ["get"];
+    "/api/v1/premortems/{id}" => get(get_premortem), ["get"];
     "/api/v1/bows/{id}" => delete(remove_bow), ["delete"];
     "/api/v1/signals" => get(signals), ["get"];
     "/api/v1/signals/{fingerprint}/promote" => post(promote_signal), ["post"];
@@ -115,6 +117,11 @@ pub fn router(state: Shared) -> Router {
         .route(
             "/experiments/{id}",
             get(crate::web::experiments::experiment_page),
+        )
+        .route("/premortems", get(crate::web::experiments::premortems_page))
+        .route(
+            "/premortems/{id}",
+            get(crate::web::experiments::premortem_page),
         )
         .route("/digest/export", get(crate::web::digest::digest_export))
         .route("/digest/bows", post(crate::web::digest::offer_bow))
@@ -477,6 +484,32 @@ async fn get_experiment(
     caller.require(Role::Reader)?;
     let id: debrief_core::ExperimentId = parsed(&id)?;
     Ok(Json(state.store.get_experiment(id).await?).into_response())
+}
+
+async fn list_premortems(
+    caller: Caller,
+    State(state): State<Shared>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let all: Vec<serde_json::Value> = state
+        .store
+        .premortems()
+        .await?
+        .into_iter()
+        .map(|p| serde_json::json!({ "premortem": p, "foresight": p.foresight() }))
+        .collect();
+    Ok(Json(all).into_response())
+}
+
+async fn get_premortem(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let id: debrief_core::PremortemId = parsed(&id)?;
+    let p = state.store.get_premortem(id).await?;
+    Ok(Json(serde_json::json!({ "premortem": p, "foresight": p.foresight() })).into_response())
 }
 
 async fn not_found() -> ApiError {

@@ -346,6 +346,16 @@ pub fn document() -> Value {
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "EXP-3, or 3" }],
                 "responses": with_errors(json_ok("200", "The experiment",
                     json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/premortems": { "get": {
+                "summary": "Pre-mortems with what they foresaw (reader)",
+                "description": "Each {premortem: {title, launch, risks, incidents}, foresight: {risks, mitigated, foreseen, surprises, rate}}.",
+                "responses": with_errors(json_ok("200", "Pre-mortems",
+                    json!({ "type": "array", "items": { "type": "object" } })), &[401, 403]) } },
+            "/api/v1/premortems/{id}": { "get": {
+                "summary": "One pre-mortem with what it foresaw (reader)",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "PM-2, or 2" }],
+                "responses": with_errors(json_ok("200", "The pre-mortem and its foresight",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/pareto": { "get": {
                 "summary": "What recurs across all incidents (reader)",
                 "responses": with_errors(json_ok("200", "incidents, and factor_categories, factor_levels, services, detection: each [{value, incidents, cumulative}] most first",

@@ -91,6 +91,36 @@ impl Store {
         Ok(p)
     }
 
+    /// Stores pre-mortems read from an export under their numbers (one transaction).
+    /// Returns (created, updated, unchanged).
+    pub async fn import_premortems(&self, all: &[Premortem]) -> Result<(usize, usize, usize)> {
+        let mut tx = self.begin_write().await?;
+        let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+        for p in all {
+            let mut p = p.clone();
+            p.normalize();
+            let Some(id) = p.id else {
+                write(&mut tx, &mut p).await?;
+                created += 1;
+                continue;
+            };
+            match read_doc(&mut tx, id).await {
+                Ok(stored) if stored == p => unchanged += 1,
+                Ok(_) => {
+                    write(&mut tx, &mut p).await?;
+                    updated += 1;
+                }
+                Err(StoreError::NotFound(_)) => {
+                    write(&mut tx, &mut p).await?;
+                    created += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit().await?;
+        Ok((created, updated, unchanged))
+    }
+
     /// Every pre-mortem, the latest launch first.
     pub async fn premortems(&self) -> Result<Vec<Premortem>> {
         let mut tx = self.begin_read().await?;

@@ -784,6 +784,17 @@ both!(
             .find(|r| r["group"] == "2026-12")
             .unwrap();
         assert_eq!(dec["premortem_foresight"], 0.5);
+        // Export and import keep it.
+        let dump = env.dir.path().join("dump");
+        let out = env.ok(&["export", dump.to_str().unwrap()]);
+        assert!(out.contains("and 1 pre-mortem to"), "{out}");
+        let again = Env::sqlite();
+        let out = again.ok(&["import", dump.to_str().unwrap()]);
+        assert!(out.contains("pre-mortems: 1 created"), "{out}");
+        assert_eq!(
+            again.ok(&["premortem", "show", "PM-1", "--json"]),
+            env.ok(&["premortem", "show", "PM-1", "--json"])
+        );
     }
 );
 

@@ -3239,7 +3239,7 @@ both!(
         // Export and import round trip, through a fresh store.
         let dump = env.dir.path().join("dump");
         let out = env.ok(&["export", dump.to_str().unwrap()]);
-        assert!(out.contains("and 2 experiments"), "{out}");
+        assert!(out.contains(", 2 experiments and"), "{out}");
         let again = Env::sqlite();
         let out = again.ok(&["import", dump.to_str().unwrap()]);
         assert!(out.contains("experiments: 2 created"), "{out}");
@@ -3293,3 +3293,84 @@ both!(
         assert!(page.contains("2 run, 2 concluded, 50% refuted"), "{page}");
     }
 );
+
+both!(a_premortem_in_the_api_and_its_page, |env: &Env| {
+    env.ok(&[
+        "premortem",
+        "new",
+        "EU checkout launch <b>now</b>",
+        "--launch",
+        "2026-12-15",
+    ]);
+    env.ok(&[
+        "premortem",
+        "add-risk",
+        "PM-1",
+        "The payment provider rate-limits the new region",
+        "--likelihood",
+        "medium",
+        "--impact",
+        "high",
+    ]);
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Payments throttled",
+        "--severity",
+        "SEV2",
+    ]);
+    env.ok(&[
+        "incident",
+        "new",
+        "--title",
+        "Postcodes rejected",
+        "--severity",
+        "SEV3",
+    ]);
+    env.ok(&["premortem", "link", "PM-1", "INC-1", "--risk", "1"]);
+    env.ok(&["premortem", "link", "PM-1", "INC-2"]);
+    let server = Server::start(env);
+    let reader = token(env, "reader");
+    let (status, p) = server.json("/api/v1/premortems/PM-1", &reader);
+    assert_eq!(status, 200, "{p}");
+    assert_eq!(p["foresight"]["foreseen"], 1);
+    assert_eq!(p["foresight"]["surprises"], 1);
+    let (status, all) = server.json("/api/v1/premortems", &reader);
+    assert_eq!((status, all.as_array().map(Vec::len)), (200, Some(1)));
+    let cookie = sign_in(&server, &reader);
+    let (status, _, page) = server.send(
+        "GET",
+        "/premortems/PM-1",
+        None,
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("1 foreseen")
+            && page.contains("1 surprises")
+            && page.contains("foresight 50%"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Realised by <a href=\"/incidents/INC-1\">INC-1</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("No risk foresaw: <a href=\"/incidents/INC-2\">INC-2</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("EU checkout launch &lt;b&gt;now&lt;/b&gt;"),
+        "{page}"
+    );
+    let (status, _, _) = server.send(
+        "GET",
+        "/premortems/PM-7",
+        None,
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert_eq!(status, 404);
+});

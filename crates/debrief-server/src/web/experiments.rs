@@ -156,3 +156,141 @@ pub async fn experiment_page(
     }
     page(&e.title, Some(&session), &b)
 }
+
+pub async fn premortems_page(State(state_): State<Shared>, headers: HeaderMap) -> Response {
+    let Some(session) = state_.sessions.get(&headers) else {
+        return to_signin();
+    };
+    let all = match state_.store.premortems().await {
+        Ok(a) => a,
+        Err(e) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &e.to_string(),
+                Some(&session),
+            );
+        }
+    };
+    let mut b = String::from(
+        "<h1>Pre-mortems</h1><p class=\"muted\">Before a launch, imagine it failed and say how; \
+         after it, what was foreseen, what was mitigated, and the surprises. \
+         <code>debrief premortem new</code> starts one.</p>",
+    );
+    if all.is_empty() {
+        b.push_str("<p class=\"muted\">No pre-mortems yet.</p>");
+    } else {
+        b.push_str(
+            "<table class=\"list\"><thead><tr><th>Id</th><th>Launch or project</th><th>Launch</th><th>Risks</th><th>Foreseen</th><th>Surprises</th></tr></thead><tbody>",
+        );
+        for p in &all {
+            let f = p.foresight();
+            let id = p.id.map(|i| i.to_string()).unwrap_or_default();
+            let _ = write!(
+                b,
+                "<tr><td><a href=\"/premortems/{id}\">{id}</a></td><td>{}</td><td>{}</td><td>{} ({} mitigated)</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.title),
+                p.launch.map(|d| d.to_string()).unwrap_or_default(),
+                f.risks,
+                f.mitigated,
+                f.foreseen,
+                f.surprises
+            );
+        }
+        b.push_str("</tbody></table>");
+    }
+    page("Pre-mortems", Some(&session), &b)
+}
+
+pub async fn premortem_page(
+    State(state_): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(session) = state_.sessions.get(&headers) else {
+        return to_signin();
+    };
+    let Ok(id) = id.parse::<debrief_core::PremortemId>() else {
+        return error_page(StatusCode::NOT_FOUND, "no such pre-mortem", Some(&session));
+    };
+    let p = match state_.store.get_premortem(id).await {
+        Ok(p) => p,
+        Err(debrief_store::StoreError::NotFound(_)) => {
+            return error_page(
+                StatusCode::NOT_FOUND,
+                &format!("{id} not found"),
+                Some(&session),
+            );
+        }
+        Err(err) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &err.to_string(),
+                Some(&session),
+            );
+        }
+    };
+    let f = p.foresight();
+    let mut b = format!(
+        "<h1>{id} {}</h1><p class=\"muted\">{}{} risks, {} mitigated · incidents: {} foreseen, \
+         {} surprises · foresight {}</p><h2>What was foreseen</h2><ol>",
+        esc(&p.title),
+        p.launch
+            .map(|d| format!("launch {d} · "))
+            .unwrap_or_default(),
+        f.risks,
+        f.mitigated,
+        f.foreseen,
+        f.surprises,
+        f.rate
+            .map_or("–".to_string(), |r| format!("{:.0}%", r * 100.0))
+    );
+    for (n, r) in p.risks.iter().enumerate() {
+        let realised: Vec<String> = p
+            .incidents
+            .iter()
+            .filter(|(_, k)| *k == Some(n + 1))
+            .map(|(i, _)| format!("<a href=\"/incidents/{i}\">{i}</a>"))
+            .collect();
+        let _ = write!(
+            b,
+            "<li>{} <span class=\"muted\">likelihood {}, impact {}{}</span>{}{}</li>",
+            esc(&r.text),
+            r.likelihood,
+            r.impact,
+            if r.mitigated { " · mitigated" } else { "" },
+            if r.mitigation.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<br><span class=\"muted\">Mitigation{}:</span> {}",
+                    r.owner
+                        .as_deref()
+                        .map(|o| format!(" ({})", esc(o)))
+                        .unwrap_or_default(),
+                    esc(&r.mitigation)
+                )
+            },
+            if realised.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<br><strong class=\"recurrence\">Realised by {}</strong>",
+                    realised.join(", ")
+                )
+            }
+        );
+    }
+    b.push_str("</ol><h2>Surprises</h2>");
+    let surprises: Vec<String> = p
+        .incidents
+        .iter()
+        .filter(|(_, k)| k.is_none())
+        .map(|(i, _)| format!("<a href=\"/incidents/{i}\">{i}</a>"))
+        .collect();
+    if surprises.is_empty() {
+        b.push_str("<p class=\"muted\">None linked.</p>");
+    } else {
+        let _ = write!(b, "<p>No risk foresaw: {}</p>", surprises.join(", "));
+    }
+    page(&p.title, Some(&session), &b)
+}

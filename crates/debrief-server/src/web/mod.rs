@@ -315,7 +315,7 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> Response {
             "<nav><form method=\"get\" action=\"/search\" class=\"inline\" role=\"search\">\
              <input type=\"search\" name=\"q\" placeholder=\"Search\" aria-label=\"Search\" size=\"14\"></form> \
              <a href=\"/\">Incidents</a> · <a href=\"/actions\">Actions</a> · \
-             <a href=\"/problems\">Problems</a> · <a href=\"/learning\">Learning</a> · <a href=\"/digest\">Digest</a> · <a href=\"/experiments\">Experiments</a> · <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
+             <a href=\"/problems\">Problems</a> · <a href=\"/learning\">Learning</a> · <a href=\"/digest\">Digest</a> · <a href=\"/experiments\">Experiments</a> · <a href=\"/premortems\">Pre-mortems</a> · <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
              <form method=\"post\" action=\"/signout\" style=\"display:inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form></nav>",
             s.role,

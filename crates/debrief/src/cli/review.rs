@@ -115,6 +115,9 @@ struct Manifest {
     /// `experiments/EXP-N.json`, each the experiment as JSON (absent in older exports).
     #[serde(default)]
     experiments: Vec<String>,
+    /// `premortems/PM-N.json` (absent in older exports).
+    #[serde(default)]
+    premortems: Vec<String>,
 }
 
 const MANIFEST: &str = "debrief-export.json";
@@ -468,25 +471,36 @@ pub async fn export_dir(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
         experiments.push(name);
     }
     experiments.sort();
+    let mut premortems = Vec::new();
+    for p in store.premortems().await? {
+        let Some(id) = p.id else { continue };
+        let name = format!("premortems/{id}.json");
+        let path = dir.join(&name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let mut json = serde_json::to_string_pretty(&p)?;
+        json.push('\n');
+        write_atomically(&path, &json)?;
+        premortems.push(name);
+    }
+    premortems.sort();
     let manifest = Manifest {
         format: FORMAT.into(),
         version: 1,
         reviews: names,
         experiments,
+        premortems,
     };
     let mut json = serde_json::to_string_pretty(&manifest)?;
     json.push('\n');
     write_atomically(&dir.join(MANIFEST), &json)?;
     emit(&format!(
-        "exported {} review{} and {} experiment{} to {}\n",
-        manifest.reviews.len(),
-        if manifest.reviews.len() == 1 { "" } else { "s" },
-        manifest.experiments.len(),
-        if manifest.experiments.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
+        "exported {}, {} and {} to {}\n",
+        plural(manifest.reviews.len(), "review"),
+        plural(manifest.experiments.len(), "experiment"),
+        plural(manifest.premortems.len(), "pre-mortem"),
         dir.display()
     ))?;
     Ok(ExitCode::SUCCESS)
@@ -569,6 +583,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
     }
     let manifest_path = dir.join(MANIFEST);
     let mut experiment_files: Vec<PathBuf> = Vec::new();
+    let mut premortem_files: Vec<PathBuf> = Vec::new();
     let files: Vec<PathBuf> = if manifest_path.exists() {
         let text = std::fs::read_to_string(&manifest_path)
             .with_context(|| format!("cannot read {}", manifest_path.display()))?;
@@ -583,7 +598,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
                 m.version
             );
         }
-        for name in m.reviews.iter().chain(&m.experiments) {
+        for name in m.reviews.iter().chain(&m.experiments).chain(&m.premortems) {
             let p = Path::new(name);
             if p.is_absolute()
                 || p.components()
@@ -596,6 +611,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
             }
         }
         experiment_files = m.experiments.iter().map(|n| dir.join(n)).collect();
+        premortem_files = m.premortems.iter().map(|n| dir.join(n)).collect();
         m.reviews.iter().map(|n| dir.join(n)).collect()
     } else {
         let sub = dir.join("reviews");
@@ -608,7 +624,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         files.sort();
         files
     };
-    if files.is_empty() && experiment_files.is_empty() {
+    if files.is_empty() && experiment_files.is_empty() && premortem_files.is_empty() {
         bail!("{}: no review documents found", dir.display());
     }
     // Experiments are read before anything is written: a bad one stops the import.
@@ -626,8 +642,28 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
             .map_err(|err| anyhow::anyhow!("{}: {}", path.display(), err.message))?;
         experiments.push(e);
     }
+    let mut premortems = Vec::new();
+    for path in &premortem_files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let p: debrief_core::Premortem = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{}: not a pre-mortem as `debrief export` writes it",
+                path.display()
+            )
+        })?;
+        p.validate()
+            .map_err(|err| anyhow::anyhow!("{}: {}", path.display(), err.message))?;
+        premortems.push(p);
+    }
     if !files.is_empty() {
         import_files(store, &files, replace).await?;
+    }
+    if !premortems.is_empty() {
+        let (created, updated, unchanged) = store.import_premortems(&premortems).await?;
+        emit(&format!(
+            "pre-mortems: {created} created, {updated} updated, {unchanged} unchanged\n"
+        ))?;
     }
     if !experiments.is_empty() {
         let (created, updated, unchanged) = store.import_experiments(&experiments).await?;
