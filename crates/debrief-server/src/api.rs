@@ -72,6 +72,8 @@ routes! {
     "/api/v1/bows" => get(list_bows).post(add_bow), ["get", "post"];
     "/api/v1/experiments" => get(list_experiments), ["get"];
     "/api/v1/experiments/{id}" => get(get_experiment), ["get"];
+    "/api/v1/experiments/import" => post(import_experiment), ["post"];
+    "/api/v1/experiments/{id}/{step}" => post(step_experiment), ["post"];
     "/api/v1/premortems" => get(list_premortems), ["get"];
     "/api/v1/premortems/{id}" => get(get_premortem), ["get"];
     "/api/v1/bows/{id}" => delete(remove_bow), ["delete"];
@@ -484,6 +486,109 @@ async fn get_experiment(
     caller.require(Role::Reader)?;
     let id: debrief_core::ExperimentId = parsed(&id)?;
     Ok(Json(state.store.get_experiment(id).await?).into_response())
+}
+
+/// A Chaos Toolkit experiment or journal as the body: as `debrief experiment import`.
+async fn import_experiment(
+    caller: Caller,
+    State(state): State<Shared>,
+    body: String,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let doc = debrief_review::chaos_toolkit::read(&body).map_err(ApiError::invalid)?;
+    let (id, e) = match doc {
+        debrief_review::chaos_toolkit::ChaosDocument::Experiment(e) => {
+            (state.store.create_experiment(&e).await?, e)
+        }
+        debrief_review::chaos_toolkit::ChaosDocument::Journal(run) => {
+            match state.store.open_experiment_titled(&run.title).await? {
+                Some(id) => {
+                    let r = run.clone();
+                    state
+                        .store
+                        .update_experiment(id, move |e| {
+                            e.status = r.status;
+                            e.outcome = r.outcome;
+                            e.started = r.started.or(e.started);
+                            e.ended = r.ended;
+                            e.abort_reason = r.abort_reason;
+                            e.learnings = if e.learnings.is_empty() {
+                                r.learnings
+                            } else {
+                                format!("{}\n\n{}", e.learnings, r.learnings)
+                            };
+                            e.journal = r.journal;
+                            Ok(())
+                        })
+                        .await?;
+                    (id, run)
+                }
+                None => (state.store.create_experiment(&run).await?, run),
+            }
+        }
+    };
+    let stored = state.store.get_experiment(id).await.unwrap_or(e);
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ExperimentStep {
+    outcome: Option<String>,
+    learnings: Option<String>,
+    reason: Option<String>,
+}
+
+/// `start`, `conclude` (outcome, learnings) or `abort` (reason): anyone with write access may
+/// start an experiment or stop one, and the reason is recorded.
+async fn step_experiment(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path((id, step)): Path<(String, String)>,
+    body: Option<Json<ExperimentStep>>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id: debrief_core::ExperimentId = parsed(&id)?;
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    let now = debrief_core::time::to_seconds(jiff::Timestamp::now());
+    let e = match step.as_str() {
+        "start" => state.store.update_experiment(id, |e| e.start(now)).await?,
+        "conclude" => {
+            let outcome: debrief_core::ExperimentOutcome =
+                parsed(b.outcome.as_deref().ok_or_else(|| {
+                    ApiError::invalid(
+                        "outcome is required: confirmed, refuted, inconclusive or aborted",
+                    )
+                })?)?;
+            state
+                .store
+                .update_experiment(id, |e| e.conclude(outcome, b.learnings, b.reason, now))
+                .await?
+        }
+        "abort" => {
+            let reason = b
+                .reason
+                .filter(|r| !r.trim().is_empty())
+                .ok_or_else(|| ApiError::invalid("reason is required: why it was stopped"))?;
+            state
+                .store
+                .update_experiment(id, |e| {
+                    e.conclude(
+                        debrief_core::ExperimentOutcome::Aborted,
+                        b.learnings,
+                        Some(reason),
+                        now,
+                    )
+                })
+                .await?
+        }
+        other => {
+            return Err(ApiError::not_found(format!(
+                "no experiment step {other:?}: start, conclude or abort"
+            )));
+        }
+    };
+    Ok(Json(e).into_response())
 }
 
 async fn list_premortems(

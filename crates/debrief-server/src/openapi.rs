@@ -346,6 +346,25 @@ pub fn document() -> Value {
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "EXP-3, or 3" }],
                 "responses": with_errors(json_ok("200", "The experiment",
                     json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/experiments/import": { "post": {
+                "summary": "Import a Chaos Toolkit experiment or the journal of its run (writer)",
+                "description": "As `debrief experiment import`: an experiment is planned; a journal concludes the experiment of the same title not yet concluded (or a new one) with the outcome the run showed.",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
+                "responses": with_errors(json_ok("201", "The experiment as stored",
+                    json!({ "type": "object" })), &[400, 401, 403, 409]) } },
+            "/api/v1/experiments/{id}/{step}": { "post": {
+                "summary": "Start, conclude or abort an experiment (writer)",
+                "description": "start: planned → running. conclude: {outcome, learnings?}. abort: {reason} — anyone with write access may stop an experiment; the reason is kept.",
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "EXP-3" },
+                    { "name": "step", "in": "path", "required": true, "schema": { "type": "string", "enum": ["start", "conclude", "abort"] } }
+                ],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": {
+                    "type": "object", "properties": {
+                        "outcome": { "type": "string", "enum": ["confirmed", "refuted", "inconclusive", "aborted"] },
+                        "learnings": { "type": "string" }, "reason": { "type": "string" } } } } } },
+                "responses": with_errors(json_ok("200", "The experiment as stored",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/premortems": { "get": {
                 "summary": "Pre-mortems with what they foresaw (reader)",
                 "description": "Each {premortem: {title, launch, risks, incidents}, foresight: {risks, mitigated, foreseen, surprises, rate}}.",

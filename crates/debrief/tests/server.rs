@@ -3291,6 +3291,74 @@ both!(
         assert!(page.contains("href=\"/experiments/EXP-1\""), "{page}");
         let (_, _, page) = server.send("GET", "/learning", None, None, &[("Cookie", &cookie)]);
         assert!(page.contains("2 run, 2 concluded, 50% refuted"), "{page}");
+        // Through the API: import, start, and stop with the reason; readers cannot.
+        let (status, _, _) = server.request(
+            "POST",
+            "/api/v1/experiments/import",
+            Some(&reader),
+            Some(CHAOS_EXPERIMENT),
+        );
+        assert_eq!(status, 403);
+        let writer = token(env, "writer");
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/experiments/import",
+            Some(&writer),
+            Some(CHAOS_EXPERIMENT),
+        );
+        assert_eq!(status, 201, "{body}");
+        assert!(body.contains(r#""id":"EXP-3""#), "{body}");
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/experiments/import",
+            Some(&writer),
+            Some("{\"title\": 1}"),
+        );
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (400, "invalid"),
+            "{body}"
+        );
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/experiments/EXP-3/start",
+            Some(&writer),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/experiments/EXP-3/abort",
+            Some(&writer),
+            Some("{}"),
+        );
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (400, "invalid"),
+            "{body}"
+        );
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/experiments/EXP-3/abort",
+            Some(&writer),
+            Some(r#"{"reason": "Checkout 5xx passed 2% for a minute"}"#),
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains(r#""outcome":"aborted""#) && body.contains("Checkout 5xx passed 2%"),
+            "{body}"
+        );
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/experiments/EXP-3/launch",
+            Some(&writer),
+            None,
+        );
+        assert_eq!(
+            (status, error_code(&body).as_str()),
+            (404, "not_found"),
+            "{body}"
+        );
     }
 );
 
