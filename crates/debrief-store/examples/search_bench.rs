@@ -46,6 +46,7 @@ fn pct(sorted: &[Duration], p: f64) -> f64 {
 /// Runs every query `rounds` times; prints latency percentiles.
 async fn latency(store: &Store, qs: &[(String, Vec<String>)], rounds: usize) {
     let mut times = Vec::new();
+    let mut worst: HashMap<&str, Duration> = HashMap::new();
     for _ in 0..rounds {
         for (q, _) in qs {
             let start = Instant::now();
@@ -57,10 +58,24 @@ async fn latency(store: &Store, qs: &[(String, Vec<String>)], rounds: usize) {
                 })
                 .await
                 .unwrap();
-            times.push(start.elapsed());
+            let took = start.elapsed();
+            let w = worst.entry(q.as_str()).or_default();
+            *w = (*w).max(took);
+            times.push(took);
         }
     }
     times.sort();
+    let mut slowest: Vec<(&str, Duration)> = worst.into_iter().collect();
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.1));
+    println!(
+        "slowest queries (their worst time): {}",
+        slowest
+            .iter()
+            .take(4)
+            .map(|(q, d)| format!("{q:?} {:.1} ms", d.as_secs_f64() * 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     println!(
         "latency over {} searches ({} queries x {rounds}): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         times.len(),

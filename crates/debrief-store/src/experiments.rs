@@ -137,6 +137,25 @@ async fn write(conn: &mut AnyConnection, e: &mut Experiment) -> Result<Experimen
     Ok(id)
 }
 
+/// Every experiment, the most recent first, inside the caller's transaction.
+async fn all_experiments(conn: &mut AnyConnection) -> Result<Vec<Experiment>> {
+    let rows = sqlx::query(
+        "SELECT id, doc FROM experiments ORDER BY COALESCE(started_at, '9999') DESC, id DESC",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let id = ExperimentId(r.try_get("id")?);
+            let doc: String = r.try_get("doc")?;
+            let mut e: Experiment =
+                serde_json::from_str(&doc).map_err(|err| corrupt(format!("{id}: {err}")))?;
+            e.id = Some(id);
+            Ok(e)
+        })
+        .collect()
+}
+
 impl Store {
     /// Stores a new experiment (or one with a number, as an import does); returns its number.
     pub async fn create_experiment(&self, e: &Experiment) -> Result<ExperimentId> {
@@ -218,23 +237,9 @@ impl Store {
     /// Every experiment, the most recent first (by start, then number).
     pub async fn experiments(&self) -> Result<Vec<Experiment>> {
         let mut tx = self.begin_read().await?;
-        let rows = sqlx::query(
-            "SELECT id, doc FROM experiments
-             ORDER BY COALESCE(started_at, '9999') DESC, id DESC",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
+        let all = all_experiments(&mut tx).await?;
         tx.commit().await?;
-        rows.iter()
-            .map(|r| {
-                let id = ExperimentId(r.try_get("id")?);
-                let doc: String = r.try_get("doc")?;
-                let mut e: Experiment =
-                    serde_json::from_str(&doc).map_err(|err| corrupt(format!("{id}: {err}")))?;
-                e.id = Some(id);
-                Ok(e)
-            })
-            .collect()
+        Ok(all)
     }
 
     /// The experiment not yet concluded with this title, if there is one (a journal of a run
@@ -253,14 +258,13 @@ impl Store {
 
     /// Experiments ranked for `query`: in memory, with the search's analyzer and BM25.
     pub(crate) async fn search_experiments(
-        &self,
+        conn: &mut AnyConnection,
         query: &Query,
         since: Option<Timestamp>,
         services: &[String],
         limit: usize,
     ) -> Result<Vec<ExperimentHit>> {
-        let all: Vec<Experiment> = self
-            .experiments()
+        let all: Vec<Experiment> = all_experiments(conn)
             .await?
             .into_iter()
             .filter(|e| since.is_none_or(|s| e.started.is_some_and(|t| t >= s)))

@@ -514,13 +514,12 @@ impl Store {
         let mut ranked = ranked;
         ranked.truncate(q.limit.max(1));
         let hits = self.hits(&mut tx, &analyzer, &query, &ranked).await?;
-        tx.commit().await?;
         let experiments = if q.severities.is_empty() && q.factor.is_none() {
-            self.search_experiments(&query, q.since, &q.services, q.limit.max(1))
-                .await?
+            Store::search_experiments(&mut tx, &query, q.since, &q.services, q.limit.max(1)).await?
         } else {
             Vec::new()
         };
+        tx.commit().await?;
         Ok(SearchResults {
             total,
             total_at_least,
