@@ -496,38 +496,15 @@ async fn import_experiment(
 ) -> Result<Response, ApiError> {
     caller.require(Role::Writer)?;
     let doc = debrief_review::chaos_toolkit::read(&body).map_err(ApiError::invalid)?;
-    let (id, e) = match doc {
+    let id = match doc {
         debrief_review::chaos_toolkit::ChaosDocument::Experiment(e) => {
-            (state.store.create_experiment(&e).await?, e)
+            state.store.create_experiment(&e).await?
         }
         debrief_review::chaos_toolkit::ChaosDocument::Journal(run) => {
-            match state.store.open_experiment_titled(&run.title).await? {
-                Some(id) => {
-                    let r = run.clone();
-                    state
-                        .store
-                        .update_experiment(id, move |e| {
-                            e.status = r.status;
-                            e.outcome = r.outcome;
-                            e.started = r.started.or(e.started);
-                            e.ended = r.ended;
-                            e.abort_reason = r.abort_reason;
-                            e.learnings = if e.learnings.is_empty() {
-                                r.learnings
-                            } else {
-                                format!("{}\n\n{}", e.learnings, r.learnings)
-                            };
-                            e.journal = r.journal;
-                            Ok(())
-                        })
-                        .await?;
-                    (id, run)
-                }
-                None => (state.store.create_experiment(&run).await?, run),
-            }
+            state.store.record_run(&run).await?
         }
     };
-    let stored = state.store.get_experiment(id).await.unwrap_or(e);
+    let stored = state.store.get_experiment(id).await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }
 

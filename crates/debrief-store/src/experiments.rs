@@ -242,18 +242,42 @@ impl Store {
         Ok(all)
     }
 
-    /// The experiment not yet concluded with this title, if there is one (a journal of a run
-    /// concludes the experiment it ran).
-    pub async fn open_experiment_titled(&self, title: &str) -> Result<Option<ExperimentId>> {
-        let mut tx = self.begin_read().await?;
-        let id: Option<i64> = sqlx::query_scalar(
+    /// Records a concluded run (as read from a Chaos Toolkit journal): it concludes the
+    /// experiment of the same title not concluded yet, adding the run's learnings to its own,
+    /// or is stored as a new experiment. Returns its number.
+    pub async fn record_run(&self, run: &Experiment) -> Result<ExperimentId> {
+        let mut tx = self.begin_write().await?;
+        let open: Option<i64> = sqlx::query_scalar(
             "SELECT MAX(id) FROM experiments WHERE title = $1 AND status <> 'concluded'",
         )
-        .bind(title)
+        .bind(&run.title)
         .fetch_one(&mut *tx)
         .await?;
+        let mut e = match open {
+            Some(id) => {
+                let mut e = read_doc(&mut tx, ExperimentId(id)).await?;
+                e.status = run.status;
+                e.outcome = run.outcome;
+                e.started = run.started.or(e.started);
+                e.ended = run.ended;
+                e.abort_reason = run.abort_reason.clone();
+                e.learnings = if e.learnings.is_empty() {
+                    run.learnings.clone()
+                } else {
+                    format!("{}\n\n{}", e.learnings, run.learnings)
+                };
+                e.journal = run.journal.clone();
+                e
+            }
+            None => {
+                let mut e = run.clone();
+                e.id = None;
+                e
+            }
+        };
+        let id = write(&mut tx, &mut e).await?;
         tx.commit().await?;
-        Ok(id.map(ExperimentId))
+        Ok(id)
     }
 
     /// Experiments ranked for `query`: in memory, with the search's analyzer and BM25.

@@ -23,6 +23,12 @@ pub fn state(status: ExperimentStatus, outcome: Option<ExperimentOutcome>) -> &'
     }
 }
 
+/// A store error as a page: not found is 404, the rest as the API says.
+fn failed(err: debrief_store::StoreError, session: &super::Session) -> Response {
+    let e = crate::ApiError::from(err);
+    error_page(e.status, &e.message, Some(session))
+}
+
 fn day(t: Option<jiff::Timestamp>) -> String {
     t.map(|t| debrief_core::time::utc_date(t).to_string())
         .unwrap_or_default()
@@ -34,13 +40,7 @@ pub async fn experiments_page(State(state_): State<Shared>, headers: HeaderMap) 
     };
     let all = match state_.store.experiments().await {
         Ok(a) => a,
-        Err(e) => {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &e.to_string(),
-                Some(&session),
-            );
-        }
+        Err(err) => return failed(err, &session),
     };
     let mut b = String::from(
         "<h1>Experiments</h1><p class=\"muted\">Failing small and on purpose. A refuted \
@@ -82,20 +82,7 @@ pub async fn experiment_page(
     };
     let e = match state_.store.get_experiment(id).await {
         Ok(e) => e,
-        Err(debrief_store::StoreError::NotFound(_)) => {
-            return error_page(
-                StatusCode::NOT_FOUND,
-                &format!("{id} not found"),
-                Some(&session),
-            );
-        }
-        Err(err) => {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &err.to_string(),
-                Some(&session),
-            );
-        }
+        Err(err) => return failed(err, &session),
     };
     let mut b = format!(
         "<h1>{id} {}</h1><p class=\"muted\">{} · <strong>{}</strong>{}</p>",
@@ -163,13 +150,7 @@ pub async fn premortems_page(State(state_): State<Shared>, headers: HeaderMap) -
     };
     let all = match state_.store.premortems().await {
         Ok(a) => a,
-        Err(e) => {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &e.to_string(),
-                Some(&session),
-            );
-        }
+        Err(err) => return failed(err, &session),
     };
     let mut b = String::from(
         "<h1>Pre-mortems</h1><p class=\"muted\">Before a launch, imagine it failed and say how; \
@@ -214,20 +195,7 @@ pub async fn premortem_page(
     };
     let p = match state_.store.get_premortem(id).await {
         Ok(p) => p,
-        Err(debrief_store::StoreError::NotFound(_)) => {
-            return error_page(
-                StatusCode::NOT_FOUND,
-                &format!("{id} not found"),
-                Some(&session),
-            );
-        }
-        Err(err) => {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &err.to_string(),
-                Some(&session),
-            );
-        }
+        Err(err) => return failed(err, &session),
     };
     let f = p.foresight();
     let mut b = format!(

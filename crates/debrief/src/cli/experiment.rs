@@ -6,8 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use debrief_core::{
-    ActionId, Experiment, ExperimentId, ExperimentKind, ExperimentOutcome, ExperimentStatus,
-    IncidentId,
+    ActionId, Experiment, ExperimentId, ExperimentKind, ExperimentOutcome, IncidentId,
 };
 use debrief_review::chaos_toolkit::{self, ChaosDocument};
 use debrief_store::Store;
@@ -395,28 +394,7 @@ pub async fn run(store: &Store, cmd: ExperimentCommand) -> anyhow::Result<ExitCo
                 }
                 ChaosDocument::Journal(run) => {
                     let outcome = run.outcome.unwrap_or(ExperimentOutcome::Inconclusive);
-                    let id = match store.open_experiment_titled(&run.title).await? {
-                        Some(id) => {
-                            store
-                                .update_experiment(id, |e| {
-                                    e.status = ExperimentStatus::Concluded;
-                                    e.outcome = run.outcome;
-                                    e.started = run.started.or(e.started);
-                                    e.ended = run.ended;
-                                    e.abort_reason = run.abort_reason.clone();
-                                    e.learnings = if e.learnings.is_empty() {
-                                        run.learnings.clone()
-                                    } else {
-                                        format!("{}\n\n{}", e.learnings, run.learnings)
-                                    };
-                                    e.journal = run.journal.clone();
-                                    Ok(())
-                                })
-                                .await?;
-                            id
-                        }
-                        None => store.create_experiment(&run).await?,
-                    };
+                    let id = store.record_run(&run).await?;
                     emit(&format!(
                         "{id} concluded from the run in {}: {}\n",
                         file.display(),
