@@ -51,6 +51,10 @@ pub struct MetricsRow {
     pub signals_promoted: usize,
     /// Share of their action items closed.
     pub action_closure: f64,
+    /// Days from an action item's opening to its closing, of those closed (the age of open
+    /// items is in `Store::follow_through`, which knows the day).
+    pub action_close_days_median: Option<i64>,
+    pub action_close_days_p90: Option<i64>,
     /// Share of incidents that repeat an earlier one of their problem.
     pub recurrence: f64,
     /// Experiments started (grouped by the month they started, or their services).
@@ -87,6 +91,7 @@ struct Facts {
     levels: BTreeSet<String>,
     categories: BTreeSet<String>,
     actions: (usize, usize),
+    close_days: Vec<i64>,
     repeat: bool,
 }
 
@@ -144,7 +149,7 @@ impl Store {
                 f.categories.insert(r.try_get("category")?);
             }
         }
-        for r in sqlx::query("SELECT incident_id, status FROM action_items")
+        for r in sqlx::query("SELECT incident_id, status, opened, closed FROM action_items")
             .fetch_all(&mut *tx)
             .await?
         {
@@ -153,6 +158,13 @@ impl Store {
                 f.actions.0 += 1;
                 if status == "done" || status == "wont-do" {
                     f.actions.1 += 1;
+                    let day = |col: &str| -> Result<Option<jiff::civil::Date>> {
+                        let t: Option<String> = r.try_get(col)?;
+                        Ok(t.and_then(|t| t.parse().ok()))
+                    };
+                    if let (Some(o), Some(c)) = (day("opened")?, day("closed")?) {
+                        f.close_days.push(i64::from((c - o).get_days()).max(0));
+                    }
                 }
             }
         }
@@ -309,6 +321,10 @@ impl Store {
                     .iter()
                     .filter_map(|f| minutes(f.started, f.published))
                     .collect();
+                let mut close_days: Vec<i64> = fs
+                    .iter()
+                    .flat_map(|f| f.close_days.iter().copied())
+                    .collect();
                 let near_misses = fs.iter().filter(|f| f.near_miss).count();
                 let near_miss_reports = reports_in(&group);
                 let run = exp_run.get(&group).copied().unwrap_or(0);
@@ -359,6 +375,8 @@ impl Store {
                         closed as f64 / actions as f64
                     },
                     recurrence: share(fs.iter().filter(|f| f.repeat).count()),
+                    action_close_days_median: quantile(&mut close_days, 0.5),
+                    action_close_days_p90: quantile(&mut close_days, 0.9),
                     experiments_run: run,
                     experiments_concluded: done.0,
                     premortem_foresight,

@@ -2593,6 +2593,42 @@ both!(
             ("4320", "4320"),
             "{csv}"
         );
+        // Days to close an action item: opened and closed by hand in the review document.
+        env.ok(&[
+            "action",
+            "add",
+            "INC-2",
+            "Alert on checkout errors",
+            "--kind",
+            "detect",
+            "--owner",
+            "sre",
+        ]);
+        let doc = env.ok(&["review", "export", "INC-2"]);
+        let today = debrief_core::time::utc_date(jiff::Timestamp::now()).to_string();
+        let doc = doc
+            .replacen("- [ ] A-1:", "- [x] A-1:", 1)
+            .replacen("  - status: open\n", "  - status: done\n", 1)
+            .replacen(
+                &format!("  - opened: {today}\n"),
+                "  - opened: 2026-01-01\n  - closed: 2026-01-11\n",
+                1,
+            );
+        let file2 = env.dir.path().join("inc-2.md");
+        std::fs::write(&file2, doc).unwrap();
+        env.ok(&["review", "import", file2.to_str().unwrap()]);
+        let csv = env.ok(&["metrics", "--format", "csv"]);
+        let head: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let all: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+        let col = |name: &str| all[head.iter().position(|h| *h == name).unwrap()];
+        assert_eq!(
+            (
+                col("action_close_days_median"),
+                col("action_close_days_p90")
+            ),
+            ("10", "10"),
+            "{csv}"
+        );
 
         let server = Server::start(env);
         // A confidential report counts toward the near-miss ratio: 1 of 3 incidents and 1 report.

@@ -100,7 +100,7 @@ pub async fn learning_page(State(state): State<Shared>, headers: HeaderMap) -> R
          <tr><th>Monitoring gaps</th><td>{}</td></tr>\
          <tr><th>Near misses</th><td>{} ({:.0}% of incidents and reports)</td></tr>\
          <tr><th>Found by a weak signal</th><td>{}</td></tr>\
-         <tr><th>Action items closed</th><td>{:.0}%</td></tr>\
+         <tr><th>Action items closed</th><td>{:.0}% (days to close: median {}, p90 {})</td></tr>\
          <tr><th>Recurrence</th><td>{:.0}%</td></tr>\
          <tr><th>Experiments</th><td>{} run, {} concluded, {:.0}% refuted (learned from)</td></tr></tbody></table>",
         m.incidents,
@@ -118,6 +118,10 @@ pub async fn learning_page(State(state): State<Shared>, headers: HeaderMap) -> R
         m.near_miss_ratio * 100.0,
         m.signals_promoted,
         m.action_closure * 100.0,
+        m.action_close_days_median
+            .map_or("–".to_string(), |d| d.to_string()),
+        m.action_close_days_p90
+            .map_or("–".to_string(), |d| d.to_string()),
         m.recurrence * 100.0,
         m.experiments_run,
         m.experiments_concluded,

@@ -48,7 +48,7 @@ pub struct MetricsArgs {
     format: Format,
 }
 
-const COLUMNS: &str = "group,incidents,detect_median,detect_p90,mitigate_median,mitigate_p90,resolve_median,resolve_p90,review_median,review_p90,near_misses,near_miss_reports,near_miss_ratio,beyond_technical,monitoring_gaps,signals_promoted,action_closure,recurrence,experiments_run,experiments_concluded,experiments_refuted,premortem_foresight";
+const COLUMNS: &str = "group,incidents,detect_median,detect_p90,mitigate_median,mitigate_p90,resolve_median,resolve_p90,review_median,review_p90,near_misses,near_miss_reports,near_miss_ratio,beyond_technical,monitoring_gaps,signals_promoted,action_closure,action_close_days_median,action_close_days_p90,recurrence,experiments_run,experiments_concluded,experiments_refuted,premortem_foresight";
 
 fn opt(v: Option<i64>) -> String {
     v.map_or(String::new(), |v| v.to_string())
@@ -66,7 +66,7 @@ fn csv(rows: &[MetricsRow]) -> String {
     let mut out = format!("{COLUMNS}\n");
     for r in rows {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{},{},{:.3},{:.3},{},{},{:.3},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{},{},{:.3},{},{},{:.3},{},{},{:.3},{}\n",
             csv_field(&r.group),
             r.incidents,
             opt(r.detect_median),
@@ -84,6 +84,8 @@ fn csv(rows: &[MetricsRow]) -> String {
             r.monitoring_gaps,
             r.signals_promoted,
             r.action_closure,
+            opt(r.action_close_days_median),
+            opt(r.action_close_days_p90),
             r.recurrence,
             r.experiments_run,
             r.experiments_concluded,
@@ -102,7 +104,7 @@ fn table(rows: &[MetricsRow]) -> String {
         out.push_str(&format!(
             "{}: {} incidents\n  detect   median {:>7}  p90 {:>7}\n  mitigate median {:>7}  p90 {:>7}\n  resolve  median {:>7}  p90 {:>7}\n  review   median {:>7}  p90 {:>7}  (to first publication)\n  \
              reviews beyond technical {:.0}%, monitoring gaps {}, near misses {} ({:.0}%), signals promoted {}\n  \
-             action items closed {:.0}%, recurrence {:.0}%\n  \
+             action items closed {:.0}% (days to close: median {}, p90 {}), recurrence {:.0}%\n  \
              experiments run {}, concluded {}, refuted (learned from) {:.0}%; pre-mortem foresight {}\n",
             r.group,
             r.incidents,
@@ -120,6 +122,10 @@ fn table(rows: &[MetricsRow]) -> String {
             r.near_miss_ratio * 100.0,
             r.signals_promoted,
             r.action_closure * 100.0,
+            r.action_close_days_median
+                .map_or("-".to_string(), |d| d.to_string()),
+            r.action_close_days_p90
+                .map_or("-".to_string(), |d| d.to_string()),
             r.recurrence * 100.0,
             r.experiments_run,
             r.experiments_concluded,
