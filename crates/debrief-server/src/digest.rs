@@ -263,6 +263,25 @@ pub fn markdown(d: &Digest, links: Links) -> String {
         o.push('\n');
     }
 
+    if !d.launches.is_empty() {
+        let _ = writeln!(o, "## Launches and their pre-mortems\n");
+        for l in &d.launches {
+            let id = l.id.to_string();
+            let _ = writeln!(
+                o,
+                "- {}: {} (launch {}): {} ({} mitigated); {} foreseen, {} surprises",
+                link(&id, &format!("/premortems/{id}")),
+                md(&l.title),
+                l.launch,
+                plural(l.foresight.risks, "risk", "risks"),
+                l.foresight.mitigated,
+                plural(l.foresight.foreseen, "incident", "incidents"),
+                l.foresight.surprises
+            );
+        }
+        o.push('\n');
+    }
+
     if !d.on_this_day.is_empty() {
         let _ = writeln!(o, "## On this day\n");
         for a in &d.on_this_day {
@@ -513,6 +532,28 @@ pub fn html_body(d: &Digest, links: Links) -> String {
                 );
             }
             o.push_str("</li>");
+        }
+        o.push_str("</ul>");
+    }
+
+    if !d.launches.is_empty() {
+        let _ = write!(
+            o,
+            "<h2 style=\"{H2}\">Launches and their pre-mortems</h2><ul style=\"margin:6px 0;padding-left:20px\">"
+        );
+        for l in &d.launches {
+            let id = l.id.to_string();
+            let _ = write!(
+                o,
+                "<li style=\"{LI}\">{}: {} <span style=\"{MUTED}\">(launch {}): {} ({} mitigated); {} foreseen, {} surprises</span></li>",
+                link(&id, &format!("/premortems/{id}")),
+                esc(&l.title),
+                l.launch,
+                plural(l.foresight.risks, "risk", "risks"),
+                l.foresight.mitigated,
+                plural(l.foresight.foreseen, "incident", "incidents"),
+                l.foresight.surprises
+            );
         }
         o.push_str("</ul>");
     }

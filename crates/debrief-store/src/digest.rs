@@ -89,6 +89,15 @@ pub struct DigestExperiment {
     pub learnings: String,
 }
 
+/// A pre-mortem whose launch falls in the window, with what it foresaw so far.
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestLaunch {
+    pub id: debrief_core::PremortemId,
+    pub title: String,
+    pub launch: Date,
+    pub foresight: debrief_core::Foresight,
+}
+
 /// A failure someone volunteered to tell in the "failure bows" slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bow {
@@ -123,6 +132,8 @@ pub struct Digest {
     /// Experiments concluded in the window (a refuted hypothesis is learning), then those
     /// started in it and still running.
     pub experiments: Vec<DigestExperiment>,
+    /// Launches in the window that had a pre-mortem.
+    pub launches: Vec<DigestLaunch>,
     pub on_this_day: Vec<Anniversary>,
     pub bows: BowAgenda,
 }
@@ -136,6 +147,7 @@ impl Digest {
             && self.overdue.is_empty()
             && self.problems.is_empty()
             && self.experiments.is_empty()
+            && self.launches.is_empty()
             && self.on_this_day.is_empty()
             && self.bows.volunteered.is_empty()
             && self.bows.near_miss_reports.is_empty()
@@ -370,6 +382,20 @@ impl Store {
         }
 
         let from_day = debrief_core::time::utc_date(from);
+        let launches = self
+            .premortems()
+            .await?
+            .into_iter()
+            .filter_map(|p| {
+                let launch = p.launch.filter(|d| *d >= from_day && *d <= today)?;
+                Some(DigestLaunch {
+                    id: p.id?,
+                    foresight: p.foresight(),
+                    title: p.title,
+                    launch,
+                })
+            })
+            .collect();
         let near_miss_reports = self
             .near_misses()
             .await?
@@ -392,6 +418,7 @@ impl Store {
             overdue,
             problems,
             experiments,
+            launches,
             on_this_day,
             bows: BowAgenda {
                 volunteered,

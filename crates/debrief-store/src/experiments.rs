@@ -137,6 +137,71 @@ async fn write(conn: &mut AnyConnection, e: &mut Experiment) -> Result<Experimen
     Ok(id)
 }
 
+/// Ranks a few documents (each its text by field) for `query` in memory, with the search's
+/// analyzer and BM25 over their own statistics: the best `limit` as (index, score, up to two
+/// snippets outside the title).
+pub(crate) fn rank_in_memory(
+    docs: &[Vec<(Field, String)>],
+    query: &Query,
+    limit: usize,
+) -> Vec<(usize, f64, Vec<Snippet>)> {
+    if docs.is_empty() {
+        return Vec::new();
+    }
+    let analyzer = Analyzer::default();
+    let mut postings: HashMap<String, Vec<Posting>> = HashMap::new();
+    let mut lengths: HashMap<Field, (f64, f64)> = HashMap::new();
+    for (doc, fields) in docs.iter().enumerate() {
+        for (field, text) in fields {
+            let indexed = analyzer.index(*field, text);
+            let l = lengths.entry(*field).or_default();
+            l.0 += f64::from(indexed.length);
+            l.1 += 1.0;
+            for (term, positions) in indexed.terms {
+                postings.entry(term).or_default().push(Posting {
+                    doc: doc as i64,
+                    field: *field,
+                    field_len: indexed.length,
+                    positions,
+                });
+            }
+        }
+    }
+    let mut expansions: HashMap<String, Vec<String>> = HashMap::new();
+    for p in query.prefixes() {
+        let mut terms: Vec<String> = postings
+            .keys()
+            .filter(|t| t.starts_with(&p))
+            .cloned()
+            .collect();
+        terms.sort();
+        expansions.insert(p, terms);
+    }
+    let stats = Stats {
+        docs: docs.len() as u64,
+        avg_len: lengths
+            .into_iter()
+            .map(|(f, (total, n))| (f, total / n.max(1.0)))
+            .collect(),
+        df: HashMap::new(),
+    };
+    debrief_search::rank(query, &postings, &expansions, &stats)
+        .into_iter()
+        .take(limit)
+        .filter_map(|(doc, score)| {
+            let doc = usize::try_from(doc).ok()?;
+            let snippets = docs
+                .get(doc)?
+                .iter()
+                .filter(|(f, _)| *f != Field::Title)
+                .filter_map(|(f, text)| analyzer.snippet(*f, text, query, 30))
+                .take(2)
+                .collect();
+            Some((doc, score, snippets))
+        })
+        .collect()
+}
+
 /// Every experiment, the most recent first, inside the caller's transaction.
 async fn all_experiments(conn: &mut AnyConnection) -> Result<Vec<Experiment>> {
     let rows = sqlx::query(
@@ -294,58 +359,11 @@ impl Store {
             .filter(|e| since.is_none_or(|s| e.started.is_some_and(|t| t >= s)))
             .filter(|e| services.is_empty() || e.services.iter().any(|s| services.contains(s)))
             .collect();
-        if all.is_empty() {
-            return Ok(Vec::new());
-        }
-        let analyzer = Analyzer::default();
-        let mut postings: HashMap<String, Vec<Posting>> = HashMap::new();
-        let mut lengths: HashMap<Field, (f64, f64)> = HashMap::new();
-        for (doc, e) in all.iter().enumerate() {
-            for (field, text) in fields(e) {
-                let indexed = analyzer.index(field, &text);
-                let l = lengths.entry(field).or_default();
-                l.0 += f64::from(indexed.length);
-                l.1 += 1.0;
-                for (term, positions) in indexed.terms {
-                    postings.entry(term).or_default().push(Posting {
-                        doc: doc as i64,
-                        field,
-                        field_len: indexed.length,
-                        positions,
-                    });
-                }
-            }
-        }
-        let mut expansions: HashMap<String, Vec<String>> = HashMap::new();
-        for p in query.prefixes() {
-            let mut terms: Vec<String> = postings
-                .keys()
-                .filter(|t| t.starts_with(&p))
-                .cloned()
-                .collect();
-            terms.sort();
-            expansions.insert(p, terms);
-        }
-        let stats = Stats {
-            docs: all.len() as u64,
-            avg_len: lengths
-                .into_iter()
-                .map(|(f, (total, n))| (f, total / n.max(1.0)))
-                .collect(),
-            df: HashMap::new(),
-        };
-        let ranked = debrief_search::rank(query, &postings, &expansions, &stats);
-        Ok(ranked
+        let docs: Vec<Vec<(Field, String)>> = all.iter().map(fields).collect();
+        Ok(rank_in_memory(&docs, query, limit)
             .into_iter()
-            .take(limit)
-            .filter_map(|(doc, score)| {
-                let e = all.get(usize::try_from(doc).ok()?)?;
-                let snippets = fields(e)
-                    .into_iter()
-                    .filter(|(f, _)| *f != Field::Title)
-                    .filter_map(|(f, text)| analyzer.snippet(f, &text, query, 30))
-                    .take(2)
-                    .collect();
+            .filter_map(|(doc, score, snippets)| {
+                let e = all.get(doc)?;
                 Some(ExperimentHit {
                     id: e.id?,
                     title: e.title.clone(),

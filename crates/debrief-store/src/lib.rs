@@ -35,8 +35,8 @@ use debrief_core::InvalidValue;
 pub use alerts::AlertOutcome;
 pub use backend::{Backend, Location};
 pub use digest::{
-    Anniversary, Bow, BowAgenda, Digest, DigestExperiment, DigestProblem, DigestReview,
-    DigestSignal,
+    Anniversary, Bow, BowAgenda, Digest, DigestExperiment, DigestLaunch, DigestProblem,
+    DigestReview, DigestSignal,
 };
 pub use experiments::ExperimentHit;
 pub use follow::{FollowThrough, Recurred, STALE_DAYS};
@@ -44,6 +44,7 @@ pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, Incid
 pub use metrics::{MetricsBy, MetricsRow};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use near_misses::NearMiss;
+pub use premortems::PremortemHit;
 pub use problems::{LINK_SCORE, Pareto, ParetoBar, Problem, ProblemIncident, ProblemsComputed};
 pub use search::{SearchHit, SearchQuery, SearchResults};
 pub use signals::{

@@ -2,9 +2,98 @@
 //! incidents are checked.
 
 use debrief_core::{InvalidValue, Premortem, PremortemId};
+use debrief_search::{Field, Query, Snippet};
+use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use crate::{Result, Store, StoreError};
+
+/// A pre-mortem found by a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct PremortemHit {
+    pub id: PremortemId,
+    pub title: String,
+    pub launch: Option<jiff::civil::Date>,
+    pub foresight: debrief_core::Foresight,
+    pub score: f64,
+    pub snippets: Vec<Snippet>,
+}
+
+impl PremortemHit {
+    /// What a snippet's field is called in a pre-mortem.
+    pub fn field_name(field: Field) -> &'static str {
+        match field {
+            Field::Title => "title",
+            Field::Summary => "risks",
+            _ => "mitigations",
+        }
+    }
+}
+
+/// The searchable text of a pre-mortem: its title, its risks, their mitigations.
+fn fields(p: &Premortem) -> Vec<(Field, String)> {
+    vec![
+        (Field::Title, p.title.clone()),
+        (
+            Field::Summary,
+            p.risks
+                .iter()
+                .map(|r| r.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        (
+            Field::Actions,
+            p.risks
+                .iter()
+                .map(|r| r.mitigation.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    ]
+}
+
+/// Pre-mortems ranked for `query` in memory (they are few), inside the caller's transaction.
+pub(crate) async fn search(
+    conn: &mut AnyConnection,
+    query: &Query,
+    limit: usize,
+) -> Result<Vec<PremortemHit>> {
+    let all = all_premortems(conn).await?;
+    let docs: Vec<Vec<(Field, String)>> = all.iter().map(fields).collect();
+    Ok(crate::experiments::rank_in_memory(&docs, query, limit)
+        .into_iter()
+        .filter_map(|(doc, score, snippets)| {
+            let p = all.get(doc)?;
+            Some(PremortemHit {
+                id: p.id?,
+                title: p.title.clone(),
+                launch: p.launch,
+                foresight: p.foresight(),
+                score,
+                snippets,
+            })
+        })
+        .collect())
+}
+
+async fn all_premortems(conn: &mut AnyConnection) -> Result<Vec<Premortem>> {
+    let rows = sqlx::query(
+        "SELECT id, doc FROM premortems ORDER BY COALESCE(launch, '9999') DESC, id DESC",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let id = PremortemId(r.try_get("id")?);
+            let doc: String = r.try_get("doc")?;
+            let mut p: Premortem =
+                serde_json::from_str(&doc).map_err(|e| corrupt(format!("{id}: {e}")))?;
+            p.id = Some(id);
+            Ok(p)
+        })
+        .collect()
+}
 
 fn corrupt(message: impl ToString) -> StoreError {
     StoreError::Corrupt {
@@ -124,21 +213,8 @@ impl Store {
     /// Every pre-mortem, the latest launch first.
     pub async fn premortems(&self) -> Result<Vec<Premortem>> {
         let mut tx = self.begin_read().await?;
-        let rows = sqlx::query(
-            "SELECT id, doc FROM premortems ORDER BY COALESCE(launch, '9999') DESC, id DESC",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
+        let all = all_premortems(&mut tx).await?;
         tx.commit().await?;
-        rows.iter()
-            .map(|r| {
-                let id = PremortemId(r.try_get("id")?);
-                let doc: String = r.try_get("doc")?;
-                let mut p: Premortem =
-                    serde_json::from_str(&doc).map_err(|e| corrupt(format!("{id}: {e}")))?;
-                p.id = Some(id);
-                Ok(p)
-            })
-            .collect()
+        Ok(all)
     }
 }

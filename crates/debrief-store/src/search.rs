@@ -293,6 +293,9 @@ pub struct SearchResults {
     /// query filters by severity or factor, which experiments do not have.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub experiments: Vec<crate::ExperimentHit>,
+    /// Pre-mortems found, likewise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub premortems: Vec<crate::PremortemHit>,
 }
 
 /// The byte after every string that starts with `prefix`, for a range scan.
@@ -514,10 +517,18 @@ impl Store {
         let mut ranked = ranked;
         ranked.truncate(q.limit.max(1));
         let hits = self.hits(&mut tx, &analyzer, &query, &ranked).await?;
-        let experiments = if q.severities.is_empty() && q.factor.is_none() {
-            Store::search_experiments(&mut tx, &query, q.since, &q.services, q.limit.max(1)).await?
-        } else {
+        // Experiments and pre-mortems have no severity or factors; pre-mortems no services
+        // or start either, so those filters leave them out.
+        let incident_only = !q.severities.is_empty() || q.factor.is_some();
+        let experiments = if incident_only {
             Vec::new()
+        } else {
+            Store::search_experiments(&mut tx, &query, q.since, &q.services, q.limit.max(1)).await?
+        };
+        let premortems = if incident_only || !q.services.is_empty() || q.since.is_some() {
+            Vec::new()
+        } else {
+            crate::premortems::search(&mut tx, &query, q.limit.max(1)).await?
         };
         tx.commit().await?;
         Ok(SearchResults {
@@ -525,6 +536,7 @@ impl Store {
             total_at_least,
             hits,
             experiments,
+            premortems,
         })
     }
 

@@ -3477,4 +3477,24 @@ both!(a_premortem_in_the_api_and_its_page, |env: &Env| {
         &[("Cookie", &cookie)],
     );
     assert_eq!(status, 404);
+    // Search finds it by a risk, in another word form; the page links it.
+    let found = env.ok(&["search", "rate limiting"]);
+    assert!(
+        found.contains("pre-mortems:\nPM-1  2026-12-15  1 risks, 1 foreseen, 1 surprises"),
+        "{found}"
+    );
+    let (_, _, page) = server.send(
+        "GET",
+        "/search?q=provider",
+        None,
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert!(page.contains("href=\"/premortems/PM-1\""), "{page}");
+    // The digest of the launch's week shows it.
+    let digest = env.ok(&["digest", "--since", "2026-12-10", "--until", "2026-12-17"]);
+    assert!(
+        digest.contains("## Launches and their pre-mortems\n\n- PM-1: EU checkout launch \\<b\\>now\\</b\\> (launch 2026-12-15): 1 risk (0 mitigated); 1 incident foreseen, 1 surprises"),
+        "{digest}"
+    );
 });

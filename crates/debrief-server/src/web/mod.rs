@@ -130,6 +130,30 @@ pub async fn search_page(
         }
         b.push_str("</ol>");
     }
+    if !found.premortems.is_empty() {
+        b.push_str("<h2>Pre-mortems</h2><ol class=\"hits\">");
+        for p in &found.premortems {
+            let _ = write!(
+                b,
+                "<li class=\"hit\"><a href=\"/premortems/{id}\"><strong>{id}</strong> {}</a> \
+                 <span class=\"muted\">{} risks · {} foreseen · {} surprises</span>",
+                esc(&p.title),
+                p.foresight.risks,
+                p.foresight.foreseen,
+                p.foresight.surprises,
+                id = p.id
+            );
+            for s in &p.snippets {
+                let _ = write!(
+                    b,
+                    "<p class=\"snippet\">{}</p>",
+                    s.marked("<mark>", "</mark>", esc)
+                );
+            }
+            b.push_str("</li>");
+        }
+        b.push_str("</ol>");
+    }
     page("Search", Some(&session), &b)
 }
 

@@ -63,7 +63,7 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
         emit_json(&found)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if found.hits.is_empty() && found.experiments.is_empty() {
+    if found.hits.is_empty() && found.experiments.is_empty() && found.premortems.is_empty() {
         eprintln!("nothing found for {:?}", query.text);
         return Ok(ExitCode::SUCCESS);
     }
@@ -130,6 +130,33 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
                 out.push_str(&format!(
                     "    {}: {}\n",
                     debrief_store::ExperimentHit::field_name(s.field),
+                    s.marked(open, close, str::to_string)
+                ));
+            }
+        }
+    }
+    if !found.premortems.is_empty() {
+        out.push_str(if out.is_empty() {
+            "pre-mortems:\n"
+        } else {
+            "\npre-mortems:\n"
+        });
+        for p in &found.premortems {
+            out.push_str(&format!(
+                "{}  {}  {} risks, {} foreseen, {} surprises  {}\n",
+                p.id,
+                p.launch
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "          ".into()),
+                p.foresight.risks,
+                p.foresight.foreseen,
+                p.foresight.surprises,
+                p.title
+            ));
+            for s in &p.snippets {
+                out.push_str(&format!(
+                    "    {}: {}\n",
+                    debrief_store::PremortemHit::field_name(s.field),
                     s.marked(open, close, str::to_string)
                 ));
             }
