@@ -120,6 +120,10 @@ pub fn router(state: Shared) -> Router {
             "/experiments/{id}",
             get(crate::web::experiments::experiment_page),
         )
+        .route(
+            "/experiments/{id}/step",
+            post(crate::web::experiments::step),
+        )
         .route("/premortems", get(crate::web::experiments::premortems_page))
         .route(
             "/premortems/{id}",

@@ -3395,6 +3395,94 @@ both!(
             (404, "not_found"),
             "{body}"
         );
+        // From the page: a writer starts one and stops it, with the reason; a reader sees no form.
+        env.ok(&[
+            "experiment",
+            "new",
+            "Canary the new search index",
+            "--kind",
+            "canary",
+            "--hypothesis",
+            "p99 stays under 200 ms at 5% of traffic",
+        ]);
+        let (_, _, page) = server.send(
+            "GET",
+            "/experiments/EXP-4",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert!(
+            !page.contains("Start it now"),
+            "a reader gets no form: {page}"
+        );
+        let wcookie = sign_in(&server, &writer);
+        let (_, _, page) = server.send(
+            "GET",
+            "/experiments/EXP-4",
+            None,
+            None,
+            &[("Cookie", &wcookie)],
+        );
+        let csrf = attr_after(&page, "action=\"/experiments/EXP-4/step\"", "value");
+        let (status, _, _) = post_form(
+            &server,
+            "/experiments/EXP-4/step",
+            &wcookie,
+            &[("csrf", &csrf), ("step", "start")],
+            None,
+        );
+        assert_eq!(status, 303);
+        let (status, _, body) = post_form(
+            &server,
+            "/experiments/EXP-4/step",
+            &wcookie,
+            &[("csrf", &csrf), ("step", "abort"), ("reason", " ")],
+            None,
+        );
+        assert_eq!(status, 400, "{body}");
+        let (status, _, body) = post_form(
+            &server,
+            "/experiments/EXP-4/step",
+            &wcookie,
+            &[("csrf", &csrf), ("step", "start")],
+            None,
+        );
+        assert!(
+            status == 400 && body.contains("only a planned experiment starts"),
+            "{status} {body}"
+        );
+        let (status, _, _) = post_form(
+            &server,
+            "/experiments/EXP-4/step",
+            &wcookie,
+            &[
+                ("csrf", &csrf),
+                ("step", "abort"),
+                ("reason", "p99 passed 400 ms"),
+            ],
+            None,
+        );
+        assert_eq!(status, 303);
+        let (_, _, page) = server.send(
+            "GET",
+            "/experiments/EXP-4",
+            None,
+            None,
+            &[("Cookie", &wcookie)],
+        );
+        assert!(
+            page.contains("stopped by its abort criteria") && page.contains("p99 passed 400 ms"),
+            "{page}"
+        );
+        let (status, _, _) = post_form(
+            &server,
+            "/experiments/EXP-4/step",
+            &wcookie,
+            &[("csrf", "forged"), ("step", "start")],
+            None,
+        );
+        assert_eq!(status, 403);
     }
 );
 

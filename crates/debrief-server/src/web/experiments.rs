@@ -3,10 +3,11 @@
 
 use std::fmt::Write;
 
-use axum::extract::{Path, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
-use debrief_core::{ExperimentId, ExperimentOutcome, ExperimentStatus};
+use axum::response::{IntoResponse, Redirect, Response};
+use debrief_core::{ExperimentId, ExperimentOutcome, ExperimentStatus, Role};
+use serde::Deserialize;
 
 use super::{error_page, esc, markdown, page, to_signin};
 use crate::api::Shared;
@@ -138,6 +139,30 @@ pub async fn experiment_page(
                 .join(", "))
         );
     }
+    if session.role >= Role::Writer && e.status != ExperimentStatus::Concluded {
+        // Checks and balances, not permission: any writer may start one, or stop it with
+        // the reason.
+        let csrf = esc(&session.csrf);
+        b.push_str("<h2>Run it</h2>");
+        if e.status == ExperimentStatus::Planned {
+            let _ = write!(
+                b,
+                "<form method=\"post\" action=\"/experiments/{id}/step\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <button name=\"step\" value=\"start\">Start it now</button></form>"
+            );
+        }
+        let _ = write!(
+            b,
+            "<form method=\"post\" action=\"/experiments/{id}/step\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <p><label>Why stop it <input name=\"reason\" size=\"50\" required></label> \
+             <button name=\"step\" value=\"abort\">Abort</button></p></form>\
+             <form method=\"post\" action=\"/experiments/{id}/step\"><input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <p><label>Outcome <select name=\"outcome\"><option>confirmed</option><option>refuted</option>\
+             <option>inconclusive</option></select></label></p>\
+             <p><label>What was learned<br><textarea name=\"learnings\" rows=\"4\" cols=\"70\"></textarea></label></p>\
+             <button name=\"step\" value=\"conclude\">Conclude</button></form>"
+        );
+    }
     if e.journal.is_some() {
         b.push_str("<p class=\"muted\">A Chaos Toolkit journal of its run is kept: <code>debrief experiment export ID --journal</code>.</p>");
     }
@@ -261,4 +286,83 @@ pub async fn premortem_page(
         let _ = write!(b, "<p>No risk foresaw: {}</p>", surprises.join(", "));
     }
     page(&p.title, Some(&session), &b)
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    csrf: Option<String>,
+    step: Option<String>,
+    reason: Option<String>,
+    outcome: Option<String>,
+    learnings: Option<String>,
+}
+
+/// Start, abort (with the reason) or conclude an experiment from its page.
+pub async fn step(
+    State(state_): State<Shared>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: Result<Form<StepForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let form = form.ok().map(|Form(f)| f);
+    let csrf = form.as_ref().and_then(|f| f.csrf.as_deref());
+    let session = match super::review::writer(&state_, &headers, csrf) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let Some(f) = form else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "the form is incomplete",
+            Some(&session),
+        );
+    };
+    let Ok(id) = id.parse::<ExperimentId>() else {
+        return error_page(StatusCode::NOT_FOUND, "no such experiment", Some(&session));
+    };
+    let now = debrief_core::time::to_seconds(jiff::Timestamp::now());
+    let learnings = f.learnings.filter(|l| !l.trim().is_empty());
+    let result = match f.step.as_deref() {
+        Some("start") => state_.store.update_experiment(id, |e| e.start(now)).await,
+        Some("abort") => {
+            let Some(reason) = f.reason.filter(|r| !r.trim().is_empty()) else {
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    "say why it was stopped",
+                    Some(&session),
+                );
+            };
+            state_
+                .store
+                .update_experiment(id, |e| {
+                    e.conclude(ExperimentOutcome::Aborted, learnings, Some(reason), now)
+                })
+                .await
+        }
+        Some("conclude") => {
+            let Some(Ok(outcome)) = f.outcome.as_deref().map(str::parse::<ExperimentOutcome>)
+            else {
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    "choose an outcome: confirmed, refuted or inconclusive",
+                    Some(&session),
+                );
+            };
+            state_
+                .store
+                .update_experiment(id, |e| e.conclude(outcome, learnings, None, now))
+                .await
+        }
+        _ => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "no such step: start, abort or conclude",
+                Some(&session),
+            );
+        }
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/experiments/{id}")).into_response(),
+        Err(err) => failed(err, &session),
+    }
 }
