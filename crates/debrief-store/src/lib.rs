@@ -43,7 +43,7 @@ pub use follow::{FollowThrough, Recurred, STALE_DAYS};
 pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, IncidentSummary};
 pub use metrics::{MetricsBy, MetricsRow};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
-pub use near_misses::NearMiss;
+pub use near_misses::{NearMiss, NearMissHit};
 pub use premortems::PremortemHit;
 pub use problems::{LINK_SCORE, Pareto, ParetoBar, Problem, ProblemIncident, ProblemsComputed};
 pub use search::{SearchHit, SearchQuery, SearchResults};

@@ -3,6 +3,7 @@
 
 use debrief_core::InvalidValue;
 use jiff::civil::Date;
+use serde::Serialize;
 use sqlx::Row;
 
 use crate::{Result, Store, StoreError};
@@ -15,6 +16,68 @@ pub struct NearMiss {
     pub what: String,
     pub made_possible: String,
     pub stopped_it: String,
+}
+
+/// A near-miss report found by a search.
+#[derive(Debug, Clone, Serialize)]
+pub struct NearMissHit {
+    pub id: i64,
+    pub reported_on: Date,
+    /// What happened or nearly did, on one line.
+    pub what: String,
+    pub score: f64,
+    pub snippets: Vec<debrief_search::Snippet>,
+}
+
+/// Reports ranked for `query` in memory (with experiments' ranker), inside the caller's
+/// transaction: what happened (as a title), what made it possible, what stopped it.
+pub(crate) async fn search(
+    conn: &mut sqlx::AnyConnection,
+    query: &debrief_search::Query,
+    limit: usize,
+) -> Result<Vec<NearMissHit>> {
+    use debrief_search::Field;
+    let rows = sqlx::query("SELECT * FROM near_misses ORDER BY id DESC")
+        .fetch_all(&mut *conn)
+        .await?;
+    let all: Vec<NearMiss> = rows.iter().map(from_row).collect::<Result<_>>()?;
+    let docs: Vec<Vec<(Field, String)>> = all
+        .iter()
+        .map(|n| {
+            vec![
+                (Field::Title, n.what.clone()),
+                (Field::Factors, n.made_possible.clone()),
+                (Field::Lessons, n.stopped_it.clone()),
+            ]
+        })
+        .collect();
+    Ok(crate::experiments::rank_in_memory(&docs, query, limit)
+        .into_iter()
+        .filter_map(|(doc, score, snippets)| {
+            let n = all.get(doc)?;
+            Some(NearMissHit {
+                id: n.id,
+                reported_on: n.reported_on,
+                what: debrief_core::text::one_line(&n.what, 200),
+                score,
+                snippets,
+            })
+        })
+        .collect())
+}
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<NearMiss> {
+    let day: String = r.try_get("reported_on")?;
+    Ok(NearMiss {
+        id: r.try_get("id")?,
+        reported_on: day.parse().map_err(|e| StoreError::Corrupt {
+            table: "near_misses",
+            message: format!("reported_on: {e}"),
+        })?,
+        what: r.try_get("what")?,
+        made_possible: r.try_get("made_possible")?,
+        stopped_it: r.try_get("stopped_it")?,
+    })
 }
 
 /// The longest a part of a report may be.
@@ -72,21 +135,7 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;
-        rows.iter()
-            .map(|r| {
-                let day: String = r.try_get("reported_on")?;
-                Ok(NearMiss {
-                    id: r.try_get("id")?,
-                    reported_on: day.parse().map_err(|e| StoreError::Corrupt {
-                        table: "near_misses",
-                        message: format!("reported_on: {e}"),
-                    })?,
-                    what: r.try_get("what")?,
-                    made_possible: r.try_get("made_possible")?,
-                    stopped_it: r.try_get("stopped_it")?,
-                })
-            })
-            .collect()
+        rows.iter().map(from_row).collect()
     }
 
     /// Turns report `id` into an incident marked as a near miss (resolved: nothing broke),

@@ -296,6 +296,9 @@ pub struct SearchResults {
     /// Pre-mortems found, likewise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub premortems: Vec<crate::PremortemHit>,
+    /// Confidential near-miss reports found, likewise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub near_misses: Vec<crate::NearMissHit>,
 }
 
 /// The byte after every string that starts with `prefix`, for a range scan.
@@ -517,19 +520,24 @@ impl Store {
         let mut ranked = ranked;
         ranked.truncate(q.limit.max(1));
         let hits = self.hits(&mut tx, &analyzer, &query, &ranked).await?;
-        // Experiments and pre-mortems have no severity or factors; pre-mortems no services
-        // or start either, so those filters leave them out.
+        // Experiments, pre-mortems and near-miss reports have no severity or factors;
+        // pre-mortems and reports no services or start either, so those filters leave them
+        // out.
         let incident_only = !q.severities.is_empty() || q.factor.is_some();
         let experiments = if incident_only {
             Vec::new()
         } else {
             Store::search_experiments(&mut tx, &query, q.since, &q.services, q.limit.max(1)).await?
         };
-        let premortems = if incident_only || !q.services.is_empty() || q.since.is_some() {
-            Vec::new()
-        } else {
-            crate::premortems::search(&mut tx, &query, q.limit.max(1)).await?
-        };
+        let (premortems, near_misses) =
+            if incident_only || !q.services.is_empty() || q.since.is_some() {
+                (Vec::new(), Vec::new())
+            } else {
+                (
+                    crate::premortems::search(&mut tx, &query, q.limit.max(1)).await?,
+                    crate::near_misses::search(&mut tx, &query, q.limit.max(1)).await?,
+                )
+            };
         tx.commit().await?;
         Ok(SearchResults {
             total,
@@ -537,6 +545,7 @@ impl Store {
             hits,
             experiments,
             premortems,
+            near_misses,
         })
     }
 

@@ -843,6 +843,12 @@ both!(
             digest.contains("Volunteered: Near miss (report 2)"),
             "{digest}"
         );
+        let found = env.ok(&["search", "prompts"]);
+        assert!(found.contains("near-miss reports:\nreport 1  "), "{found}");
+        assert!(
+            found.contains("Nearly ran the migration against prod"),
+            "{found}"
+        );
         let err = env.fails(&["near-miss", "promote", "7"]);
         assert!(err.contains("near-miss report 7 not found"), "{err}");
     }

@@ -154,6 +154,19 @@ pub async fn search_page(
         }
         b.push_str("</ol>");
     }
+    if !found.near_misses.is_empty() {
+        b.push_str("<h2>Near-miss reports</h2><ol class=\"hits\">");
+        for n in &found.near_misses {
+            let _ = write!(
+                b,
+                "<li class=\"hit\"><strong>Report {}</strong> {} <span class=\"muted\">{}</span></li>",
+                n.id,
+                esc(&n.what),
+                n.reported_on
+            );
+        }
+        b.push_str("</ol>");
+    }
     page("Search", Some(&session), &b)
 }
 

@@ -63,7 +63,11 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
         emit_json(&found)?;
         return Ok(ExitCode::SUCCESS);
     }
-    if found.hits.is_empty() && found.experiments.is_empty() && found.premortems.is_empty() {
+    if found.hits.is_empty()
+        && found.experiments.is_empty()
+        && found.premortems.is_empty()
+        && found.near_misses.is_empty()
+    {
         eprintln!("nothing found for {:?}", query.text);
         return Ok(ExitCode::SUCCESS);
     }
@@ -160,6 +164,16 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
                     s.marked(open, close, str::to_string)
                 ));
             }
+        }
+    }
+    if !found.near_misses.is_empty() {
+        out.push_str(if out.is_empty() {
+            "near-miss reports:\n"
+        } else {
+            "\nnear-miss reports:\n"
+        });
+        for n in &found.near_misses {
+            out.push_str(&format!("report {}  {}  {}\n", n.id, n.reported_on, n.what));
         }
     }
     emit(&out)?;
