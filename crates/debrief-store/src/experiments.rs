@@ -1,6 +1,5 @@
-//! Experiments: the whole record as JSON (`doc`, the domain value as serde writes it), with the
-//! columns lists and windows need beside it (migration 13). Written whole, like incidents:
-//! read, change, normalize, validate, write, in one transaction.
+//! Experiments: kept whole as JSON documents (`documents.rs`, migration 13) with their title,
+//! kind, status, outcome and times beside them.
 //!
 //! Search finds experiments too (`Store::search` adds them to its results): they are few
 //! next to incidents, so they are ranked in memory with the same analyzer and BM25, over
@@ -9,13 +8,17 @@
 
 use std::collections::HashMap;
 
-use debrief_core::{Experiment, ExperimentId, ExperimentOutcome, ExperimentStatus, InvalidValue};
+use debrief_core::{
+    ActionId, Experiment, ExperimentId, ExperimentOutcome, ExperimentStatus, IncidentId,
+    InvalidValue,
+};
 use debrief_search::{Analyzer, Field, Posting, Query, Snippet, Stats};
 use jiff::Timestamp;
 use serde::Serialize;
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 
-use crate::{Result, Store, StoreError};
+use crate::documents::{self, Document};
+use crate::{Result, Store};
 
 /// An experiment found by a search.
 #[derive(Debug, Clone, Serialize)]
@@ -42,13 +45,6 @@ impl ExperimentHit {
     }
 }
 
-fn corrupt(message: impl ToString) -> StoreError {
-    StoreError::Corrupt {
-        table: "experiments",
-        message: message.to_string(),
-    }
-}
-
 /// The searchable text of an experiment, by field (the incident fields they play the part of).
 fn fields(e: &Experiment) -> Vec<(Field, String)> {
     vec![
@@ -72,69 +68,45 @@ fn fields(e: &Experiment) -> Vec<(Field, String)> {
     ]
 }
 
-async fn read_doc(conn: &mut AnyConnection, id: ExperimentId) -> Result<Experiment> {
-    let doc: Option<String> = sqlx::query_scalar("SELECT doc FROM experiments WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let doc = doc.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
-    let mut e: Experiment =
-        serde_json::from_str(&doc).map_err(|e| corrupt(format!("{id}: {e}")))?;
-    e.id = Some(id);
-    Ok(e)
-}
-
-/// Checks what it links to exists, then writes it whole; gives it a number if new.
-async fn write(conn: &mut AnyConnection, e: &mut Experiment) -> Result<ExperimentId> {
-    e.normalize();
-    e.validate()?;
-    for i in e.caused.iter().chain(&e.prevented) {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1")
-            .bind(i.0)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::NotFound(format!("incident {i}")));
-        }
+impl Document for Experiment {
+    type Id = ExperimentId;
+    const TABLE: &'static str = "experiments";
+    const ORDER: &'static str = "COALESCE(started_at, '9999') DESC, id DESC";
+    fn id(&self) -> Option<ExperimentId> {
+        self.id
     }
-    for a in &e.actions {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM action_items WHERE id = $1")
-            .bind(a.0)
-            .fetch_optional(&mut *conn)
-            .await?;
-        if found.is_none() {
-            return Err(StoreError::NotFound(format!("action item {a}")));
-        }
+    fn set_id(&mut self, id: ExperimentId) {
+        self.id = Some(id);
     }
-    let id = match e.id {
-        Some(id) => id,
-        None => ExperimentId(
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM experiments")
-                .fetch_one(&mut *conn)
-                .await?,
-        ),
-    };
-    e.id = Some(id);
-    let doc = serde_json::to_string(&*e).map_err(corrupt)?;
-    let time = |t: Option<Timestamp>| t.map(debrief_core::time::format_time);
-    sqlx::query(
-        "INSERT INTO experiments (id, title, kind, status, outcome, started_at, ended_at, doc)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (id) DO UPDATE SET title = excluded.title, kind = excluded.kind,
-             status = excluded.status, outcome = excluded.outcome,
-             started_at = excluded.started_at, ended_at = excluded.ended_at, doc = excluded.doc",
-    )
-    .bind(id.0)
-    .bind(&e.title)
-    .bind(e.kind.as_str())
-    .bind(e.status.as_str())
-    .bind(e.outcome.map(|o| o.as_str()))
-    .bind(time(e.started))
-    .bind(time(e.ended))
-    .bind(doc)
-    .execute(&mut *conn)
-    .await?;
-    Ok(id)
+    fn number(id: ExperimentId) -> i64 {
+        id.0
+    }
+    fn from_number(n: i64) -> ExperimentId {
+        ExperimentId(n)
+    }
+    fn normalize(&mut self) {
+        Experiment::normalize(self);
+    }
+    fn validate(&self) -> std::result::Result<(), InvalidValue> {
+        Experiment::validate(self)
+    }
+    fn links(&self) -> (Vec<IncidentId>, Vec<ActionId>) {
+        (
+            self.caused.iter().chain(&self.prevented).copied().collect(),
+            self.actions.clone(),
+        )
+    }
+    fn columns(&self) -> Vec<(&'static str, Option<String>)> {
+        let time = |t: Option<Timestamp>| t.map(debrief_core::time::format_time);
+        vec![
+            ("title", Some(self.title.clone())),
+            ("kind", Some(self.kind.as_str().into())),
+            ("status", Some(self.status.as_str().into())),
+            ("outcome", self.outcome.map(|o| o.as_str().into())),
+            ("started_at", time(self.started)),
+            ("ended_at", time(self.ended)),
+        ]
+    }
 }
 
 /// Ranks a few documents (each its text by field) for `query` in memory, with the search's
@@ -202,49 +174,14 @@ pub(crate) fn rank_in_memory(
         .collect()
 }
 
-/// Every experiment, the most recent first, inside the caller's transaction.
-async fn all_experiments(conn: &mut AnyConnection) -> Result<Vec<Experiment>> {
-    let rows = sqlx::query(
-        "SELECT id, doc FROM experiments ORDER BY COALESCE(started_at, '9999') DESC, id DESC",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let id = ExperimentId(r.try_get("id")?);
-            let doc: String = r.try_get("doc")?;
-            let mut e: Experiment =
-                serde_json::from_str(&doc).map_err(|err| corrupt(format!("{id}: {err}")))?;
-            e.id = Some(id);
-            Ok(e)
-        })
-        .collect()
-}
-
 impl Store {
-    /// Stores a new experiment (or one with a number, as an import does); returns its number.
+    /// Stores a new experiment (or one with a number not taken); returns its number.
     pub async fn create_experiment(&self, e: &Experiment) -> Result<ExperimentId> {
-        let mut e = e.clone();
-        let mut tx = self.begin_write().await?;
-        if let Some(id) = e.id {
-            let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM experiments WHERE id = $1")
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-            if taken.is_some() {
-                return Err(StoreError::Conflict(format!("{id} exists already")));
-            }
-        }
-        let id = write(&mut tx, &mut e).await?;
-        tx.commit().await?;
-        Ok(id)
+        self.create_document(e).await
     }
 
     pub async fn get_experiment(&self, id: ExperimentId) -> Result<Experiment> {
-        let mut tx = self.begin_read().await?;
-        let e = read_doc(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(e)
+        self.get_document(id).await
     }
 
     /// Reads, changes, checks and writes an experiment in one transaction.
@@ -252,59 +189,21 @@ impl Store {
     where
         F: FnOnce(&mut Experiment) -> std::result::Result<(), InvalidValue>,
     {
-        let mut tx = self.begin_write().await?;
-        let mut e = read_doc(&mut tx, id).await?;
-        change(&mut e)?;
-        e.id = Some(id);
-        write(&mut tx, &mut e).await?;
-        tx.commit().await?;
-        Ok(e)
+        self.update_document(id, change).await
     }
 
-    /// Stores experiments read from an export, each under its number: new ones created,
-    /// changed ones replaced, equal ones left. One transaction: a bad one writes nothing.
+    /// Stores experiments read from an export under their numbers (one transaction).
     /// Returns (created, updated, unchanged).
     pub async fn import_experiments(
         &self,
         experiments: &[Experiment],
     ) -> Result<(usize, usize, usize)> {
-        let mut tx = self.begin_write().await?;
-        let (mut created, mut updated, mut unchanged) = (0, 0, 0);
-        for e in experiments {
-            let mut e = e.clone();
-            let Some(id) = e.id else {
-                write(&mut tx, &mut e).await?;
-                created += 1;
-                continue;
-            };
-            match read_doc(&mut tx, id).await {
-                Ok(mut stored) => {
-                    e.normalize();
-                    stored.normalize();
-                    if stored == e {
-                        unchanged += 1;
-                        continue;
-                    }
-                    write(&mut tx, &mut e).await?;
-                    updated += 1;
-                }
-                Err(StoreError::NotFound(_)) => {
-                    write(&mut tx, &mut e).await?;
-                    created += 1;
-                }
-                Err(err) => return Err(err),
-            }
-        }
-        tx.commit().await?;
-        Ok((created, updated, unchanged))
+        self.import_documents(experiments).await
     }
 
     /// Every experiment, the most recent first (by start, then number).
     pub async fn experiments(&self) -> Result<Vec<Experiment>> {
-        let mut tx = self.begin_read().await?;
-        let all = all_experiments(&mut tx).await?;
-        tx.commit().await?;
-        Ok(all)
+        self.all_documents().await
     }
 
     /// Records a concluded run (as read from a Chaos Toolkit journal): it concludes the
@@ -320,7 +219,7 @@ impl Store {
         .await?;
         let mut e = match open {
             Some(id) => {
-                let mut e = read_doc(&mut tx, ExperimentId(id)).await?;
+                let mut e: Experiment = documents::read(&mut tx, ExperimentId(id)).await?;
                 e.status = run.status;
                 e.outcome = run.outcome;
                 e.started = run.started.or(e.started);
@@ -340,7 +239,7 @@ impl Store {
                 e
             }
         };
-        let id = write(&mut tx, &mut e).await?;
+        let id = documents::write(&mut tx, &mut e).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -353,7 +252,7 @@ impl Store {
         services: &[String],
         limit: usize,
     ) -> Result<Vec<ExperimentHit>> {
-        let all: Vec<Experiment> = all_experiments(conn)
+        let all: Vec<Experiment> = documents::all::<Experiment>(conn)
             .await?
             .into_iter()
             .filter(|e| since.is_none_or(|s| e.started.is_some_and(|t| t >= s)))

@@ -16,6 +16,7 @@
 mod alerts;
 mod backend;
 mod digest;
+mod documents;
 mod experiments;
 mod follow;
 mod incidents;
