@@ -124,3 +124,7 @@ prefixed_id!(
     /// A pre-mortem of a launch or project, shown as `PM-2`.
     PremortemId, "PM", "pre-mortem"
 );
+prefixed_id!(
+    /// A retrospective of a team's stretch of work, shown as `RETRO-4`.
+    RetroId, "RETRO", "retrospective"
+);

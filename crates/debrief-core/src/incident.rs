@@ -104,6 +104,49 @@ pub struct ActionItem {
     pub worked: Option<bool>,
 }
 
+impl ActionItem {
+    /// Tidies the text a person typed: one line each, empty owner and link dropped.
+    pub fn normalize(&mut self) {
+        self.title = line(&self.title);
+        self.owner = self.owner.as_deref().map(line).filter(|s| !s.is_empty());
+        self.link = self.link.as_deref().map(line).filter(|s| !s.is_empty());
+    }
+
+    /// Checks the item on its own; `index` (from 0) names it while it has no number.
+    pub fn validate(&self, index: usize) -> Result<(), InvalidValue> {
+        let a = self;
+        let what = match a.id {
+            Some(id) => id.to_string(),
+            None => format!("action item {}", index + 1),
+        };
+        single_line(&format!("{what} title"), &a.title, true)?;
+        if let Some(owner) = &a.owner {
+            single_line(&format!("{what} owner"), owner, true)?;
+        }
+        if let Some(link) = &a.link {
+            if link.is_empty() || link.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(InvalidValue::new(format!(
+                    "{what} link {link:?} is not a link (one URL, no spaces)"
+                )));
+            }
+        }
+        if let (Some(o), Some(c)) = (a.opened, a.closed) {
+            if c < o {
+                return Err(InvalidValue::new(format!(
+                    "{what}: closed ({c}) is before opened ({o})"
+                )));
+            }
+        }
+        if a.worked.is_some() && !a.status.is_closed() {
+            return Err(InvalidValue::new(format!(
+                "{what} is {} but says whether it worked; only a closed item can",
+                a.status
+            )));
+        }
+        Ok(())
+    }
+}
+
 impl Incident {
     /// A new, open, draft operational incident with nothing else filled in.
     pub fn new(title: impl Into<String>, severity: Severity) -> Self {
@@ -163,9 +206,7 @@ impl Incident {
             l.text = line(&l.text);
         }
         for a in &mut self.actions {
-            a.title = line(&a.title);
-            a.owner = a.owner.as_deref().map(line).filter(|s| !s.is_empty());
-            a.link = a.link.as_deref().map(line).filter(|s| !s.is_empty());
+            a.normalize();
         }
     }
 
@@ -281,34 +322,7 @@ impl Incident {
             single_line(&format!("lesson {}", i + 1), &l.text, true)?;
         }
         for (i, a) in self.actions.iter().enumerate() {
-            let what = match a.id {
-                Some(id) => id.to_string(),
-                None => format!("action item {}", i + 1),
-            };
-            single_line(&format!("{what} title"), &a.title, true)?;
-            if let Some(owner) = &a.owner {
-                single_line(&format!("{what} owner"), owner, true)?;
-            }
-            if let Some(link) = &a.link {
-                if link.is_empty() || link.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                    return Err(InvalidValue::new(format!(
-                        "{what} link {link:?} is not a link (one URL, no spaces)"
-                    )));
-                }
-            }
-            if let (Some(o), Some(c)) = (a.opened, a.closed) {
-                if c < o {
-                    return Err(InvalidValue::new(format!(
-                        "{what}: closed ({c}) is before opened ({o})"
-                    )));
-                }
-            }
-            if a.worked.is_some() && !a.status.is_closed() {
-                return Err(InvalidValue::new(format!(
-                    "{what} is {} but says whether it worked; only a closed item can",
-                    a.status
-                )));
-            }
+            a.validate(i)?;
             if let Some(id) = a.id {
                 if self.actions[..i].iter().any(|b| b.id == Some(id)) {
                     return Err(InvalidValue::new(format!("{id} is listed twice")));

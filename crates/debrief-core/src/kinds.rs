@@ -175,6 +175,15 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// What a retrospective item asks of the team.
+    RetroItemKind, "retro item kind" {
+        Start = "start", "start";
+        Stop = "stop", "stop";
+        Continue = "continue", "continue", ["keep"];
+    }
+}
+
+vocabulary! {
     /// How likely a risk is, or how much it would hurt.
     RiskLevel, "risk level" {
         Low = "low", "low";
@@ -319,6 +328,7 @@ mod tests {
         check(ExperimentStatus::ALL);
         check(ExperimentOutcome::ALL);
         check(RiskLevel::ALL);
+        check(RetroItemKind::ALL);
         check(Detection::ALL);
         check(FactorLevel::ALL);
         check(FactorCategory::ALL);

@@ -12,18 +12,20 @@ pub mod id;
 pub mod incident;
 pub mod kinds;
 pub mod premortem;
+pub mod retro;
 pub mod text;
 pub mod time;
 
 pub use experiment::Experiment;
-pub use id::{ActionId, ExperimentId, IncidentId, PremortemId, ProblemId};
+pub use id::{ActionId, ExperimentId, IncidentId, PremortemId, ProblemId, RetroId};
 pub use incident::{Acknowledgement, ActionItem, Factor, Incident, Lesson, TimelineEntry};
 pub use kinds::{
     ActionKind, ActionStatus, Detection, ExperimentKind, ExperimentOutcome, ExperimentStatus,
-    FactorCategory, FactorLevel, IncidentType, LessonKind, ReviewState, RiskLevel, Role, Severity,
+    FactorCategory, FactorLevel, IncidentType, LessonKind, RetroItemKind, ReviewState, RiskLevel, Role, Severity,
     Status,
 };
 pub use premortem::{Foresight, Premortem, Risk};
+pub use retro::{Retro, RetroItem};
 
 /// A value a person gave that the domain does not accept. The message says what was wrong and
 /// what would be accepted; callers add where the value came from (file and line, flag name).

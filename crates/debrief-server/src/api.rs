@@ -1957,7 +1957,7 @@ async fn edit_action(
     if c.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
         return Err(ApiError::invalid("title must not be empty"));
     }
-    let incident = state
+    let changed = state
         .store
         .update_action(action, |a| {
             if let Some(t) = c.title {
@@ -1986,12 +1986,7 @@ async fn edit_action(
             Ok(())
         })
         .await?;
-    let item = incident
-        .actions
-        .iter()
-        .find(|a| a.id == Some(action))
-        .cloned();
-    Ok(Json(serde_json::json!({ "incident": incident.id, "action": item })).into_response())
+    Ok(Json(changed).into_response())
 }
 
 #[derive(Deserialize)]

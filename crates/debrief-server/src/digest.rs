@@ -208,7 +208,7 @@ pub fn markdown(d: &Digest, links: Links) -> String {
     }
     for a in &d.overdue {
         let id = a.action.id.map(|i| i.to_string()).unwrap_or_default();
-        let inc = a.incident.to_string();
+        let inc = a.source.to_string();
         let _ = writeln!(
             o,
             "- {}: {} (owner {}, due {}), from {}: {}",
@@ -216,8 +216,8 @@ pub fn markdown(d: &Digest, links: Links) -> String {
             md(&a.action.title),
             md(a.action.owner.as_deref().unwrap_or("none")),
             a.action.due.map(|d| d.to_string()).unwrap_or_default(),
-            link(&inc, &format!("/incidents/{inc}")),
-            md(&a.incident_title)
+            link(&inc, &format!("/{}", a.source.path())),
+            md(&a.source_title)
         );
     }
     if !d.overdue.is_empty() {
@@ -470,7 +470,7 @@ pub fn html_body(d: &Digest, links: Links) -> String {
     } else {
         o.push_str("<ul style=\"margin:6px 0;padding-left:20px\">");
         for a in &d.overdue {
-            let inc = a.incident.to_string();
+            let inc = a.source.to_string();
             let _ = write!(
                 o,
                 "<li style=\"{LI}\"><strong>{}</strong> {} <span style=\"{MUTED}\">owner {}, \
@@ -479,8 +479,8 @@ pub fn html_body(d: &Digest, links: Links) -> String {
                 esc(&a.action.title),
                 esc(a.action.owner.as_deref().unwrap_or("none")),
                 a.action.due.map(|d| d.to_string()).unwrap_or_default(),
-                link(&inc, &format!("/incidents/{inc}")),
-                esc(&a.incident_title)
+                link(&inc, &format!("/{}", a.source.path())),
+                esc(&a.source_title)
             );
         }
         o.push_str("</ul>");

@@ -98,6 +98,18 @@ pub struct DigestLaunch {
     pub foresight: debrief_core::Foresight,
 }
 
+/// A retrospective of the window, with the action items its close decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DigestRetro {
+    pub id: debrief_core::RetroId,
+    pub title: String,
+    pub team: Option<String>,
+    pub held: Date,
+    pub closed: Option<Date>,
+    pub items: usize,
+    pub actions: Vec<debrief_core::ActionItem>,
+}
+
 /// A failure someone volunteered to tell in the "failure bows" slot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Bow {
@@ -134,6 +146,9 @@ pub struct Digest {
     pub experiments: Vec<DigestExperiment>,
     /// Launches in the window that had a pre-mortem.
     pub launches: Vec<DigestLaunch>,
+    /// Retros closed in the window (with what they decided), then those held in it and
+    /// still open.
+    pub retros: Vec<DigestRetro>,
     pub on_this_day: Vec<Anniversary>,
     pub bows: BowAgenda,
 }
@@ -148,6 +163,7 @@ impl Digest {
             && self.problems.is_empty()
             && self.experiments.is_empty()
             && self.launches.is_empty()
+            && self.retros.is_empty()
             && self.on_this_day.is_empty()
             && self.bows.volunteered.is_empty()
             && self.bows.near_miss_reports.is_empty()
@@ -396,6 +412,22 @@ impl Store {
                 })
             })
             .collect();
+        let (held, closed) = self.retros_between(Some(from_day), Some(today)).await?;
+        let retros = closed
+            .into_iter()
+            .chain(held.into_iter().filter(|r| r.closed.is_none()))
+            .filter_map(|r| {
+                Some(DigestRetro {
+                    id: r.id?,
+                    items: r.items.len(),
+                    title: r.title,
+                    team: r.team,
+                    held: r.held,
+                    closed: r.closed,
+                    actions: r.actions,
+                })
+            })
+            .collect();
         let near_miss_reports = self
             .near_misses()
             .await?
@@ -419,6 +451,7 @@ impl Store {
             problems,
             experiments,
             launches,
+            retros,
             on_this_day,
             bows: BowAgenda {
                 volunteered,

@@ -1,4 +1,4 @@
-//! Records kept whole as JSON documents (experiments, pre-mortems): the domain value in a
+//! Records kept whole as JSON documents (experiments, pre-mortems, retros): the domain value in a
 //! `doc` column, with the columns lists and windows need beside it. Written whole, like
 //! incidents: read, change, normalize, validate, check what it links to, write — in one
 //! transaction. One implementation for every such record; each says what differs.
@@ -27,6 +27,11 @@ pub(crate) trait Document: Serialize + DeserializeOwned + Clone + PartialEq {
     fn links(&self) -> (Vec<IncidentId>, Vec<ActionId>);
     /// The columns beside the document, by name, as text (or NULL).
     fn columns(&self) -> Vec<(&'static str, Option<String>)>;
+    /// The text of the `doc` column: by default the whole record. A record with parts kept
+    /// in tables of their own leaves them out, and its reader puts them back.
+    fn doc(&self) -> serde_json::Result<String> {
+        serde_json::to_string(self)
+    }
 }
 
 fn corrupt<D: Document>(message: impl ToString) -> StoreError {
@@ -102,7 +107,7 @@ pub(crate) async fn write<D: Document>(conn: &mut AnyConnection, d: &mut D) -> R
         ),
     };
     d.set_id(id);
-    let doc = serde_json::to_string(&*d).map_err(corrupt::<D>)?;
+    let doc = d.doc().map_err(corrupt::<D>)?;
     let columns = d.columns();
     let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
     let places: Vec<String> = (3..3 + columns.len()).map(|n| format!("${n}")).collect();

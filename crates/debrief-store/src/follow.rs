@@ -129,7 +129,10 @@ impl Store {
         let mut recurred = Vec::new();
         for r in &rows {
             let a = &r.action;
-            let (Some(id), Some(closed_on)) = (a.id, a.closed) else {
+            // Recurrence is read through the problems of the incident an item came from; an
+            // item decided in a retro has none.
+            let (Some(id), Some(closed_on), Some(incident)) = (a.id, a.closed, r.source.incident())
+            else {
                 continue;
             };
             if !matches!(a.status, ActionStatus::Done | ActionStatus::WontDo) {
@@ -138,17 +141,17 @@ impl Store {
             // Days are compared as the start of the next day: an incident that started the
             // day the item closed does not count.
             let after = format!("{}T23:59:59Z", closed_on);
-            for p in problems_of.get(&r.incident.0).into_iter().flatten() {
+            for p in problems_of.get(&incident.0).into_iter().flatten() {
                 if let Some((_, later)) = by_problem
                     .get(p)
                     .into_iter()
                     .flatten()
-                    .find(|(s, i)| *s > after && *i != r.incident.0)
+                    .find(|(s, i)| *s > after && *i != incident.0)
                 {
                     recurred.push(Recurred {
                         action: id,
                         title: a.title.clone(),
-                        incident: r.incident,
+                        incident,
                         closed: closed_on,
                         problem: ProblemId(*p),
                         came_back: IncidentId(*later),

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use debrief_core::{
-    ActionId, ActionItem, ActionStatus, Factor, Incident, IncidentId, Lesson, ReviewState,
-    Severity, Status, TimelineEntry,
+    ActionId, ActionItem, ActionStatus, Factor, Incident, IncidentId, Lesson, RetroId,
+    ReviewState, Severity, Status, TimelineEntry,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -55,13 +55,88 @@ pub struct ActionFilter {
     pub overdue_on: Option<Date>,
 }
 
-/// An action item with the incident it came from.
+/// Where an action item was decided: an incident's review, or a retrospective's close.
+/// In JSON, one key: `"incident": "INC-3"` or `"retro": "RETRO-2"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionSource {
+    Incident(IncidentId),
+    Retro(RetroId),
+}
+
+impl ActionSource {
+    fn column(self) -> &'static str {
+        match self {
+            ActionSource::Incident(_) => "incident_id",
+            ActionSource::Retro(_) => "retro_id",
+        }
+    }
+
+    fn number(self) -> i64 {
+        match self {
+            ActionSource::Incident(i) => i.0,
+            ActionSource::Retro(r) => r.0,
+        }
+    }
+
+    /// Its page under the web UI's root, without a leading slash: `incidents/INC-3`.
+    pub fn path(self) -> String {
+        match self {
+            ActionSource::Incident(i) => format!("incidents/{i}"),
+            ActionSource::Retro(r) => format!("retros/{r}"),
+        }
+    }
+
+    pub fn incident(self) -> Option<IncidentId> {
+        match self {
+            ActionSource::Incident(i) => Some(i),
+            ActionSource::Retro(_) => None,
+        }
+    }
+
+    /// Reads the source of an `action_items` row.
+    pub(crate) fn of_row(row: &AnyRow) -> Result<Self> {
+        let incident: Option<i64> = row.try_get("incident_id")?;
+        let retro: Option<i64> = row.try_get("retro_id")?;
+        match (incident, retro) {
+            (Some(i), None) => Ok(ActionSource::Incident(IncidentId(i))),
+            (None, Some(r)) => Ok(ActionSource::Retro(RetroId(r))),
+            _ => Err(corrupt(
+                "action_items",
+                "an item comes from neither or both of an incident and a retro",
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for ActionSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ActionSource::Incident(i) => i.fmt(f),
+            ActionSource::Retro(r) => r.fmt(f),
+        }
+    }
+}
+
+/// An action item with where it came from.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ActionRow {
-    pub incident: IncidentId,
-    pub incident_title: String,
+    #[serde(flatten)]
+    pub source: ActionSource,
+    /// The title of the incident or retro it came from.
+    pub source_title: String,
     #[serde(flatten)]
     pub action: ActionItem,
+}
+
+/// An action item as a change left it, with where it came from and how many items that
+/// source still has open.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ActionChange {
+    #[serde(flatten)]
+    pub source: ActionSource,
+    pub action: ActionItem,
+    pub source_open: usize,
 }
 
 /// What an import did.
@@ -144,30 +219,51 @@ impl Store {
         Ok(incident)
     }
 
-    /// Changes the incident that holds action item `action`, as [`Store::update_incident`].
-    pub async fn update_action<F>(&self, action: ActionId, change: F) -> Result<Incident>
+    /// Changes action item `action` inside the record it belongs to (an incident, as
+    /// [`Store::update_incident`], or a retro), checking and writing that record whole.
+    pub async fn update_action<F>(&self, action: ActionId, change: F) -> Result<ActionChange>
     where
         F: FnOnce(&mut ActionItem) -> Result<(), debrief_core::InvalidValue>,
     {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT incident_id FROM action_items WHERE id = $1")
+        let row = sqlx::query("SELECT incident_id, retro_id FROM action_items WHERE id = $1")
             .bind(action.0)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("action item {action}")))?;
-        let id = IncidentId(row.try_get("incident_id")?);
-        let mut incident = read_incident(&mut tx, id).await?;
-        let item = incident
-            .actions
-            .iter_mut()
-            .find(|a| a.id == Some(action))
-            .ok_or_else(|| corrupt("action_items", format!("{action} not in {id}")))?;
-        change(item)?;
-        incident.normalize();
-        incident.validate()?;
-        write_incident(&mut tx, &mut incident).await?;
+        let source = ActionSource::of_row(&row)?;
+        let find = |items: &mut Vec<ActionItem>| -> Result<usize> {
+            items
+                .iter()
+                .position(|a| a.id == Some(action))
+                .ok_or_else(|| corrupt("action_items", format!("{action} not in {source}")))
+        };
+        let (item, open) = match source {
+            ActionSource::Incident(id) => {
+                let mut incident = read_incident(&mut tx, id).await?;
+                let k = find(&mut incident.actions)?;
+                change(&mut incident.actions[k])?;
+                incident.normalize();
+                incident.validate()?;
+                write_incident(&mut tx, &mut incident).await?;
+                let item = incident.actions[k].clone();
+                (item, incident.open_actions().count())
+            }
+            ActionSource::Retro(id) => {
+                let mut retro = crate::retros::read(&mut tx, id).await?;
+                let k = find(&mut retro.actions)?;
+                change(&mut retro.actions[k])?;
+                crate::retros::write(&mut tx, &mut retro).await?;
+                let item = retro.actions[k].clone();
+                (item, retro.open_actions())
+            }
+        };
         tx.commit().await?;
-        Ok(incident)
+        Ok(ActionChange {
+            source,
+            action: item,
+            source_open: open,
+        })
     }
 
     /// How many incidents there are in each status (every status, zero included).
@@ -257,8 +353,9 @@ impl Store {
     /// Lists action items: open ones by due date first, then the rest.
     pub async fn list_actions(&self, filter: &ActionFilter) -> Result<Vec<ActionRow>> {
         let sql = String::from(
-            "SELECT a.*, i.title AS incident_title FROM action_items a
-             JOIN incidents i ON i.id = a.incident_id WHERE 1 = 1",
+            "SELECT a.*, COALESCE(i.title, r.title) AS source_title FROM action_items a
+             LEFT JOIN incidents i ON i.id = a.incident_id
+             LEFT JOIN retros r ON r.id = a.retro_id WHERE 1 = 1",
         );
         let mut sql = Filtered::new(sql);
         sql.any_of("a.status", filter.statuses.iter().map(|s| s.as_str()));
@@ -283,8 +380,8 @@ impl Store {
         rows.iter()
             .map(|row| {
                 Ok(ActionRow {
-                    incident: IncidentId(row.try_get("incident_id")?),
-                    incident_title: row.try_get("incident_title")?,
+                    source: ActionSource::of_row(row)?,
+                    source_title: row.try_get("source_title")?,
                     action: action_from_row(row)?,
                 })
             })
@@ -546,13 +643,7 @@ pub(crate) async fn read_incident(conn: &mut AnyConnection, id: IncidentId) -> R
             text: row.try_get("text")?,
         });
     }
-    for row in sqlx::query("SELECT * FROM action_items WHERE incident_id = $1 ORDER BY position")
-        .bind(id.0)
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        i.actions.push(action_from_row(&row)?);
-    }
+    i.actions = read_actions(conn, ActionSource::Incident(id)).await?;
     i.acknowledged = crate::reviews::read_acknowledgements(&mut *conn, id).await?;
     Ok(i)
 }
@@ -699,28 +790,41 @@ pub(crate) async fn write_incident(
         .await?;
     }
 
-    // Action items keep their numbers; one numbered for another incident is a conflict.
+    write_actions(conn, ActionSource::Incident(id), &mut i.actions).await?;
+    crate::search::index_incident(conn, i).await?;
+    crate::similar::refresh(conn, i).await?;
+    Ok(id)
+}
+
+/// Writes the action items of one incident or retro, in order: each keeps its number or gets
+/// the next free one; stored items of that source not in `actions` are deleted. An item
+/// numbered for another source is a conflict.
+pub(crate) async fn write_actions(
+    conn: &mut AnyConnection,
+    source: ActionSource,
+    actions: &mut [ActionItem],
+) -> Result<()> {
     let mut keep: Vec<i64> = Vec::new();
-    for a in &i.actions {
+    for a in actions.iter() {
         if let Some(aid) = a.id {
-            let owner = sqlx::query("SELECT incident_id FROM action_items WHERE id = $1")
+            let owner = sqlx::query("SELECT incident_id, retro_id FROM action_items WHERE id = $1")
                 .bind(aid.0)
                 .fetch_optional(&mut *conn)
                 .await?;
             if let Some(row) = owner {
-                let other: i64 = row.try_get("incident_id")?;
-                if other != id.0 {
+                let other = ActionSource::of_row(&row)?;
+                if other != source {
                     return Err(StoreError::Conflict(format!(
-                        "action item {aid} belongs to {}, not {id}; remove its number ({aid}: ) to add it as a new item",
-                        IncidentId(other)
+                        "action item {aid} belongs to {other}, not {source}; remove its number ({aid}: ) to add it as a new item"
                     )));
                 }
             }
             keep.push(aid.0);
         }
     }
-    let stored = sqlx::query("SELECT id FROM action_items WHERE incident_id = $1")
-        .bind(id.0)
+    let column = source.column();
+    let stored = sqlx::query(&format!("SELECT id FROM action_items WHERE {column} = $1"))
+        .bind(source.number())
         .fetch_all(&mut *conn)
         .await?;
     for row in stored {
@@ -732,7 +836,7 @@ pub(crate) async fn write_incident(
                 .await?;
         }
     }
-    for (pos, a) in i.actions.iter_mut().enumerate() {
+    for (pos, a) in actions.iter_mut().enumerate() {
         let aid = match a.id {
             Some(aid) => aid,
             None => {
@@ -745,17 +849,17 @@ pub(crate) async fn write_incident(
             }
         };
         a.id = Some(aid);
-        sqlx::query(
-            "INSERT INTO action_items (id, incident_id, position, title, kind, owner_team, due,
+        sqlx::query(&format!(
+            "INSERT INTO action_items (id, {column}, position, title, kind, owner_team, due,
                  status, link, opened, closed, worked)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (id) DO UPDATE SET position = excluded.position, title = excluded.title,
                  kind = excluded.kind, owner_team = excluded.owner_team, due = excluded.due,
                  status = excluded.status, link = excluded.link, opened = excluded.opened,
-                 closed = excluded.closed, worked = excluded.worked",
-        )
+                 closed = excluded.closed, worked = excluded.worked"
+        ))
         .bind(aid.0)
-        .bind(id.0)
+        .bind(source.number())
         .bind(pos as i64)
         .bind(&a.title)
         .bind(a.kind.as_str())
@@ -769,7 +873,20 @@ pub(crate) async fn write_incident(
         .execute(&mut *conn)
         .await?;
     }
-    crate::search::index_incident(conn, i).await?;
-    crate::similar::refresh(conn, i).await?;
-    Ok(id)
+    Ok(())
+}
+
+/// The action items of one incident or retro, in order.
+pub(crate) async fn read_actions(
+    conn: &mut AnyConnection,
+    source: ActionSource,
+) -> Result<Vec<ActionItem>> {
+    let rows = sqlx::query(&format!(
+        "SELECT * FROM action_items WHERE {} = $1 ORDER BY position",
+        source.column()
+    ))
+    .bind(source.number())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(action_from_row).collect()
 }

@@ -24,6 +24,7 @@ mod metrics;
 mod migrate;
 mod near_misses;
 mod premortems;
+mod retros;
 mod problems;
 mod reviews;
 mod search;
@@ -37,15 +38,19 @@ pub use alerts::AlertOutcome;
 pub use backend::{Backend, Location};
 pub use digest::{
     Anniversary, Bow, BowAgenda, Digest, DigestExperiment, DigestLaunch, DigestProblem,
-    DigestReview, DigestSignal,
+    DigestRetro, DigestReview, DigestSignal,
 };
 pub use experiments::ExperimentHit;
 pub use follow::{FollowThrough, Recurred, STALE_DAYS};
-pub use incidents::{ActionFilter, ActionRow, ImportReport, IncidentFilter, IncidentSummary};
+pub use incidents::{
+    ActionChange, ActionFilter, ActionRow, ActionSource, ImportReport, IncidentFilter,
+    IncidentSummary,
+};
 pub use metrics::{MetricsBy, MetricsRow};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use near_misses::{NearMiss, NearMissHit};
 pub use premortems::PremortemHit;
+pub use retros::RetroHit;
 pub use problems::{LINK_SCORE, Pareto, ParetoBar, Problem, ProblemIncident, ProblemsComputed};
 pub use search::{SearchHit, SearchQuery, SearchResults};
 pub use signals::{

@@ -1,7 +1,8 @@
 //! Whether the organization learns, in figures: how fast incidents are detected, mitigated
 //! and resolved (medians and 90th percentiles: durations are skewed, so a mean alone
 //! misleads), how many reviews look past the technical, monitoring gaps, near misses,
-//! signals promoted, action closure and recurrence; overall or by service, severity or month.
+//! signals promoted, action closure and recurrence, and what fails on purpose or is looked
+//! back on teaches (experiments, pre-mortems, retrospectives); overall or by service, severity or month.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -66,6 +67,12 @@ pub struct MetricsRow {
     /// Of the incidents linked to pre-mortems (by the month of their launch), the share a
     /// risk foresaw; `None` when none are linked.
     pub premortem_foresight: Option<f64>,
+    /// Retrospectives held (grouped by the month held).
+    pub retros_held: usize,
+    /// Action items decided by retros closed (grouped by the month closed).
+    pub retro_actions: usize,
+    /// Share of those action items closed since.
+    pub retro_action_closure: f64,
 }
 
 fn quantile(v: &mut [i64], q: f64) -> Option<i64> {
@@ -149,7 +156,7 @@ impl Store {
                 f.categories.insert(r.try_get("category")?);
             }
         }
-        for r in sqlx::query("SELECT incident_id, status, opened, closed FROM action_items")
+        for r in sqlx::query("SELECT incident_id, status, opened, closed FROM action_items WHERE incident_id IS NOT NULL")
             .fetch_all(&mut *tx)
             .await?
         {
@@ -277,10 +284,41 @@ impl Store {
                 e.1 += f.foreseen + f.surprises;
             }
         }
+        // Retros: held by month held; their action items (all, closed) by month closed.
+        let day_time = |d: jiff::civil::Date| {
+            d.to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                .ok()
+                .map(|z| z.timestamp())
+        };
+        let mut retros_held: BTreeMap<String, usize> = BTreeMap::new();
+        let mut retro_actions: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+        for r in self.retros().await? {
+            let key = |t: Option<Timestamp>| match by {
+                MetricsBy::All => Some("all".to_string()),
+                MetricsBy::Month => month(t),
+                MetricsBy::Service | MetricsBy::Severity => None,
+            };
+            let held = day_time(r.held);
+            if since.is_none_or(|s| held.is_some_and(|t| t >= s)) {
+                if let Some(k) = key(held) {
+                    *retros_held.entry(k).or_default() += 1;
+                }
+            }
+            let closed = r.closed.and_then(day_time);
+            if closed.is_some_and(|t| since.is_none_or(|s| t >= s)) {
+                if let Some(k) = key(closed) {
+                    let e = retro_actions.entry(k).or_default();
+                    e.0 += r.actions.len();
+                    e.1 += r.actions.len() - r.open_actions();
+                }
+            }
+        }
         for k in exp_run
             .keys()
             .chain(exp_done.keys())
             .chain(foresight.keys())
+            .chain(retros_held.keys())
+            .chain(retro_actions.keys())
         {
             groups.entry(k.clone()).or_default();
         }
@@ -333,6 +371,8 @@ impl Store {
                     .get(&group)
                     .filter(|f| f.1 > 0)
                     .map(|f| f.0 as f64 / f.1 as f64);
+                let retro = retro_actions.get(&group).copied().unwrap_or((0, 0));
+                let held = retros_held.get(&group).copied().unwrap_or(0);
                 let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
                 let (actions, closed) = fs
                     .iter()
@@ -384,6 +424,13 @@ impl Store {
                         0.0
                     } else {
                         done.1 as f64 / done.0 as f64
+                    },
+                    retros_held: held,
+                    retro_actions: retro.0,
+                    retro_action_closure: if retro.0 == 0 {
+                        0.0
+                    } else {
+                        retro.1 as f64 / retro.0 as f64
                     },
                 }
             })

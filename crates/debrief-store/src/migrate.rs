@@ -88,6 +88,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "premortems_near_miss_links",
         sql: include_str!("../migrations/sqlite/0014_premortems_near_miss_links.sql"),
     },
+    Migration {
+        version: 15,
+        name: "retros",
+        sql: include_str!("../migrations/sqlite/0015_retros.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -160,6 +165,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 14,
         name: "premortems_near_miss_links",
         sql: include_str!("../migrations/postgres/0014_premortems_near_miss_links.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "retros",
+        sql: include_str!("../migrations/postgres/0015_retros.sql"),
     },
 ];
 

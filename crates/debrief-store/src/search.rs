@@ -299,6 +299,9 @@ pub struct SearchResults {
     /// Confidential near-miss reports found, likewise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub near_misses: Vec<crate::NearMissHit>,
+    /// Retrospectives found, likewise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub retros: Vec<crate::RetroHit>,
 }
 
 /// The byte after every string that starts with `prefix`, for a range scan.
@@ -520,8 +523,8 @@ impl Store {
         let mut ranked = ranked;
         ranked.truncate(q.limit.max(1));
         let hits = self.hits(&mut tx, &analyzer, &query, &ranked).await?;
-        // Experiments, pre-mortems and near-miss reports have no severity or factors;
-        // pre-mortems and reports no services or start either, so those filters leave them
+        // Experiments, pre-mortems, near-miss reports and retros have no severity or
+        // factors; pre-mortems, reports and retros no services or start either, so those filters leave them
         // out.
         let incident_only = !q.severities.is_empty() || q.factor.is_some();
         let experiments = if incident_only {
@@ -529,13 +532,14 @@ impl Store {
         } else {
             Store::search_experiments(&mut tx, &query, q.since, &q.services, q.limit.max(1)).await?
         };
-        let (premortems, near_misses) =
+        let (premortems, near_misses, retros) =
             if incident_only || !q.services.is_empty() || q.since.is_some() {
-                (Vec::new(), Vec::new())
+                (Vec::new(), Vec::new(), Vec::new())
             } else {
                 (
                     crate::premortems::search(&mut tx, &query, q.limit.max(1)).await?,
                     crate::near_misses::search(&mut tx, &query, q.limit.max(1)).await?,
+                    crate::retros::search(&mut tx, &query, q.limit.max(1)).await?,
                 )
             };
         tx.commit().await?;
@@ -546,6 +550,7 @@ impl Store {
             experiments,
             premortems,
             near_misses,
+            retros,
         })
     }
 

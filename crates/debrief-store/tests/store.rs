@@ -342,7 +342,7 @@ story!(actions_are_listed_and_closed, |f| async move {
         .await
         .unwrap();
     assert_eq!(overdue.len(), 2);
-    let incident = store
+    let changed = store
         .update_action(ActionId(1), |item| {
             item.status = ActionStatus::Done;
             item.closed = Some(date("2024-04-15"));
@@ -350,7 +350,8 @@ story!(actions_are_listed_and_closed, |f| async move {
         })
         .await
         .unwrap();
-    assert_eq!(incident.id, Some(a));
+    assert_eq!(changed.source, ActionSource::Incident(a));
+    assert_eq!(changed.action.status, ActionStatus::Done);
     let overdue = store
         .list_actions(&ActionFilter {
             overdue_on: Some(date("2024-05-01")),
@@ -370,7 +371,7 @@ story!(actions_are_listed_and_closed, |f| async move {
         .await
         .unwrap();
     assert_eq!(mine[0].action.status, ActionStatus::Done);
-    assert_eq!(mine[0].incident_title, "One");
+    assert_eq!(mine[0].source_title, "One");
     assert!(matches!(
         store.update_action(ActionId(42), |_| Ok(())).await,
         Err(StoreError::NotFound(_))

@@ -871,7 +871,7 @@ pub async fn action_board(State(state): State<Shared>, headers: HeaderMap) -> Re
             !open(r),
             r.action.due.is_none(),
             r.action.due,
-            r.incident,
+            r.source,
         )
     });
     let mut body = String::from("<h1>Action items</h1>");
@@ -920,14 +920,14 @@ pub async fn action_board(State(state): State<Shared>, headers: HeaderMap) -> Re
     } else {
         body.push_str(
             "<table><thead><tr><th>Item</th><th>Title</th><th>Status</th><th>Owner</th>\
-             <th>Due</th><th>Incident</th></tr></thead><tbody>",
+             <th>Due</th><th>From</th></tr></thead><tbody>",
         );
         for r in &rows {
             let a = &r.action;
             let _ = write!(
                 body,
                 "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td>\
-                 <td><a href=\"/incidents/{inc}\">{inc}</a> {}</td></tr>",
+                 <td><a href=\"/{path}\">{inc}</a> {}</td></tr>",
                 if overdue(r) { " class=\"overdue\"" } else { "" },
                 a.id.map(|x| x.to_string()).unwrap_or_default(),
                 esc(&a.title),
@@ -939,8 +939,9 @@ pub async fn action_board(State(state): State<Shared>, headers: HeaderMap) -> Re
                 } else {
                     ""
                 },
-                esc(&r.incident_title),
-                inc = r.incident
+                esc(&r.source_title),
+                inc = r.source,
+                path = r.source.path()
             );
         }
         body.push_str("</tbody></table>");

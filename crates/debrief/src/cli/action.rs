@@ -202,7 +202,7 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
                         let late = a.due.is_some_and(|d| d < today) && !a.status.is_closed();
                         vec![
                             a.id.map(|i| i.to_string()).unwrap_or_default(),
-                            r.incident.to_string(),
+                            r.source.to_string(),
                             a.status.to_string(),
                             a.kind.to_string(),
                             a.owner.clone().unwrap_or_else(|| "-".into()),
@@ -216,7 +216,7 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
                     })
                     .collect();
                 emit(&table(
-                    &["id", "incident", "status", "kind", "owner", "due", "title"],
+                    &["id", "from", "status", "kind", "owner", "due", "title"],
                     table_rows,
                 ))?;
             }
@@ -283,7 +283,7 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
             } else {
                 ActionStatus::Done
             };
-            let incident = store
+            let changed = store
                 .update_action(id, |a| {
                     a.status = status;
                     if a.closed.is_none() {
@@ -295,10 +295,10 @@ pub async fn run(store: &Store, cmd: ActionCommand) -> anyhow::Result<ExitCode> 
                     Ok(())
                 })
                 .await?;
-            let open = incident.open_actions().count();
+            let open = changed.source_open;
             emit(&format!(
                 "{id} is {status}; {} has {open} open action item{}\n",
-                incident.id.map(|i| i.to_string()).unwrap_or_default(),
+                changed.source,
                 if open == 1 { "" } else { "s" }
             ))?;
         }
