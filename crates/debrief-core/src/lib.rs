@@ -21,8 +21,8 @@ pub use id::{ActionId, ExperimentId, IncidentId, PremortemId, ProblemId, RetroId
 pub use incident::{Acknowledgement, ActionItem, Factor, Incident, Lesson, TimelineEntry};
 pub use kinds::{
     ActionKind, ActionStatus, Detection, ExperimentKind, ExperimentOutcome, ExperimentStatus,
-    FactorCategory, FactorLevel, IncidentType, LessonKind, RetroItemKind, ReviewState, RiskLevel, Role, Severity,
-    Status,
+    FactorCategory, FactorLevel, IncidentType, LessonKind, RetroItemKind, ReviewState, RiskLevel,
+    Role, Severity, Status,
 };
 pub use premortem::{Foresight, Premortem, Risk};
 pub use retro::{Retro, RetroItem};

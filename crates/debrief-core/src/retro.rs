@@ -7,7 +7,9 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::incident::{line, single_line};
-use crate::{ActionItem, ActionKind, ActionStatus, IncidentId, InvalidValue, RetroId, RetroItemKind};
+use crate::{
+    ActionItem, ActionKind, ActionStatus, IncidentId, InvalidValue, RetroId, RetroItemKind,
+};
 
 /// One thing said in the retro.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +73,8 @@ impl Retro {
     }
 
     fn name(&self) -> String {
-        self.id.map_or_else(|| "the retro".into(), |i| i.to_string())
+        self.id
+            .map_or_else(|| "the retro".into(), |i| i.to_string())
     }
 
     pub fn normalize(&mut self) {
@@ -225,9 +228,16 @@ impl Retro {
                 )));
             }
             if choices[..k].iter().any(|o| o.item == c.item) {
-                return Err(InvalidValue::new(format!("item {} is chosen twice", c.item)));
+                return Err(InvalidValue::new(format!(
+                    "item {} is chosen twice",
+                    c.item
+                )));
             }
-            single_line(&format!("the owner of item {}", c.item), &line(&c.owner), true)?;
+            single_line(
+                &format!("the owner of item {}", c.item),
+                &line(&c.owner),
+                true,
+            )?;
         }
         let mut links = Vec::with_capacity(choices.len());
         for c in choices {
@@ -252,7 +262,10 @@ impl Retro {
 
     /// Action items of this retro not yet done (nor won't do).
     pub fn open_actions(&self) -> usize {
-        self.actions.iter().filter(|a| !a.status.is_closed()).count()
+        self.actions
+            .iter()
+            .filter(|a| !a.status.is_closed())
+            .count()
     }
 }
 
@@ -273,10 +286,17 @@ mod tests {
     }
 
     fn retro() -> Retro {
-        let mut r = Retro::new("Payments, sprint 42", Some("payments".into()), day("2026-11-20"));
-        r.add(RetroItemKind::Stop, "Deploying on Friday afternoons").unwrap();
-        r.add(RetroItemKind::Start, "Pairing on runbook changes").unwrap();
-        r.add(RetroItemKind::Continue, "Game days every month").unwrap();
+        let mut r = Retro::new(
+            "Payments, sprint 42",
+            Some("payments".into()),
+            day("2026-11-20"),
+        );
+        r.add(RetroItemKind::Stop, "Deploying on Friday afternoons")
+            .unwrap();
+        r.add(RetroItemKind::Start, "Pairing on runbook changes")
+            .unwrap();
+        r.add(RetroItemKind::Continue, "Game days every month")
+            .unwrap();
         r
     }
 
@@ -300,8 +320,14 @@ mod tests {
         let links = r
             .close(
                 &[
-                    Choice { item: 2, owner: "sre".into() },
-                    Choice { item: 1, owner: " payments ".into() },
+                    Choice {
+                        item: 2,
+                        owner: "sre".into(),
+                    },
+                    Choice {
+                        item: 1,
+                        owner: " payments ".into(),
+                    },
                 ],
                 Some(day("2026-12-15")),
                 day("2026-11-21"),
@@ -322,7 +348,12 @@ mod tests {
         r.items[0].action = Some(ActionId(8));
         r.validate().unwrap();
         // A closed retro keeps its items and votes.
-        assert!(r.vote(3, 1).unwrap_err().message.contains("was closed on 2026-11-21"));
+        assert!(
+            r.vote(3, 1)
+                .unwrap_err()
+                .message
+                .contains("was closed on 2026-11-21")
+        );
         assert!(r.add(RetroItemKind::Start, "x").is_err());
         assert!(r.close(&[], None, day("2026-11-22")).is_err());
     }
@@ -332,17 +363,44 @@ mod tests {
         let mut r = retro();
         let before = r.clone();
         for (choices, due, want) in [
-            (vec![Choice { item: 4, owner: "sre".into() }], None, "no item 4"),
-            (vec![Choice { item: 0, owner: "sre".into() }], None, "no item 0"),
+            (
+                vec![Choice {
+                    item: 4,
+                    owner: "sre".into(),
+                }],
+                None,
+                "no item 4",
+            ),
+            (
+                vec![Choice {
+                    item: 0,
+                    owner: "sre".into(),
+                }],
+                None,
+                "no item 0",
+            ),
             (
                 vec![
-                    Choice { item: 1, owner: "sre".into() },
-                    Choice { item: 1, owner: "ops".into() },
+                    Choice {
+                        item: 1,
+                        owner: "sre".into(),
+                    },
+                    Choice {
+                        item: 1,
+                        owner: "ops".into(),
+                    },
                 ],
                 None,
                 "chosen twice",
             ),
-            (vec![Choice { item: 1, owner: "  ".into() }], None, "owner of item 1"),
+            (
+                vec![Choice {
+                    item: 1,
+                    owner: "  ".into(),
+                }],
+                None,
+                "owner of item 1",
+            ),
             (vec![], Some(day("2026-01-01")), "before today"),
         ] {
             let err = r.close(&choices, due, day("2026-11-21")).unwrap_err();
@@ -362,7 +420,12 @@ mod tests {
         assert!(r.validate().unwrap_err().message.contains("not among"));
         r.items[0].action = None;
         r.closed = Some(day("2026-11-01"));
-        assert!(r.validate().unwrap_err().message.contains("before the day it was held"));
+        assert!(
+            r.validate()
+                .unwrap_err()
+                .message
+                .contains("before the day it was held")
+        );
         let json = serde_json::to_string(&retro()).unwrap();
         let back: Retro = serde_json::from_str(&json).unwrap();
         assert_eq!(back, retro());

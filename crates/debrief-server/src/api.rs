@@ -76,6 +76,11 @@ routes! {
     "/api/v1/experiments/{id}/{step}" => post(step_experiment), ["post"];
     "/api/v1/premortems" => get(list_premortems), ["get"];
     "/api/v1/premortems/{id}" => get(get_premortem), ["get"];
+    "/api/v1/retros" => get(list_retros).post(create_retro), ["get", "post"];
+    "/api/v1/retros/{id}" => get(get_retro), ["get"];
+    "/api/v1/retros/{id}/items" => post(add_retro_item), ["post"];
+    "/api/v1/retros/{id}/votes" => post(vote_retro), ["post"];
+    "/api/v1/retros/{id}/close" => post(close_retro), ["post"];
     "/api/v1/bows/{id}" => delete(remove_bow), ["delete"];
     "/api/v1/signals" => get(signals), ["get"];
     "/api/v1/signals/{fingerprint}/promote" => post(promote_signal), ["post"];
@@ -129,6 +134,9 @@ pub fn router(state: Shared) -> Router {
             "/premortems/{id}",
             get(crate::web::experiments::premortem_page),
         )
+        .route("/retros", get(crate::web::retros::retros_page))
+        .route("/retros/{id}", get(crate::web::retros::retro_page))
+        .route("/retros/{id}/{step}", post(crate::web::retros::change))
         .route("/digest/export", get(crate::web::digest::digest_export))
         .route("/digest/bows", post(crate::web::digest::offer_bow))
         .route(
@@ -294,6 +302,17 @@ fn learning_gauges(m: &debrief_store::MetricsRow) -> String {
             "experiments_refuted_ratio",
             "Share of concluded experiments whose hypothesis was refuted (learned from).",
             m.experiments_refuted,
+        ),
+        ("retros_held", "Retrospectives held.", m.retros_held as f64),
+        (
+            "retro_actions",
+            "Action items decided by closed retrospectives.",
+            m.retro_actions as f64,
+        ),
+        (
+            "retro_action_closure_ratio",
+            "Share of the action items decided by retrospectives that are closed.",
+            m.retro_action_closure,
         ),
         (
             "near_miss_ratio",
@@ -596,6 +615,148 @@ async fn get_premortem(
     let id: debrief_core::PremortemId = parsed(&id)?;
     let p = state.store.get_premortem(id).await?;
     Ok(Json(serde_json::json!({ "premortem": p, "foresight": p.foresight() })).into_response())
+}
+
+async fn list_retros(caller: Caller, State(state): State<Shared>) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    Ok(Json(state.store.retros().await?).into_response())
+}
+
+async fn get_retro(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Reader)?;
+    let id: debrief_core::RetroId = parsed(&id)?;
+    Ok(Json(state.store.get_retro(id).await?).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewRetro {
+    title: String,
+    team: Option<String>,
+    /// YYYY-MM-DD; today when absent.
+    held: Option<String>,
+    #[serde(default)]
+    incidents: Vec<debrief_core::IncidentId>,
+}
+
+/// Opens a retrospective.
+async fn create_retro(
+    caller: Caller,
+    State(state): State<Shared>,
+    body: Result<Json<NewRetro>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let Json(b) = body.map_err(body_error)?;
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let held = match b.held.as_deref() {
+        Some(d) => debrief_core::time::parse_date(d, today)
+            .map_err(|e| ApiError::invalid(format!("held: {}", e.message)))?,
+        None => today,
+    };
+    let mut r = debrief_core::Retro::new(b.title, b.team, held);
+    r.incidents = b.incidents;
+    let id = state.store.create_retro(&r).await?;
+    let stored = state.store.get_retro(id).await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewRetroItem {
+    kind: String,
+    text: String,
+}
+
+/// Adds a start / stop / continue item to an open retro.
+async fn add_retro_item(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<NewRetroItem>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id: debrief_core::RetroId = parsed(&id)?;
+    let Json(b) = body.map_err(body_error)?;
+    let kind: debrief_core::RetroItemKind = parsed(&b.kind)?;
+    let r = state
+        .store
+        .update_retro(id, |r| r.add(kind, &b.text).map(|_| ()))
+        .await?;
+    Ok((StatusCode::CREATED, Json(r)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetroVote {
+    /// The item's number, from 1.
+    item: usize,
+    /// Votes to give (negative takes them back); 1 when absent.
+    votes: Option<i64>,
+}
+
+async fn vote_retro(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<RetroVote>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id: debrief_core::RetroId = parsed(&id)?;
+    let Json(b) = body.map_err(body_error)?;
+    let r = state
+        .store
+        .update_retro(id, |r| r.vote(b.item, b.votes.unwrap_or(1)).map(|_| ()))
+        .await?;
+    Ok(Json(r).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetroChoice {
+    item: usize,
+    owner: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetroClose {
+    #[serde(default)]
+    actions: Vec<RetroChoice>,
+    /// YYYY-MM-DD or +30d.
+    due: Option<String>,
+}
+
+/// Closes a retro: each chosen item becomes an open action item owned by its team.
+async fn close_retro(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<RetroClose>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id: debrief_core::RetroId = parsed(&id)?;
+    let Json(b) = body.map_err(body_error)?;
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let due = b
+        .due
+        .as_deref()
+        .map(|d| debrief_core::time::parse_date(d, today))
+        .transpose()
+        .map_err(|e| ApiError::invalid(format!("due: {}", e.message)))?;
+    let choices: Vec<debrief_core::retro::Choice> = b
+        .actions
+        .into_iter()
+        .map(|c| debrief_core::retro::Choice {
+            item: c.item,
+            owner: c.owner,
+        })
+        .collect();
+    let r = state.store.close_retro(id, &choices, due, today).await?;
+    Ok(Json(r).into_response())
 }
 
 async fn not_found() -> ApiError {

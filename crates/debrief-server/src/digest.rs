@@ -282,6 +282,44 @@ pub fn markdown(d: &Digest, links: Links) -> String {
         o.push('\n');
     }
 
+    if !d.retros.is_empty() {
+        let _ = writeln!(o, "## Retrospectives\n");
+        for r in &d.retros {
+            let id = r.id.to_string();
+            let _ = writeln!(
+                o,
+                "- {}: {}{} (held {}): {}; {}",
+                link(&id, &format!("/retros/{id}")),
+                md(&r.title),
+                r.team
+                    .as_deref()
+                    .map(|t| format!(", {}", md(t)))
+                    .unwrap_or_default(),
+                r.held,
+                plural(r.items, "item", "items"),
+                match r.closed {
+                    Some(c) if r.actions.is_empty() => format!("closed {c} with no action item"),
+                    Some(c) => format!(
+                        "closed {c}, decided {}",
+                        plural(r.actions.len(), "action item", "action items")
+                    ),
+                    None => "still open".into(),
+                }
+            );
+            for a in &r.actions {
+                let _ = writeln!(
+                    o,
+                    "  - {}: {} (owner {}, {})",
+                    a.id.map(|i| i.to_string()).unwrap_or_default(),
+                    md(&a.title),
+                    md(a.owner.as_deref().unwrap_or("none")),
+                    a.status
+                );
+            }
+        }
+        o.push('\n');
+    }
+
     if !d.on_this_day.is_empty() {
         let _ = writeln!(o, "## On this day\n");
         for a in &d.on_this_day {
@@ -554,6 +592,52 @@ pub fn html_body(d: &Digest, links: Links) -> String {
                 plural(l.foresight.foreseen, "incident", "incidents"),
                 l.foresight.surprises
             );
+        }
+        o.push_str("</ul>");
+    }
+
+    if !d.retros.is_empty() {
+        let _ = write!(
+            o,
+            "<h2 style=\"{H2}\">Retrospectives</h2><ul style=\"margin:6px 0;padding-left:20px\">"
+        );
+        for r in &d.retros {
+            let id = r.id.to_string();
+            let _ = write!(
+                o,
+                "<li style=\"{LI}\">{}: {} <span style=\"{MUTED}\">{}(held {}): {}; {}</span>",
+                link(&id, &format!("/retros/{id}")),
+                esc(&r.title),
+                r.team
+                    .as_deref()
+                    .map(|t| format!("{}, ", esc(t)))
+                    .unwrap_or_default(),
+                r.held,
+                plural(r.items, "item", "items"),
+                match r.closed {
+                    Some(c) if r.actions.is_empty() => format!("closed {c} with no action item"),
+                    Some(c) => format!(
+                        "closed {c}, decided {}",
+                        plural(r.actions.len(), "action item", "action items")
+                    ),
+                    None => "still open".into(),
+                }
+            );
+            if !r.actions.is_empty() {
+                o.push_str("<ul style=\"margin:4px 0;padding-left:18px\">");
+                for a in &r.actions {
+                    let _ = write!(
+                        o,
+                        "<li style=\"{LI}\"><strong>{}</strong> {} <span style=\"{MUTED}\">owner {}, {}</span></li>",
+                        a.id.map(|i| i.to_string()).unwrap_or_default(),
+                        esc(&a.title),
+                        esc(a.owner.as_deref().unwrap_or("none")),
+                        a.status
+                    );
+                }
+                o.push_str("</ul>");
+            }
+            o.push_str("</li>");
         }
         o.push_str("</ul>");
     }

@@ -165,7 +165,7 @@ pub fn document() -> Value {
                         "link": { "type": "string" },
                         "status": { "type": "string", "enum": ["open", "in-progress", "done", "wont-do"] },
                         "worked": { "type": "boolean", "nullable": true, "description": "Whether the closed item worked; null for not known." } } } } } },
-                "responses": with_errors(json_ok("200", "The incident's number and the item as stored",
+                "responses": with_errors(json_ok("200", "{incident or retro: where it was decided, action: the item as stored, source_open: items that incident or retro still has open}",
                     json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/incidents/{id}/review": {
                 "get": { "summary": "The review as its Markdown document (reader)",
@@ -255,7 +255,8 @@ pub fn document() -> Value {
                     { "name": "incident", "in": "query", "schema": { "type": "string" } },
                     { "name": "overdue", "in": "query", "schema": { "type": "boolean" }, "description": "Only items past due and not closed" }
                 ],
-                "responses": with_errors(json_ok("200", "Action items with their incident",
+                "description": "Each item with where it was decided: `incident` (INC-3) or `retro` (RETRO-2), and `source_title`, that incident's or retro's title.",
+                "responses": with_errors(json_ok("200", "Action items with their incident or retro",
                     json!({ "type": "array", "items": { "type": "object" } })), &[400, 401, 403]) } },
             "/api/v1/actions/stats": { "get": {
                 "summary": "Follow-through of action items (reader)",
@@ -374,6 +375,54 @@ pub fn document() -> Value {
                 "summary": "One pre-mortem with what it foresaw (reader)",
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "PM-2, or 2" }],
                 "responses": with_errors(json_ok("200", "The pre-mortem and its foresight",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/retros": {
+                "get": {
+                    "summary": "Retrospectives, the latest held first (reader)",
+                    "description": "As `debrief retro list --json`: title, team, held, closed, items (kind start|stop|continue, text, votes, action), incidents, actions (the action items its close decided, as they stand).",
+                    "responses": with_errors(json_ok("200", "Retros",
+                        json!({ "type": "array", "items": { "type": "object" } })), &[401, 403]) },
+                "post": {
+                    "summary": "Open a retrospective (writer)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["title"], "properties": {
+                            "title": { "type": "string" }, "team": { "type": "string" },
+                            "held": { "type": "string", "description": "YYYY-MM-DD; today when absent" },
+                            "incidents": { "type": "array", "items": { "type": "string" } } } } } } },
+                    "responses": with_errors(json_ok("201", "The retro as stored",
+                        json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/retros/{id}": { "get": {
+                "summary": "One retrospective with its items and action items (reader)",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "RETRO-2, or 2" }],
+                "responses": with_errors(json_ok("200", "The retro",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/retros/{id}/items": { "post": {
+                "summary": "Add a start / stop / continue item to an open retro (writer)",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["kind", "text"], "properties": {
+                        "kind": { "type": "string", "enum": ["start", "stop", "continue"] },
+                        "text": { "type": "string" } } } } } },
+                "responses": with_errors(json_ok("201", "The retro as stored",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/retros/{id}/votes": { "post": {
+                "summary": "Vote for an item of an open retro (writer)",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["item"], "properties": {
+                        "item": { "type": "integer", "description": "From 1" },
+                        "votes": { "type": "integer", "description": "1 when absent; negative takes votes back" } } } } } },
+                "responses": with_errors(json_ok("200", "The retro as stored",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/retros/{id}/close": { "post": {
+                "summary": "Close a retro: the chosen items become action items with owners (writer)",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "properties": {
+                        "actions": { "type": "array", "items": { "type": "object", "required": ["item", "owner"],
+                            "properties": { "item": { "type": "integer" }, "owner": { "type": "string" } } } },
+                        "due": { "type": "string", "description": "YYYY-MM-DD or +30d" } } } } } },
+                "responses": with_errors(json_ok("200", "The retro as stored, with its new action items",
                     json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/pareto": { "get": {
                 "summary": "What recurs across all incidents (reader)",

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use debrief_core::{
-    ActionId, ActionItem, ActionStatus, Factor, Incident, IncidentId, Lesson, RetroId,
-    ReviewState, Severity, Status, TimelineEntry,
+    ActionId, ActionItem, ActionStatus, Factor, Incident, IncidentId, Lesson, RetroId, ReviewState,
+    Severity, Status, TimelineEntry,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;

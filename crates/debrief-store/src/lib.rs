@@ -24,8 +24,8 @@ mod metrics;
 mod migrate;
 mod near_misses;
 mod premortems;
-mod retros;
 mod problems;
+mod retros;
 mod reviews;
 mod search;
 mod signals;
@@ -50,8 +50,8 @@ pub use metrics::{MetricsBy, MetricsRow};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use near_misses::{NearMiss, NearMissHit};
 pub use premortems::PremortemHit;
-pub use retros::RetroHit;
 pub use problems::{LINK_SCORE, Pareto, ParetoBar, Problem, ProblemIncident, ProblemsComputed};
+pub use retros::RetroHit;
 pub use search::{SearchHit, SearchQuery, SearchResults};
 pub use signals::{
     EXAMPLE_SLOTS, PromoteTo, Promoted, ScanStats, SignalBatch, SignalCount, SignalExample,

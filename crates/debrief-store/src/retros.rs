@@ -60,12 +60,10 @@ impl Document for Retro {
 
 /// A retro with its action items.
 pub(crate) async fn read(conn: &mut AnyConnection, id: RetroId) -> Result<Retro> {
-    let mut r: Retro = documents::read(conn, id)
-        .await
-        .map_err(|e| match e {
-            StoreError::NotFound(_) => StoreError::NotFound(format!("retro {id}")),
-            e => e,
-        })?;
+    let mut r: Retro = documents::read(conn, id).await.map_err(|e| match e {
+        StoreError::NotFound(_) => StoreError::NotFound(format!("retro {id}")),
+        e => e,
+    })?;
     r.actions = read_actions(conn, ActionSource::Retro(id)).await?;
     Ok(r)
 }
@@ -185,7 +183,9 @@ impl Store {
         let mut r = r.clone();
         r.id = None;
         if r.closed.is_some() || !r.actions.is_empty() {
-            return Err(InvalidValue::new("a new retro is open and has no action items yet").into());
+            return Err(
+                InvalidValue::new("a new retro is open and has no action items yet").into(),
+            );
         }
         let mut tx = self.begin_write().await?;
         let id = write(&mut tx, &mut r).await?;
@@ -284,7 +284,11 @@ impl Store {
             d.is_some_and(|d| from.is_none_or(|f| d >= f) && until.is_none_or(|u| d <= u))
         };
         let all = self.retros().await?;
-        let held = all.iter().filter(|r| inside(Some(r.held))).cloned().collect();
+        let held = all
+            .iter()
+            .filter(|r| inside(Some(r.held)))
+            .cloned()
+            .collect();
         let closed = all.into_iter().filter(|r| inside(r.closed)).collect();
         Ok((held, closed))
     }

@@ -983,3 +983,264 @@ story!(
         );
     }
 );
+
+story!(
+    a_retro_closes_into_action_items_followed_like_a_reviews,
+    |f| async move {
+        use debrief_core::retro::Choice;
+        use debrief_core::{Retro, RetroItemKind};
+        let s = f.store();
+        let inc = s
+            .create_incident(&sample(
+                "Ledger pool exhausted",
+                Severity::Sev2,
+                "ledger",
+                "2026-11-02T00:00:00Z",
+            ))
+            .await
+            .unwrap();
+        let incident_action = s.get_incident(inc).await.unwrap().actions[0].id.unwrap();
+        let mut r = Retro::new(
+            "Payments, sprint 42",
+            Some("payments".into()),
+            date("2026-11-20"),
+        );
+        r.incidents = vec![inc];
+        let id = s.create_retro(&r).await.unwrap();
+        s.update_retro(id, |r| {
+            r.add(RetroItemKind::Stop, "Deploying on Friday afternoons")?;
+            r.add(RetroItemKind::Start, "Pairing on runbook changes")?;
+            r.add(RetroItemKind::Continue, "Monthly game days")?;
+            r.vote(2, 3)?;
+            r.vote(1, 1)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        // A bad close writes nothing: no action item, still open.
+        assert!(
+            s.close_retro(
+                id,
+                &[Choice {
+                    item: 7,
+                    owner: "sre".into()
+                }],
+                None,
+                date("2026-11-21")
+            )
+            .await
+            .is_err()
+        );
+        assert_eq!(s.get_retro(id).await.unwrap().closed, None);
+        assert_eq!(
+            s.list_actions(&ActionFilter::default())
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+
+        let closed = s
+            .close_retro(
+                id,
+                &[
+                    Choice {
+                        item: 2,
+                        owner: "sre".into(),
+                    },
+                    Choice {
+                        item: 1,
+                        owner: "payments".into(),
+                    },
+                ],
+                Some(date("2026-12-01")),
+                date("2026-11-21"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(closed.actions.len(), 2);
+        let (pairing, fridays) = (closed.actions[0].id.unwrap(), closed.actions[1].id.unwrap());
+        assert_ne!(pairing, incident_action, "action numbers are shared");
+        assert_eq!(closed.items[1].action, Some(pairing));
+        assert_eq!(closed.items[0].action, Some(fridays));
+        assert_eq!(closed.items[2].action, None);
+        assert_eq!(s.get_retro(id).await.unwrap(), closed, "read back whole");
+        // A closed retro keeps its votes.
+        assert!(
+            s.update_retro(id, |r| r.vote(3, 1).map(|_| ()))
+                .await
+                .is_err()
+        );
+
+        // On the board with where they came from, overdue like any other item.
+        let board = s.list_actions(&ActionFilter::default()).await.unwrap();
+        assert_eq!(board.len(), 3);
+        let from_retro: Vec<&ActionRow> = board
+            .iter()
+            .filter(|r| r.source == ActionSource::Retro(id))
+            .collect();
+        assert_eq!(from_retro.len(), 2);
+        assert!(
+            from_retro
+                .iter()
+                .all(|r| r.source_title == "Payments, sprint 42")
+        );
+        let json = serde_json::to_value(from_retro[0]).unwrap();
+        assert_eq!(json["retro"], id.to_string());
+        assert!(json.get("incident").is_none(), "{json}");
+        let overdue = s
+            .list_actions(&ActionFilter {
+                overdue_on: Some(date("2026-12-05")),
+                statuses: vec![ActionStatus::Open],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert!(overdue.iter().any(|r| r.action.id == Some(pairing)));
+
+        // Closing one goes through the retro; follow-through and metrics count it.
+        let done = s
+            .update_action(pairing, |a| {
+                a.status = ActionStatus::Done;
+                a.closed = Some(date("2026-11-25"));
+                a.worked = Some(true);
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert_eq!(done.source, ActionSource::Retro(id));
+        assert_eq!(done.source_open, 1);
+        let after = s.get_retro(id).await.unwrap();
+        assert_eq!(after.actions[0].status, ActionStatus::Done);
+        assert_eq!(after.open_actions(), 1);
+        let ft = s.follow_through(date("2026-11-30")).await.unwrap();
+        assert_eq!((ft.total, ft.closed, ft.worked), (3, 1, 1));
+        let m = s.metrics(None, MetricsBy::All).await.unwrap();
+        assert_eq!((m[0].retros_held, m[0].retro_actions), (1, 2));
+        assert!((m[0].retro_action_closure - 0.5).abs() < 1e-9);
+        assert_eq!(m[0].incidents, 1);
+        assert!(m[0].action_closure.abs() < 1e-9, "incidents' items only");
+
+        // An incident's review cannot take over a retro's item.
+        let err = s
+            .update_incident(inc, |i| {
+                let mut stolen = i.actions[0].clone();
+                stolen.id = Some(fridays);
+                i.actions.push(stolen);
+                Ok(())
+            })
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("belongs to RETRO-1"), "{err}");
+
+        // Search and the digest find it.
+        let found = s
+            .search(&SearchQuery {
+                text: "runbook pairing".into(),
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(found.retros.len(), 1);
+        assert_eq!(found.retros[0].id, id);
+        let d = s
+            .digest(
+                &debrief_signals::kinds::Rules::defaults(),
+                ts("2026-11-15T00:00:00Z"),
+                ts("2026-11-28T00:00:00Z"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(d.retros.len(), 1);
+        assert_eq!(d.retros[0].actions.len(), 2);
+
+        // Export and import elsewhere: the same retro with its items, numbers kept.
+        let all = s.retros().await.unwrap();
+        assert_eq!(s.import_retros(&all).await.unwrap(), (0, 0, 1));
+    }
+);
+
+/// A store made before retros (schema 14) keeps its action items when it is opened by this
+/// debrief, which rebuilds the SQLite table so an item may come from a retro.
+#[tokio::test]
+async fn action_items_of_an_older_store_survive_the_retros_migration() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut c = sqlx::sqlite::SqliteConnection::connect(&format!(
+            "sqlite://{}?mode=rwc",
+            path.display()
+        ))
+        .await
+        .unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE debrief_schema (version BIGINT PRIMARY KEY, name TEXT NOT NULL,
+             applied_at TEXT NOT NULL)",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+        for m in MIGRATIONS_SQLITE.iter().filter(|m| m.version <= 14) {
+            sqlx::raw_sql(m.sql).execute(&mut c).await.unwrap();
+            sqlx::query("INSERT INTO debrief_schema VALUES ($1, $2, '2026-01-01T00:00:00Z')")
+                .bind(m.version)
+                .bind(m.name)
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+        sqlx::raw_sql(
+            "INSERT INTO incidents (id, title, type, severity, status, review_state)
+                 VALUES (4, 'Old one', 'operational', 'sev2', 'resolved', 'draft');
+             INSERT INTO action_items (id, incident_id, position, title, kind, owner_team, due,
+                 status, opened, closed, worked)
+                 VALUES (9, 4, 0, 'Add a check', 'prevent', 'platform', '2026-02-01', 'done',
+                         '2026-01-02', '2026-01-10', 1),
+                        (10, 4, 1, 'Write the runbook', 'process', NULL, NULL, 'open',
+                         '2026-01-02', NULL, NULL);",
+        )
+        .execute(&mut c)
+        .await
+        .unwrap();
+    }
+    let s = Store::open(&path.display().to_string()).await.unwrap();
+    let i = s.get_incident(IncidentId(4)).await.unwrap();
+    assert_eq!(i.actions.len(), 2);
+    assert_eq!(i.actions[0].id, Some(ActionId(9)));
+    assert_eq!(i.actions[0].owner.as_deref(), Some("platform"));
+    assert_eq!(i.actions[0].worked, Some(true));
+    assert_eq!(i.actions[1].title, "Write the runbook");
+    let rows = s.list_actions(&ActionFilter::default()).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.source == ActionSource::Incident(IncidentId(4)))
+    );
+    // The next item gets the next number.
+    let r = s
+        .create_retro(&debrief_core::Retro::new("After", None, date("2026-03-01")))
+        .await
+        .unwrap();
+    s.update_retro(r, |x| {
+        x.add(debrief_core::RetroItemKind::Start, "Checks")
+            .map(|_| ())
+    })
+    .await
+    .unwrap();
+    let closed = s
+        .close_retro(
+            r,
+            &[debrief_core::retro::Choice {
+                item: 1,
+                owner: "platform".into(),
+            }],
+            None,
+            date("2026-03-01"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(closed.actions[0].id, Some(ActionId(11)));
+    s.close().await;
+}

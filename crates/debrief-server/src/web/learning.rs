@@ -102,7 +102,8 @@ pub async fn learning_page(State(state): State<Shared>, headers: HeaderMap) -> R
          <tr><th>Found by a weak signal</th><td>{}</td></tr>\
          <tr><th>Action items closed</th><td>{:.0}% (days to close: median {}, p90 {})</td></tr>\
          <tr><th>Recurrence</th><td>{:.0}%</td></tr>\
-         <tr><th>Experiments</th><td>{} run, {} concluded, {:.0}% refuted (learned from)</td></tr></tbody></table>",
+         <tr><th>Experiments</th><td>{} run, {} concluded, {:.0}% refuted (learned from)</td></tr>\
+         <tr><th>Retrospectives</th><td>{} held; {} action items decided, {:.0}% closed</td></tr></tbody></table>",
         m.incidents,
         mins(m.detect_median),
         mins(m.detect_p90),
@@ -125,7 +126,10 @@ pub async fn learning_page(State(state): State<Shared>, headers: HeaderMap) -> R
         m.recurrence * 100.0,
         m.experiments_run,
         m.experiments_concluded,
-        m.experiments_refuted * 100.0
+        m.experiments_refuted * 100.0,
+        m.retros_held,
+        m.retro_actions,
+        m.retro_action_closure * 100.0
     );
     b.push_str("<h2>By month</h2>");
     b.push_str(&chart("Incidents", "", &months, |r| {

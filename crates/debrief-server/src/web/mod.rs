@@ -22,6 +22,7 @@ pub mod digest;
 pub mod experiments;
 pub mod learning;
 pub mod problems;
+pub mod retros;
 pub mod review;
 pub mod signals;
 
@@ -164,6 +165,30 @@ pub async fn search_page(
                 esc(&n.what),
                 n.reported_on
             );
+        }
+        b.push_str("</ol>");
+    }
+    if !found.retros.is_empty() {
+        b.push_str("<h2>Retrospectives</h2><ol class=\"hits\">");
+        for r in &found.retros {
+            let _ = write!(
+                b,
+                "<li class=\"hit\"><a href=\"/retros/{id}\"><strong>{id}</strong> {}</a> \
+                 <span class=\"muted\">held {} · {} items · {} action items</span>",
+                esc(&r.title),
+                r.held,
+                r.items,
+                r.actions,
+                id = r.id
+            );
+            for s in &r.snippets {
+                let _ = write!(
+                    b,
+                    "<p class=\"snippet\">{}</p>",
+                    s.marked("<mark>", "</mark>", esc)
+                );
+            }
+            b.push_str("</li>");
         }
         b.push_str("</ol>");
     }
@@ -352,7 +377,7 @@ fn page(title: &str, session: Option<&Session>, body: &str) -> Response {
             "<nav><form method=\"get\" action=\"/search\" class=\"inline\" role=\"search\">\
              <input type=\"search\" name=\"q\" placeholder=\"Search\" aria-label=\"Search\" size=\"14\"></form> \
              <a href=\"/\">Incidents</a> · <a href=\"/actions\">Actions</a> · \
-             <a href=\"/problems\">Problems</a> · <a href=\"/learning\">Learning</a> · <a href=\"/digest\">Digest</a> · <a href=\"/experiments\">Experiments</a> · <a href=\"/premortems\">Pre-mortems</a> · <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
+             <a href=\"/problems\">Problems</a> · <a href=\"/learning\">Learning</a> · <a href=\"/digest\">Digest</a> · <a href=\"/experiments\">Experiments</a> · <a href=\"/premortems\">Pre-mortems</a> · <a href=\"/retros\">Retros</a> · <a href=\"/signals\">Signals</a> · <a href=\"/near-miss\">Near miss</a> · <span class=\"muted\">{}</span> · \
              <form method=\"post\" action=\"/signout\" style=\"display:inline\">\
              <input type=\"hidden\" name=\"csrf\" value=\"{}\"><button>Sign out</button></form></nav>",
             s.role,

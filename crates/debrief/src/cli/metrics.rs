@@ -34,7 +34,10 @@ pub enum Format {
     misses (marked incidents and confidential reports) of all incidents and reports.\n\
     experiments_run / _concluded: experiments started / concluded (by the month they started /\n\
     ended); experiments_refuted: the share of concluded ones whose hypothesis was refuted.\n\
-    premortem_foresight: of the incidents linked to pre-mortems, the share a risk foresaw. beyond_technical: share of incidents whose review names a process or\n\
+    premortem_foresight: of the incidents linked to pre-mortems, the share a risk foresaw.\n\
+    retros_held: retrospectives held (by the month held); retro_actions: action items decided\n\
+    by retros closed (by the month closed), retro_action_closure: the share of those closed.\n\
+    beyond_technical: share of incidents whose review names a process or\n\
     organization factor. monitoring_gaps: incidents with a monitoring factor. recurrence:\n\
     share of incidents that repeat an earlier one of their problem (`debrief problems`).")]
 pub struct MetricsArgs {
@@ -48,7 +51,7 @@ pub struct MetricsArgs {
     format: Format,
 }
 
-const COLUMNS: &str = "group,incidents,detect_median,detect_p90,mitigate_median,mitigate_p90,resolve_median,resolve_p90,review_median,review_p90,near_misses,near_miss_reports,near_miss_ratio,beyond_technical,monitoring_gaps,signals_promoted,action_closure,action_close_days_median,action_close_days_p90,recurrence,experiments_run,experiments_concluded,experiments_refuted,premortem_foresight";
+const COLUMNS: &str = "group,incidents,detect_median,detect_p90,mitigate_median,mitigate_p90,resolve_median,resolve_p90,review_median,review_p90,near_misses,near_miss_reports,near_miss_ratio,beyond_technical,monitoring_gaps,signals_promoted,action_closure,action_close_days_median,action_close_days_p90,recurrence,experiments_run,experiments_concluded,experiments_refuted,premortem_foresight,retros_held,retro_actions,retro_action_closure";
 
 fn opt(v: Option<i64>) -> String {
     v.map_or(String::new(), |v| v.to_string())
@@ -66,7 +69,7 @@ fn csv(rows: &[MetricsRow]) -> String {
     let mut out = format!("{COLUMNS}\n");
     for r in rows {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{},{},{:.3},{},{},{:.3},{},{},{:.3},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{:.3},{:.3},{},{},{:.3},{},{},{:.3},{},{},{:.3},{},{},{},{:.3}\n",
             csv_field(&r.group),
             r.incidents,
             opt(r.detect_median),
@@ -91,7 +94,10 @@ fn csv(rows: &[MetricsRow]) -> String {
             r.experiments_concluded,
             r.experiments_refuted,
             r.premortem_foresight
-                .map_or(String::new(), |f| format!("{f:.3}"))
+                .map_or(String::new(), |f| format!("{f:.3}")),
+            r.retros_held,
+            r.retro_actions,
+            r.retro_action_closure
         ));
     }
     out
@@ -105,7 +111,8 @@ fn table(rows: &[MetricsRow]) -> String {
             "{}: {} incidents\n  detect   median {:>7}  p90 {:>7}\n  mitigate median {:>7}  p90 {:>7}\n  resolve  median {:>7}  p90 {:>7}\n  review   median {:>7}  p90 {:>7}  (to first publication)\n  \
              reviews beyond technical {:.0}%, monitoring gaps {}, near misses {} ({:.0}%), signals promoted {}\n  \
              action items closed {:.0}% (days to close: median {}, p90 {}), recurrence {:.0}%\n  \
-             experiments run {}, concluded {}, refuted (learned from) {:.0}%; pre-mortem foresight {}\n",
+             experiments run {}, concluded {}, refuted (learned from) {:.0}%; pre-mortem foresight {}\n  \
+             retros held {}, action items they decided {} ({:.0}% closed)\n",
             r.group,
             r.incidents,
             m(r.detect_median),
@@ -131,7 +138,10 @@ fn table(rows: &[MetricsRow]) -> String {
             r.experiments_concluded,
             r.experiments_refuted * 100.0,
             r.premortem_foresight
-                .map_or("-".to_string(), |f| format!("{:.0}%", f * 100.0))
+                .map_or("-".to_string(), |f| format!("{:.0}%", f * 100.0)),
+            r.retros_held,
+            r.retro_actions,
+            r.retro_action_closure * 100.0
         ));
     }
     out

@@ -9,6 +9,7 @@ mod metrics;
 mod output;
 mod premortem;
 mod problems;
+mod retro;
 mod review;
 mod search;
 mod serve;
@@ -107,6 +108,10 @@ enum Command {
     /// digest's failure-bows agenda.
     #[command(subcommand, name = "near-miss")]
     NearMiss(premortem::NearMissCommand),
+    /// Retrospectives: what to start, stop and continue; votes; closing turns the chosen
+    /// items into action items with owners.
+    #[command(subcommand)]
+    Retro(retro::RetroCommand),
     /// Share lessons beyond the team: the published reviews as a static website.
     #[command(subcommand)]
     Site(digest::SiteCommand),
@@ -191,6 +196,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Command::Experiment(c) => experiment::run(&store, c).await,
         Command::Premortem(c) => premortem::run(&store, c).await,
         Command::NearMiss(c) => premortem::run_near_miss(&store, c).await,
+        Command::Retro(c) => retro::run(&store, c).await,
         Command::Serve(a) => return serve::serve(store, a).await,
         Command::Lint(_) => unreachable!("linting runs without a store"),
     };

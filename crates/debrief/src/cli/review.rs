@@ -118,6 +118,10 @@ struct Manifest {
     /// `premortems/PM-N.json` (absent in older exports).
     #[serde(default)]
     premortems: Vec<String>,
+    /// `retros/RETRO-N.json`, each with the action items its close decided (absent in
+    /// older exports).
+    #[serde(default)]
+    retros: Vec<String>,
 }
 
 const MANIFEST: &str = "debrief-export.json";
@@ -456,54 +460,89 @@ pub async fn export_dir(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
         write_atomically(&dir.join(&name), &doc)?;
         names.push(name);
     }
-    let mut experiments = Vec::new();
-    for e in store.experiments().await? {
-        let Some(id) = e.id else { continue };
-        let name = format!("experiments/{id}.json");
-        let path = dir.join(&name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        let mut json = serde_json::to_string_pretty(&e)?;
-        json.push('\n');
-        write_atomically(&path, &json)?;
-        experiments.push(name);
-    }
-    experiments.sort();
-    let mut premortems = Vec::new();
-    for p in store.premortems().await? {
-        let Some(id) = p.id else { continue };
-        let name = format!("premortems/{id}.json");
-        let path = dir.join(&name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        let mut json = serde_json::to_string_pretty(&p)?;
-        json.push('\n');
-        write_atomically(&path, &json)?;
-        premortems.push(name);
-    }
-    premortems.sort();
+    let experiments = write_json_docs(
+        dir,
+        "experiments",
+        store.experiments().await?.iter().map(|e| (e.id, e)),
+    )?;
+    let premortems = write_json_docs(
+        dir,
+        "premortems",
+        store.premortems().await?.iter().map(|p| (p.id, p)),
+    )?;
+    let retros = write_json_docs(
+        dir,
+        "retros",
+        store.retros().await?.iter().map(|r| (r.id, r)),
+    )?;
     let manifest = Manifest {
         format: FORMAT.into(),
         version: 1,
         reviews: names,
         experiments,
         premortems,
+        retros,
     };
     let mut json = serde_json::to_string_pretty(&manifest)?;
     json.push('\n');
     write_atomically(&dir.join(MANIFEST), &json)?;
     emit(&format!(
-        "exported {}, {} and {} to {}\n",
+        "exported {}, {}, {} and {} to {}\n",
         plural(manifest.reviews.len(), "review"),
         plural(manifest.experiments.len(), "experiment"),
         plural(manifest.premortems.len(), "pre-mortem"),
+        plural(manifest.retros.len(), "retro"),
         dir.display()
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes records kept as JSON (experiments, pre-mortems, retros) to `dir/sub/ID.json`;
+/// returns their names relative to `dir`, sorted.
+fn write_json_docs<'a, I: std::fmt::Display, T: Serialize + 'a>(
+    dir: &Path,
+    sub: &str,
+    docs: impl Iterator<Item = (Option<I>, &'a T)>,
+) -> anyhow::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for (id, doc) in docs {
+        let Some(id) = id else { continue };
+        let name = format!("{sub}/{id}.json");
+        let path = dir.join(&name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let mut json = serde_json::to_string_pretty(doc)?;
+        json.push('\n');
+        write_atomically(&path, &json)?;
+        names.push(name);
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Reads and checks records written by [`write_json_docs`], all before anything is stored:
+/// a bad one stops the import. `what` names one in errors ("an experiment").
+fn read_json_docs<T: serde::de::DeserializeOwned>(
+    files: &[PathBuf],
+    what: &str,
+    validate: impl Fn(&T) -> Result<(), debrief_core::InvalidValue>,
+) -> anyhow::Result<Vec<T>> {
+    let mut out = Vec::with_capacity(files.len());
+    for path in files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let doc: T = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{}: not {what} as `debrief export` writes it",
+                path.display()
+            )
+        })?;
+        validate(&doc).map_err(|err| anyhow::anyhow!("{}: {}", path.display(), err.message))?;
+        out.push(doc);
+    }
+    Ok(out)
 }
 
 /// Imports a directory written by `export_dir` (or any directory of review documents).
@@ -584,6 +623,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
     let manifest_path = dir.join(MANIFEST);
     let mut experiment_files: Vec<PathBuf> = Vec::new();
     let mut premortem_files: Vec<PathBuf> = Vec::new();
+    let mut retro_files: Vec<PathBuf> = Vec::new();
     let files: Vec<PathBuf> = if manifest_path.exists() {
         let text = std::fs::read_to_string(&manifest_path)
             .with_context(|| format!("cannot read {}", manifest_path.display()))?;
@@ -598,7 +638,13 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
                 m.version
             );
         }
-        for name in m.reviews.iter().chain(&m.experiments).chain(&m.premortems) {
+        for name in m
+            .reviews
+            .iter()
+            .chain(&m.experiments)
+            .chain(&m.premortems)
+            .chain(&m.retros)
+        {
             let p = Path::new(name);
             if p.is_absolute()
                 || p.components()
@@ -612,6 +658,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         }
         experiment_files = m.experiments.iter().map(|n| dir.join(n)).collect();
         premortem_files = m.premortems.iter().map(|n| dir.join(n)).collect();
+        retro_files = m.retros.iter().map(|n| dir.join(n)).collect();
         m.reviews.iter().map(|n| dir.join(n)).collect()
     } else {
         let sub = dir.join("reviews");
@@ -624,38 +671,28 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         files.sort();
         files
     };
-    if files.is_empty() && experiment_files.is_empty() && premortem_files.is_empty() {
+    if files.is_empty()
+        && experiment_files.is_empty()
+        && premortem_files.is_empty()
+        && retro_files.is_empty()
+    {
         bail!("{}: no review documents found", dir.display());
     }
-    // Experiments are read before anything is written: a bad one stops the import.
-    let mut experiments = Vec::new();
-    for path in &experiment_files {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let e: debrief_core::Experiment = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{}: not an experiment as `debrief export` writes it",
-                path.display()
-            )
-        })?;
-        e.validate()
-            .map_err(|err| anyhow::anyhow!("{}: {}", path.display(), err.message))?;
-        experiments.push(e);
-    }
-    let mut premortems = Vec::new();
-    for path in &premortem_files {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let p: debrief_core::Premortem = serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{}: not a pre-mortem as `debrief export` writes it",
-                path.display()
-            )
-        })?;
-        p.validate()
-            .map_err(|err| anyhow::anyhow!("{}: {}", path.display(), err.message))?;
-        premortems.push(p);
-    }
+    // Every record is read and checked before anything is written: a bad one stops the
+    // import.
+    let experiments = read_json_docs(
+        &experiment_files,
+        "an experiment",
+        |e: &debrief_core::Experiment| e.validate(),
+    )?;
+    let premortems = read_json_docs(
+        &premortem_files,
+        "a pre-mortem",
+        |p: &debrief_core::Premortem| p.validate(),
+    )?;
+    let retros = read_json_docs(&retro_files, "a retro", |r: &debrief_core::Retro| {
+        r.validate()
+    })?;
     if !files.is_empty() {
         import_files(store, &files, replace).await?;
     }
@@ -669,6 +706,12 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         let (created, updated, unchanged) = store.import_experiments(&experiments).await?;
         emit(&format!(
             "experiments: {created} created, {updated} updated, {unchanged} unchanged\n"
+        ))?;
+    }
+    if !retros.is_empty() {
+        let (created, updated, unchanged) = store.import_retros(&retros).await?;
+        emit(&format!(
+            "retros: {created} created, {updated} updated, {unchanged} unchanged\n"
         ))?;
     }
     Ok(ExitCode::SUCCESS)

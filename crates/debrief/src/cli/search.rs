@@ -67,6 +67,7 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
         && found.experiments.is_empty()
         && found.premortems.is_empty()
         && found.near_misses.is_empty()
+        && found.retros.is_empty()
     {
         eprintln!("nothing found for {:?}", query.text);
         return Ok(ExitCode::SUCCESS);
@@ -174,6 +175,26 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
         });
         for n in &found.near_misses {
             out.push_str(&format!("report {}  {}  {}\n", n.id, n.reported_on, n.what));
+        }
+    }
+    if !found.retros.is_empty() {
+        out.push_str(if out.is_empty() {
+            "retros:\n"
+        } else {
+            "\nretros:\n"
+        });
+        for r in &found.retros {
+            out.push_str(&format!(
+                "{}  {}  {} items, {} action items  {}\n",
+                r.id, r.held, r.items, r.actions, r.title
+            ));
+            for s in &r.snippets {
+                out.push_str(&format!(
+                    "    {}: {}\n",
+                    debrief_store::RetroHit::field_name(s.field),
+                    s.marked(open, close, str::to_string)
+                ));
+            }
         }
     }
     emit(&out)?;
