@@ -661,6 +661,10 @@ fn every_command_explains_itself_with_an_example() {
         &["review", "template"],
         &["export"],
         &["import"],
+        &["retro", "new"],
+        &["retro", "add"],
+        &["retro", "vote"],
+        &["retro", "close"],
     ];
     for c in commands {
         let mut args = c.to_vec();
@@ -787,7 +791,7 @@ both!(
         // Export and import keep it.
         let dump = env.dir.path().join("dump");
         let out = env.ok(&["export", dump.to_str().unwrap()]);
-        assert!(out.contains("and 1 pre-mortem to"), "{out}");
+        assert!(out.contains(", 1 pre-mortem and 0 retros to"), "{out}");
         let again = Env::sqlite();
         let out = again.ok(&["import", dump.to_str().unwrap()]);
         assert!(out.contains("pre-mortems: 1 created"), "{out}");
@@ -795,6 +799,137 @@ both!(
             again.ok(&["premortem", "show", "PM-1", "--json"]),
             env.ok(&["premortem", "show", "PM-1", "--json"])
         );
+    }
+);
+
+both!(
+    a_retro_is_held_voted_and_closed_into_owned_action_items,
+    |env: &Env| {
+        env.ok(&[
+            "incident",
+            "new",
+            "--title",
+            "Ledger pool exhausted",
+            "--severity",
+            "SEV2",
+        ]);
+        let out = env.ok(&[
+            "retro",
+            "new",
+            "Payments, sprint 42",
+            "--team",
+            "payments",
+            "--held",
+            "2026-11-20",
+            "--about",
+            "INC-1",
+        ]);
+        assert!(out.starts_with("RETRO-1 opened"), "{out}");
+        let err = env.fails(&["retro", "new", "x", "--about", "INC-9"]);
+        assert!(err.contains("INC-9 not found"), "{err}");
+        for (kind, text) in [
+            ("stop", "Deploying on Friday afternoons"),
+            ("start", "Pairing on runbook changes"),
+            ("keep", "Monthly game days"),
+        ] {
+            env.ok(&["retro", "add", "RETRO-1", kind, text]);
+        }
+        let err = env.fails(&["retro", "add", "RETRO-1", "sideways", "x"]);
+        assert!(
+            err.contains("expected one of: start, stop, continue"),
+            "{err}"
+        );
+        let out = env.ok(&["retro", "vote", "RETRO-1", "2", "2", "2", "1"]);
+        assert_eq!(out.trim(), "RETRO-1: item 1: 1 vote, item 2: 3 votes");
+        // A vote for an item that is not there changes nothing, not even the others.
+        let err = env.fails(&["retro", "vote", "RETRO-1", "1", "9"]);
+        assert!(err.contains("has no item 9 (it has 3)"), "{err}");
+        let err = env.fails(&["retro", "vote", "RETRO-1", "3", "--remove"]);
+        assert!(err.contains("has 0 votes"), "{err}");
+        // Closing needs a choice; it lists the items by votes.
+        let err = env.fails(&["retro", "close", "RETRO-1"]);
+        assert!(
+            err.contains("--action ITEM=TEAM, or close with --none"),
+            "{err}"
+        );
+        assert!(
+            err.contains("2. Pairing on runbook changes (3 votes)"),
+            "{err}"
+        );
+        let err = env.fails(&["retro", "close", "RETRO-1", "--action", "2"]);
+        assert!(err.contains("give ITEM=TEAM"), "{err}");
+        let err = env.fails(&["retro", "close", "RETRO-1", "--action", "2="]);
+        assert!(err.contains("owner of item 2"), "{err}");
+        let out = env.ok(&[
+            "retro",
+            "close",
+            "RETRO-1",
+            "--action",
+            "2=sre",
+            "--action",
+            "1=payments",
+            "--due",
+            "+30d",
+        ]);
+        assert!(
+            out.contains("RETRO-1 closed; 2 action items on the board"),
+            "{out}"
+        );
+        assert!(
+            out.contains("A-1 Start: Pairing on runbook changes (owner sre)"),
+            "{out}"
+        );
+        let err = env.fails(&["retro", "vote", "RETRO-1", "3"]);
+        assert!(err.contains("was closed on"), "{err}");
+        let shown = env.ok(&["retro", "show", "RETRO-1"]);
+        assert!(shown.contains("2 action items (2 open)"), "{shown}");
+        assert!(shown.contains("looks back on INC-1"), "{shown}");
+        assert!(
+            shown.contains(
+                "  2. [start] Pairing on runbook changes · 3 votes\n     → A-1 (open, owner sre"
+            ),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("  3. [continue] Monthly game days · 0 votes\n"),
+            "{shown}"
+        );
+        // The items are on the board, and are closed like any other.
+        let board = env.ok(&["action", "list"]);
+        assert!(
+            board.contains("A-2  RETRO-1  open    process  payments"),
+            "{board}"
+        );
+        let out = env.ok(&["action", "done", "A-1", "--worked", "yes"]);
+        assert!(
+            out.contains("A-1 is done; RETRO-1 has 1 open action item"),
+            "{out}"
+        );
+        let m: serde_json::Value =
+            serde_json::from_str(&env.ok(&["metrics", "--format", "json"])).unwrap();
+        assert_eq!(m[0]["retros_held"], 1, "{m}");
+        assert_eq!(m[0]["retro_actions"], 2, "{m}");
+        assert_eq!(m[0]["retro_action_closure"], 0.5, "{m}");
+        let found = env.ok(&["search", "runbook"]);
+        assert!(found.contains("retros:\nRETRO-1"), "{found}");
+        let digest = env.ok(&["digest", "--since", "2026-11-01"]);
+        assert!(digest.contains("## Retrospectives"), "{digest}");
+        assert!(
+            digest.contains("Start: Pairing on runbook changes (owner sre, done)"),
+            "{digest}"
+        );
+        // Export and import keep the retro with its action items and their numbers.
+        let dump = env.dir.path().join("dump");
+        let out = env.ok(&["export", dump.to_str().unwrap()]);
+        assert!(out.contains("and 1 retro to"), "{out}");
+        let again = Env::sqlite();
+        let out = again.ok(&["import", dump.to_str().unwrap()]);
+        assert!(out.contains("retros: 1 created"), "{out}");
+        assert_eq!(
+            again.ok(&["retro", "show", "RETRO-1", "--json"]),
+            env.ok(&["retro", "show", "RETRO-1", "--json"])
+        );
+        assert_eq!(again.ok(&["action", "list"]), env.ok(&["action", "list"]));
     }
 );
 

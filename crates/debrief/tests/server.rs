@@ -3275,7 +3275,7 @@ both!(
         // Export and import round trip, through a fresh store.
         let dump = env.dir.path().join("dump");
         let out = env.ok(&["export", dump.to_str().unwrap()]);
-        assert!(out.contains(", 2 experiments and"), "{out}");
+        assert!(out.contains(", 2 experiments, 0 pre-mortems and"), "{out}");
         let again = Env::sqlite();
         let out = again.ok(&["import", dump.to_str().unwrap()]);
         assert!(out.contains("experiments: 2 created"), "{out}");
@@ -3585,4 +3585,176 @@ both!(a_premortem_in_the_api_and_its_page, |env: &Env| {
         digest.contains("## Launches and their pre-mortems\n\n- PM-1: EU checkout launch \\<b\\>now\\</b\\> (launch 2026-12-15): 1 risk (0 mitigated); 1 incident foreseen, 1 surprises"),
         "{digest}"
     );
+});
+
+both!(a_retro_through_the_api_and_its_page, |env: &Env| {
+    let server = Server::start(env);
+    let writer = token(env, "writer");
+    let reader = token(env, "reader");
+    let new = r#"{"title": "Sprint <b>42</b>", "team": "payments", "held": "2026-11-20"}"#;
+    let (status, _, body) = server.request("POST", "/api/v1/retros", Some(&reader), Some(new));
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) = server.request("POST", "/api/v1/retros", Some(&writer), Some(new));
+    assert_eq!(status, 201, "{body}");
+    let r: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (r["id"].as_str(), r["closed"].is_null()),
+        (Some("RETRO-1"), true)
+    );
+    for item in [
+        r#"{"kind": "stop", "text": "Friday deploys <script>alert(1)</script>"}"#,
+        r#"{"kind": "start", "text": "Pair on runbook changes"}"#,
+    ] {
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/retros/RETRO-1/items",
+            Some(&writer),
+            Some(item),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, _, body) = server.request(
+        "POST",
+        "/api/v1/retros/RETRO-1/items",
+        Some(&writer),
+        Some(r#"{"kind": "maybe", "text": "x"}"#),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("start, stop, continue"), "{body}");
+    let (status, _, body) = server.request(
+        "POST",
+        "/api/v1/retros/RETRO-1/votes",
+        Some(&writer),
+        Some(r#"{"item": 2, "votes": 2}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = server.request(
+        "POST",
+        "/api/v1/retros/RETRO-1/votes",
+        Some(&writer),
+        Some(r#"{"item": 9}"#),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("no item 9"), "{body}");
+
+    // The page: escaped text, items by votes, and a writer's forms.
+    let cookie = sign_in(&server, &writer);
+    let (status, _, page) =
+        server.send("GET", "/retros/RETRO-1", None, None, &[("Cookie", &cookie)]);
+    assert_eq!(status, 200);
+    assert!(page.contains("Sprint &lt;b&gt;42&lt;/b&gt;"), "{page}");
+    assert!(page.contains("Friday deploys &lt;script&gt;"), "{page}");
+    assert!(!page.contains("<script>alert"), "{page}");
+    let first = page.find("Pair on runbook changes").unwrap();
+    assert!(
+        first < page.find("Friday deploys").unwrap(),
+        "most votes first"
+    );
+    let csrf = attr_after(&page, "name=\"csrf\"", "value");
+    let (status, headers, _) = post_form(
+        &server,
+        "/retros/RETRO-1/vote",
+        &cookie,
+        &[("csrf", &csrf), ("item", "1")],
+        None,
+    );
+    assert_eq!(status, 303);
+    assert_eq!(location(&headers), "/retros/RETRO-1");
+    let (status, _, _) = post_form(
+        &server,
+        "/retros/RETRO-1/vote",
+        &cookie,
+        &[("csrf", "forged"), ("item", "1")],
+        None,
+    );
+    assert_eq!(status, 403);
+    let (_, r) = server.json("/api/v1/retros/RETRO-1", &reader);
+    assert_eq!(
+        (
+            r["items"][0]["votes"].as_u64(),
+            r["items"][1]["votes"].as_u64()
+        ),
+        (Some(1), Some(2))
+    );
+    // Closing from the page: only the item given a team becomes an action item.
+    let (status, _, _) = post_form(
+        &server,
+        "/retros/RETRO-1/close",
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("owner_2", "sre"),
+            ("owner_1", " "),
+            ("due", "2099-01-01"),
+        ],
+        None,
+    );
+    assert_eq!(status, 303);
+    let (_, r) = server.json("/api/v1/retros/RETRO-1", &reader);
+    assert_eq!(r["actions"].as_array().map(Vec::len), Some(1), "{r}");
+    assert_eq!(r["actions"][0]["owner"], "sre");
+    assert_eq!(r["actions"][0]["title"], "Start: Pair on runbook changes");
+    assert_eq!(r["items"][1]["action"], r["actions"][0]["id"]);
+    let (status, _, body) = server.request(
+        "POST",
+        "/api/v1/retros/RETRO-1/close",
+        Some(&writer),
+        Some(r#"{"actions": []}"#),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("closed already"), "{body}");
+    // A reader sees no forms on a closed retro; the board links the item to it.
+    let reader_cookie = sign_in(&server, &reader);
+    let (_, _, page) = server.send(
+        "GET",
+        "/retros/RETRO-1",
+        None,
+        None,
+        &[("Cookie", &reader_cookie)],
+    );
+    assert!(
+        !page.contains("<form method=\"post\" action=\"/retros"),
+        "{page}"
+    );
+    assert!(
+        page.contains("A-1 <span class=\"muted\">open, owner sre, due 2099-01-01"),
+        "{page}"
+    );
+    let (_, actions) = server.json("/api/v1/actions", &reader);
+    assert_eq!(actions[0]["retro"], "RETRO-1", "{actions}");
+    assert_eq!(actions[0]["source_title"], "Sprint <b>42</b>");
+    let (_, _, board) = server.send("GET", "/actions", None, None, &[("Cookie", &reader_cookie)]);
+    assert!(
+        board.contains("<a href=\"/retros/RETRO-1\">RETRO-1</a> Sprint &lt;b&gt;42"),
+        "{board}"
+    );
+    let (status, _, body) = server.request(
+        "PATCH",
+        "/api/v1/actions/A-1",
+        Some(&writer),
+        Some(r#"{"status": "done"}"#),
+    );
+    assert_eq!(status, 200, "{body}");
+    let done: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (done["retro"].as_str(), done["source_open"].as_u64()),
+        (Some("RETRO-1"), Some(0))
+    );
+    assert_eq!(done["action"]["status"], "done");
+    let (status, _, list) =
+        server.send("GET", "/retros", None, None, &[("Cookie", &reader_cookie)]);
+    assert_eq!(status, 200);
+    assert!(
+        list.contains("<a href=\"/retros/RETRO-1\">RETRO-1</a>"),
+        "{list}"
+    );
+    assert!(list.contains("1 (0 open)"), "{list}");
+    let (status, _, _) = server.send(
+        "GET",
+        "/retros/RETRO-9",
+        None,
+        None,
+        &[("Cookie", &reader_cookie)],
+    );
+    assert_eq!(status, 404);
 });
