@@ -60,6 +60,7 @@ routes! {
     "/api/v1/actions/{id}" => patch(edit_action), ["patch"];
     "/api/v1/actions/stats" => get(action_stats), ["get"];
     "/api/v1/near-misses" => get(list_near_misses).post(report_near_miss), ["get", "post"];
+    "/api/v1/near-misses/{id}/{step}" => post(near_miss_step), ["post"];
     "/api/v1/lint" => post(lint), ["post"];
     "/api/v1/search" => get(search), ["get"];
     "/api/v1/problems" => get(list_problems), ["get"];
@@ -149,7 +150,8 @@ pub fn router(state: Shared) -> Router {
         .route(
             "/near-miss",
             get(crate::web::near_miss_form).post(crate::web::near_miss),
-        );
+        )
+        .route("/near-miss/{id}/{step}", post(crate::web::near_miss_step));
     routes(Router::new())
         .merge(pages)
         .fallback(not_found)
@@ -2394,6 +2396,51 @@ async fn report_near_miss(
         Json(serde_json::json!({ "id": id, "reported_on": today.to_string() })),
     )
         .into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NearMissStep {
+    severity: Option<String>,
+}
+
+/// What a reviewer does with a report: `promote` it to an incident marked as a near miss
+/// ({severity}, SEV4 when absent), or put it on the next digest's failure-bows agenda (`bow`).
+async fn near_miss_step(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path((id, step)): Path<(String, String)>,
+    body: Option<Json<NearMissStep>>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id: i64 = id
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::invalid(format!("{id:?} is not a report number")))?;
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    match step.as_str() {
+        "promote" => {
+            let severity = match b.severity.as_deref() {
+                Some(s) => parsed(s)?,
+                None => debrief_core::Severity::Sev4,
+            };
+            let incident = state.store.promote_near_miss(id, severity).await?;
+            Ok((
+                StatusCode::CREATED,
+                Json(serde_json::json!({ "incident": incident })),
+            )
+                .into_response())
+        }
+        "bow" => {
+            let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+            let bow = state.store.near_miss_to_bows(id, today).await?;
+            Ok((StatusCode::CREATED, Json(serde_json::json!({ "bow": bow }))).into_response())
+        }
+        other => Err(ApiError::not_found(format!(
+            "no near-miss step {other:?}: promote or bow"
+        ))),
+    }
 }
 
 async fn list_near_misses(

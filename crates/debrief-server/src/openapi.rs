@@ -376,6 +376,17 @@ pub fn document() -> Value {
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "PM-2, or 2" }],
                 "responses": with_errors(json_ok("200", "The pre-mortem and its foresight",
                     json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/near-misses/{id}/{step}": { "post": {
+                "summary": "Turn a near-miss report into an incident marked as a near miss, or put it on the failure-bows agenda (writer)",
+                "description": "promote: {severity?} (SEV4 when absent) → 201 {incident}; a report becomes one incident. bow: → 201 {bow}.",
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } },
+                    { "name": "step", "in": "path", "required": true, "schema": { "type": "string", "enum": ["promote", "bow"] } }
+                ],
+                "requestBody": { "required": false, "content": { "application/json": { "schema": {
+                    "type": "object", "properties": { "severity": { "type": "string" } } } } } },
+                "responses": with_errors(json_ok("201", "The incident, or the bow's number",
+                    json!({ "type": "object" })), &[400, 401, 403, 404, 409]) } },
             "/api/v1/retros": {
                 "get": {
                     "summary": "Retrospectives, the latest held first (reader)",

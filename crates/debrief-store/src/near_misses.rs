@@ -9,14 +9,43 @@ use sqlx::Row;
 use crate::{Result, Store, StoreError};
 
 /// One report.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NearMiss {
     pub id: i64,
     pub reported_on: Date,
     pub what: String,
+    #[serde(default)]
     pub made_possible: String,
+    #[serde(default)]
     pub stopped_it: String,
+    /// The incident a reviewer turned it into (kept apart from the report's table).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<debrief_core::IncidentId>,
 }
+
+impl NearMiss {
+    /// Checks a report read from elsewhere (an export): it says what happened, no part is
+    /// too long, and it has a number.
+    pub fn validate(&self) -> std::result::Result<(), InvalidValue> {
+        if self.id < 1 {
+            return Err(InvalidValue::new(format!(
+                "near-miss report {} has no valid number",
+                self.id
+            )));
+        }
+        check(
+            self.what.trim(),
+            self.made_possible.trim(),
+            self.stopped_it.trim(),
+        )
+        .map_err(|e| InvalidValue::new(format!("near-miss report {}: {}", self.id, e.message)))
+    }
+}
+
+/// Every report with the incident it became, newest first.
+const ALL: &str = "SELECT n.*, l.incident_id FROM near_misses n
+     LEFT JOIN near_miss_incidents l ON l.near_miss_id = n.id ORDER BY n.id DESC";
 
 /// A near-miss report found by a search.
 #[derive(Debug, Clone, Serialize)]
@@ -37,9 +66,7 @@ pub(crate) async fn search(
     limit: usize,
 ) -> Result<Vec<NearMissHit>> {
     use debrief_search::Field;
-    let rows = sqlx::query("SELECT * FROM near_misses ORDER BY id DESC")
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(ALL).fetch_all(&mut *conn).await?;
     let all: Vec<NearMiss> = rows.iter().map(from_row).collect::<Result<_>>()?;
     let docs: Vec<Vec<(Field, String)>> = all
         .iter()
@@ -77,7 +104,33 @@ fn from_row(r: &sqlx::any::AnyRow) -> Result<NearMiss> {
         what: r.try_get("what")?,
         made_possible: r.try_get("made_possible")?,
         stopped_it: r.try_get("stopped_it")?,
+        incident: r
+            .try_get::<Option<i64>, _>("incident_id")?
+            .map(debrief_core::IncidentId),
     })
+}
+
+/// What a report may say: something happened, and no part too long.
+fn check(
+    what: &str,
+    made_possible: &str,
+    stopped_it: &str,
+) -> std::result::Result<(), InvalidValue> {
+    if what.is_empty() {
+        return Err(InvalidValue::new("say what happened, or nearly happened"));
+    }
+    for (name, text) in [
+        ("what happened", what),
+        ("what made it possible", made_possible),
+        ("what stopped it", stopped_it),
+    ] {
+        if text.chars().count() > MAX_CHARS {
+            return Err(InvalidValue::new(format!(
+                "{name} is longer than {MAX_CHARS} characters"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The longest a part of a report may be.
@@ -94,21 +147,7 @@ impl Store {
     ) -> Result<i64> {
         let (what, made_possible, stopped_it) =
             (what.trim(), made_possible.trim(), stopped_it.trim());
-        if what.is_empty() {
-            return Err(InvalidValue::new("say what happened, or nearly happened").into());
-        }
-        for (name, text) in [
-            ("what happened", what),
-            ("what made it possible", made_possible),
-            ("what stopped it", stopped_it),
-        ] {
-            if text.chars().count() > MAX_CHARS {
-                return Err(InvalidValue::new(format!(
-                    "{name} is longer than {MAX_CHARS} characters"
-                ))
-                .into());
-            }
-        }
+        check(what, made_possible, stopped_it)?;
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM near_misses")
             .fetch_one(&mut *tx)
@@ -131,11 +170,80 @@ impl Store {
     /// Every report, newest first.
     pub async fn near_misses(&self) -> Result<Vec<NearMiss>> {
         let mut tx = self.begin_read().await?;
-        let rows = sqlx::query("SELECT * FROM near_misses ORDER BY id DESC")
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows = sqlx::query(ALL).fetch_all(&mut *tx).await?;
         tx.commit().await?;
         rows.iter().map(from_row).collect()
+    }
+
+    /// Stores reports read from an export under their numbers, with the incident each
+    /// became: new ones created, changed ones replaced, equal ones left. One transaction: a
+    /// bad one writes nothing. Returns (created, updated, unchanged).
+    pub async fn import_near_misses(&self, reports: &[NearMiss]) -> Result<(usize, usize, usize)> {
+        let stored: Vec<NearMiss> = self.near_misses().await?;
+        let mut tx = self.begin_write().await?;
+        let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+        for n in reports {
+            let mut n = n.clone();
+            n.what = n.what.trim().to_string();
+            n.made_possible = n.made_possible.trim().to_string();
+            n.stopped_it = n.stopped_it.trim().to_string();
+            check(&n.what, &n.made_possible, &n.stopped_it).map_err(|e| {
+                InvalidValue::new(format!("near-miss report {}: {}", n.id, e.message))
+            })?;
+            if n.id < 1 {
+                return Err(
+                    InvalidValue::new(format!("near-miss report {} has no number", n.id)).into(),
+                );
+            }
+            match stored.iter().find(|s| s.id == n.id) {
+                Some(s) if *s == n => {
+                    unchanged += 1;
+                    continue;
+                }
+                Some(_) => updated += 1,
+                None => created += 1,
+            }
+            sqlx::query(
+                "INSERT INTO near_misses (id, reported_on, what, made_possible, stopped_it)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (id) DO UPDATE SET reported_on = excluded.reported_on,
+                     what = excluded.what, made_possible = excluded.made_possible,
+                     stopped_it = excluded.stopped_it",
+            )
+            .bind(n.id)
+            .bind(n.reported_on.to_string())
+            .bind(&n.what)
+            .bind(&n.made_possible)
+            .bind(&n.stopped_it)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM near_miss_incidents WHERE near_miss_id = $1")
+                .bind(n.id)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(i) = n.incident {
+                let found: Option<i64> =
+                    sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1")
+                        .bind(i.0)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if found.is_none() {
+                    return Err(StoreError::NotFound(format!(
+                        "incident {i}, which near-miss report {} became",
+                        n.id
+                    )));
+                }
+                sqlx::query(
+                    "INSERT INTO near_miss_incidents (near_miss_id, incident_id) VALUES ($1, $2)",
+                )
+                .bind(n.id)
+                .bind(i.0)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok((created, updated, unchanged))
     }
 
     /// Turns report `id` into an incident marked as a near miss (resolved: nothing broke),

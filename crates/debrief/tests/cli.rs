@@ -986,5 +986,41 @@ both!(
         );
         let err = env.fails(&["near-miss", "promote", "7"]);
         assert!(err.contains("near-miss report 7 not found"), "{err}");
+        let list = env.ok(&["near-miss", "list"]);
+        assert!(
+            list.contains("INC-1     Nearly ran the migration"),
+            "{list}"
+        );
+        // Export and import keep the reports, their numbers and the incident each became.
+        let dump = env.dir.path().join("dump");
+        let out = env.ok(&["export", dump.to_str().unwrap()]);
+        assert!(out.contains("and 2 near-miss reports to"), "{out}");
+        let again = Env::sqlite();
+        let out = again.ok(&["import", dump.to_str().unwrap()]);
+        assert!(out.contains("near-miss reports: 2 created"), "{out}");
+        assert_eq!(
+            again.ok(&["near-miss", "list", "--json"]),
+            env.ok(&["near-miss", "list", "--json"])
+        );
+        let out = again.ok(&["import", dump.to_str().unwrap()]);
+        assert!(
+            out.contains("near-miss reports: 0 created, 0 updated, 2 unchanged"),
+            "{out}"
+        );
+        let err = again.fails(&["near-miss", "promote", "1"]);
+        assert!(err.contains("is INC-1 already"), "{err}");
+        // A broken report in an export stops the import before anything is written.
+        std::fs::write(
+            dump.join("near-misses.json"),
+            r#"[{"id": 3, "reported_on": "2026-01-01", "what": " "}]"#,
+        )
+        .unwrap();
+        let third = Env::sqlite();
+        let err = third.fails(&["import", dump.to_str().unwrap()]);
+        assert!(
+            err.contains("near-miss report 3: say what happened"),
+            "{err}"
+        );
+        assert!(third.ok(&["incident", "list"]).trim().is_empty());
     }
 );

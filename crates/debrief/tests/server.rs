@@ -1547,6 +1547,70 @@ both!(
             server.request("GET", "/api/v1/near-misses", None, None).0,
             401
         );
+        // A reviewer turns one into an incident, or puts it on the bows agenda.
+        let writer = token(env, "writer");
+        let (status, _, body) =
+            server.request("POST", "/api/v1/near-misses/1/promote", Some(&reader), None);
+        assert_eq!(status, 403, "{body}");
+        let (status, _, body) = server.request(
+            "POST",
+            "/api/v1/near-misses/1/promote",
+            Some(&writer),
+            Some(r#"{"severity": "SEV3"}"#),
+        );
+        assert_eq!(status, 201, "{body}");
+        assert!(body.contains(r#""incident":"INC-1""#), "{body}");
+        let (status, _, body) =
+            server.request("POST", "/api/v1/near-misses/1/promote", Some(&writer), None);
+        assert_eq!(status, 409, "{body}");
+        let (_, incident) = server.json("/api/v1/incidents/INC-1", &reader);
+        assert_eq!(
+            (
+                incident["near_miss"].as_bool(),
+                incident["severity"].as_str()
+            ),
+            (Some(true), Some("SEV3"))
+        );
+        let (status, _, body) =
+            server.request("POST", "/api/v1/near-misses/9/bow", Some(&writer), None);
+        assert_eq!(status, 404, "{body}");
+        let (status, _, body) =
+            server.request("POST", "/api/v1/near-misses/x/bow", Some(&writer), None);
+        assert_eq!(status, 400, "{body}");
+        // The page lists the reports to signed-in people; a writer gets the two buttons.
+        let cookie = sign_in(&server, &writer);
+        let (_, _, page) = server.send("GET", "/near-miss", None, None, &[("Cookie", &cookie)]);
+        assert!(
+            page.contains("Became <a href=\"/incidents/INC-1\">INC-1</a>"),
+            "{page}"
+        );
+        assert!(page.contains("action=\"/near-miss/2/bow\""), "{page}");
+        assert!(!page.contains("action=\"/near-miss/1/bow\""), "{page}");
+        let csrf = attr_after(&page, "action=\"/near-miss/2/bow\"", "value");
+        let (status, headers, _) = post_form(
+            &server,
+            "/near-miss/2/bow",
+            &cookie,
+            &[("csrf", &csrf)],
+            None,
+        );
+        assert_eq!(status, 303);
+        assert_eq!(location(&headers), "/digest");
+        let (status, _, _) = post_form(
+            &server,
+            "/near-miss/2/promote",
+            &cookie,
+            &[("csrf", "forged")],
+            None,
+        );
+        assert_eq!(status, 403);
+        let (_, bows) = server.json("/api/v1/bows", &reader);
+        assert!(bows.to_string().contains("Near miss (report 2)"), "{bows}");
+        let (_, _, anonymous) = server.request("GET", "/near-miss", None, None);
+        assert!(
+            !anonymous.contains("Report 1"),
+            "reports are for signed-in readers"
+        );
     }
 );
 

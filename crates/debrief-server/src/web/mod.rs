@@ -987,7 +987,101 @@ the day, nothing else: no name, no address, no sign-in.</p>\
 /// The confidential near-miss form: no sign-in.
 pub async fn near_miss_form(State(state): State<Shared>, headers: HeaderMap) -> Response {
     let session = state.sessions.get(&headers);
-    page("Report a near miss", session.as_ref(), NEAR_MISS_FORM)
+    let mut body = NEAR_MISS_FORM.to_string();
+    // Signed in: the reports so far, and for a writer what a reviewer does with one.
+    if let Some(s) = &session {
+        match state.store.near_misses().await {
+            Ok(all) if !all.is_empty() => {
+                body.push_str("<h2 id=\"reports\">Reports</h2><ol class=\"hits\">");
+                for n in &all {
+                    let _ = write!(
+                        body,
+                        "<li class=\"hit\"><strong>Report {}</strong> <span class=\"muted\">{}</span>\
+                         <p>{}</p>",
+                        n.id,
+                        n.reported_on,
+                        esc(&n.what)
+                    );
+                    for (label, text) in [
+                        ("What made it possible", &n.made_possible),
+                        ("What stopped it", &n.stopped_it),
+                    ] {
+                        if !text.is_empty() {
+                            let _ = write!(
+                                body,
+                                "<p><span class=\"muted\">{label}:</span> {}</p>",
+                                esc(text)
+                            );
+                        }
+                    }
+                    match n.incident {
+                        Some(i) => {
+                            let _ =
+                                write!(body, "<p>Became <a href=\"/incidents/{i}\">{i}</a></p>");
+                        }
+                        None if s.role >= Role::Writer => {
+                            let _ = write!(
+                                body,
+                                "<form method=\"post\" action=\"/near-miss/{id}/promote\" style=\"display:inline\">\
+                                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                                 <button>Turn into an incident</button></form> \
+                                 <form method=\"post\" action=\"/near-miss/{id}/bow\" style=\"display:inline\">\
+                                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                                 <button>Put on the failure-bows agenda</button></form>",
+                                id = n.id,
+                                csrf = esc(&s.csrf)
+                            );
+                        }
+                        None => {}
+                    }
+                    body.push_str("</li>");
+                }
+                body.push_str("</ol>");
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let e = crate::ApiError::from(e);
+                return error_page(e.status, &e.message, Some(s));
+            }
+        }
+    }
+    page("Report a near miss", session.as_ref(), &body)
+}
+
+/// A reviewer turns a report into an incident marked as a near miss (SEV4, to be reviewed
+/// like any other), or puts it on the next digest's failure-bows agenda.
+pub async fn near_miss_step(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Path((id, step)): Path<(i64, String)>,
+    form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let csrf = form.ok().map(|Form(f)| f.csrf);
+    let session = match review::writer(&state, &headers, csrf.as_deref()) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let result = match step.as_str() {
+        "promote" => state
+            .store
+            .promote_near_miss(id, debrief_core::Severity::Sev4)
+            .await
+            .map(|i| format!("/incidents/{i}")),
+        "bow" => state
+            .store
+            .near_miss_to_bows(id, today)
+            .await
+            .map(|_| "/digest".to_string()),
+        _ => return error_page(StatusCode::NOT_FOUND, "no such page", Some(&session)),
+    };
+    match result {
+        Ok(to) => Redirect::to(&to).into_response(),
+        Err(e) => {
+            let e = crate::ApiError::from(e);
+            error_page(e.status, &e.message, Some(&session))
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -349,11 +349,14 @@ pub async fn run_near_miss(store: &Store, cmd: NearMissCommand) -> anyhow::Resul
                         vec![
                             n.id.to_string(),
                             n.reported_on.to_string(),
+                            n.incident
+                                .map(|i| i.to_string())
+                                .unwrap_or_else(|| "-".into()),
                             clip(&n.what, 70),
                         ]
                     })
                     .collect();
-                emit(&table(&["id", "reported", "what"], rows))?;
+                emit(&table(&["id", "reported", "incident", "what"], rows))?;
             }
         }
         NearMissCommand::Promote { id, severity } => {

@@ -122,6 +122,10 @@ struct Manifest {
     /// older exports).
     #[serde(default)]
     retros: Vec<String>,
+    /// `near-misses.json`: every confidential near-miss report, as an array (absent in
+    /// older exports, and when there are none).
+    #[serde(default)]
+    near_misses: Vec<String>,
 }
 
 const MANIFEST: &str = "debrief-export.json";
@@ -475,6 +479,15 @@ pub async fn export_dir(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
         "retros",
         store.retros().await?.iter().map(|r| (r.id, r)),
     )?;
+    let reports = store.near_misses().await?;
+    let mut near_misses = Vec::new();
+    if !reports.is_empty() {
+        let name = "near-misses.json".to_string();
+        let mut json = serde_json::to_string_pretty(&reports)?;
+        json.push('\n');
+        write_atomically(&dir.join(&name), &json)?;
+        near_misses.push(name);
+    }
     let manifest = Manifest {
         format: FORMAT.into(),
         version: 1,
@@ -482,16 +495,18 @@ pub async fn export_dir(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
         experiments,
         premortems,
         retros,
+        near_misses,
     };
     let mut json = serde_json::to_string_pretty(&manifest)?;
     json.push('\n');
     write_atomically(&dir.join(MANIFEST), &json)?;
     emit(&format!(
-        "exported {}, {}, {} and {} to {}\n",
+        "exported {}, {}, {}, {} and {} to {}\n",
         plural(manifest.reviews.len(), "review"),
         plural(manifest.experiments.len(), "experiment"),
         plural(manifest.premortems.len(), "pre-mortem"),
         plural(manifest.retros.len(), "retro"),
+        plural(reports.len(), "near-miss report"),
         dir.display()
     ))?;
     Ok(ExitCode::SUCCESS)
@@ -624,6 +639,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
     let mut experiment_files: Vec<PathBuf> = Vec::new();
     let mut premortem_files: Vec<PathBuf> = Vec::new();
     let mut retro_files: Vec<PathBuf> = Vec::new();
+    let mut near_miss_files: Vec<PathBuf> = Vec::new();
     let files: Vec<PathBuf> = if manifest_path.exists() {
         let text = std::fs::read_to_string(&manifest_path)
             .with_context(|| format!("cannot read {}", manifest_path.display()))?;
@@ -644,6 +660,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
             .chain(&m.experiments)
             .chain(&m.premortems)
             .chain(&m.retros)
+            .chain(&m.near_misses)
         {
             let p = Path::new(name);
             if p.is_absolute()
@@ -659,6 +676,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         experiment_files = m.experiments.iter().map(|n| dir.join(n)).collect();
         premortem_files = m.premortems.iter().map(|n| dir.join(n)).collect();
         retro_files = m.retros.iter().map(|n| dir.join(n)).collect();
+        near_miss_files = m.near_misses.iter().map(|n| dir.join(n)).collect();
         m.reviews.iter().map(|n| dir.join(n)).collect()
     } else {
         let sub = dir.join("reviews");
@@ -675,6 +693,7 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         && experiment_files.is_empty()
         && premortem_files.is_empty()
         && retro_files.is_empty()
+        && near_miss_files.is_empty()
     {
         bail!("{}: no review documents found", dir.display());
     }
@@ -693,6 +712,16 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
     let retros = read_json_docs(&retro_files, "a retro", |r: &debrief_core::Retro| {
         r.validate()
     })?;
+    let near_misses: Vec<debrief_store::NearMiss> = read_json_docs(
+        &near_miss_files,
+        "a list of near-miss reports",
+        |all: &Vec<debrief_store::NearMiss>| {
+            all.iter().try_for_each(debrief_store::NearMiss::validate)
+        },
+    )?
+    .into_iter()
+    .flatten()
+    .collect();
     if !files.is_empty() {
         import_files(store, &files, replace).await?;
     }
@@ -706,6 +735,12 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         let (created, updated, unchanged) = store.import_experiments(&experiments).await?;
         emit(&format!(
             "experiments: {created} created, {updated} updated, {unchanged} unchanged\n"
+        ))?;
+    }
+    if !near_misses.is_empty() {
+        let (created, updated, unchanged) = store.import_near_misses(&near_misses).await?;
+        emit(&format!(
+            "near-miss reports: {created} created, {updated} updated, {unchanged} unchanged\n"
         ))?;
     }
     if !retros.is_empty() {
