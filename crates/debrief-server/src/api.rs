@@ -135,7 +135,10 @@ pub fn router(state: Shared) -> Router {
             "/premortems/{id}",
             get(crate::web::experiments::premortem_page),
         )
-        .route("/retros", get(crate::web::retros::retros_page))
+        .route(
+            "/retros",
+            get(crate::web::retros::retros_page).post(crate::web::retros::create),
+        )
         .route("/retros/{id}", get(crate::web::retros::retro_page))
         .route("/retros/{id}/{step}", post(crate::web::retros::change))
         .route("/digest/export", get(crate::web::digest::digest_export))

@@ -1698,9 +1698,13 @@ fn the_web_ui_works_in_headless_chromium() {
         "the incident page shows the timeline and the fishbone",
         "file a near miss without signing in",
         "a hostile review is shown as text and nothing in it runs",
+        "a retro (RETRO-1) is held, voted and closed into an owned action item",
     ] {
         assert!(stdout.contains(&format!("ok - {step}")), "{stdout}");
     }
+    let (_, retro) = server.json("/api/v1/retros/RETRO-1", &admin);
+    assert_eq!(retro["actions"][0]["owner"], "checkout", "{retro}");
+    assert_eq!(retro["items"][1]["votes"], 2, "{retro}");
     // What the browser did is in the store: the review published, the near miss kept.
     let (_, inc) = server.json("/api/v1/incidents/INC-1", &admin);
     assert_eq!(inc["review"], "published", "{inc}");

@@ -32,6 +32,18 @@ pub async fn retros_page(State(state_): State<Shared>, headers: HeaderMap) -> Re
          items with owners, on the <a href=\"/actions\">action board</a>. \
          <code>debrief retro new</code> opens one.</p>",
     );
+    if session.role >= Role::Writer {
+        let _ = write!(
+            b,
+            "<form method=\"post\" action=\"/retros\" class=\"card\" id=\"new-retro\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <p><label>What it looks back on <input name=\"title\" size=\"40\" required \
+             placeholder=\"Payments, sprint 42\"></label> \
+             <label>Team <input name=\"team\" size=\"16\"></label> \
+             <button>Open a retro</button></p></form>",
+            esc(&session.csrf)
+        );
+    }
     if all.is_empty() {
         b.push_str("<p class=\"muted\">No retros yet.</p>");
     } else {
@@ -87,8 +99,9 @@ pub async fn retro_page(
         r.held,
         match r.closed {
             Some(d) => format!(
-                "closed {d}: {} action items, {} open",
+                "closed {d}: {} action item{}, {} open",
                 r.actions.len(),
+                if r.actions.len() == 1 { "" } else { "s" },
                 r.open_actions()
             ),
             None => "open".into(),
@@ -176,6 +189,26 @@ pub async fn retro_page(
         }
     }
     page(&r.title, Some(&session), &b)
+}
+
+/// Opens a retro, held today, from the list page's form.
+pub async fn create(
+    State(state_): State<Shared>,
+    headers: HeaderMap,
+    form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let session = match super::review::writer(&state_, &headers, field(&fields, "csrf")) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let team = field(&fields, "team").map(str::to_string);
+    let r = debrief_core::Retro::new(field(&fields, "title").unwrap_or_default(), team, today);
+    match state_.store.create_retro(&r).await {
+        Ok(id) => Redirect::to(&format!("/retros/{id}")).into_response(),
+        Err(err) => failed(err, &session),
+    }
 }
 
 /// The form fields of a retro page's forms, in order (the close form's owners are named by

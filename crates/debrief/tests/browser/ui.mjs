@@ -237,6 +237,41 @@ Nobody reviews the cache jobs when traffic patterns change.
   await shot(page, 'digest', true);
   step('the digest page');
 
+  // A retro held in the browser: open it, add items, vote, close with an owner.
+  await page.goto(`${base}/retros`);
+  await page.fill('#new-retro input[name=title]', 'Checkout team, sprint 7');
+  await page.fill('#new-retro input[name=team]', 'checkout');
+  await page.click('button:has-text("Open a retro")');
+  await page.waitForSelector('h1:has-text("Checkout team, sprint 7")');
+  const retro = page.url().match(/\/retros\/(RETRO-\d+)$/)[1];
+  for (const [kind, text] of [['stop', 'Flushing caches at peak'], ['start', 'Warm caches before a flush']]) {
+    await page.selectOption('select[name=kind]', kind);
+    await page.fill('input[name=text]', text);
+    await page.click('button:has-text("Add")');
+    await page.waitForSelector(`#items td:has-text("${text}")`);
+  }
+  for (let i = 0; i < 2; i++) {
+    await page.click('button[aria-label="vote for item 2"]');
+    // The page comes back with the votes counted: item 2 first, with one vote more.
+    await page.waitForFunction((n) => {
+      const cells = document.querySelectorAll('#items tbody tr:first-child td');
+      return cells.length > 3 && cells[2].textContent.includes('Warm caches')
+        && cells[3].textContent.trim().startsWith(String(n));
+    }, i + 1);
+  }
+  const top = await page.textContent('#items tbody tr:first-child');
+  assert.match(top, /Warm caches before a flush\s*2/, 'the item with most votes comes first');
+  await page.fill('#close input[name=owner_2]', 'checkout');
+  await page.fill('#close input[name=due]', '+30d');
+  await shot(page, 'retro', true);
+  await page.click('button:has-text("Close the retro")');
+  await page.waitForSelector('p.muted:has-text("closed")');
+  assert.match(await page.textContent('#items'), /A-\d+ open, owner checkout, due/);
+  assert.equal(await page.locator('form[action$="/vote"]').count(), 0, 'a closed retro takes no votes');
+  await page.goto(`${base}/actions`);
+  assert.match(await page.textContent('main'), new RegExp(`Start: Warm caches before a flush[\\s\\S]*${retro}`));
+  step(`a retro (${retro}) is held, voted and closed into an owned action item`);
+
   // Search from the box on every page; the words found are marked.
   await page.fill('header input[name=q]', 'cache flush');
   await page.press('header input[name=q]', 'Enter');
