@@ -791,7 +791,10 @@ both!(
         // Export and import keep it.
         let dump = env.dir.path().join("dump");
         let out = env.ok(&["export", dump.to_str().unwrap()]);
-        assert!(out.contains(", 1 pre-mortem and 0 retros to"), "{out}");
+        assert!(
+            out.contains(", 1 pre-mortem, 0 retros and 0 near-miss reports to"),
+            "{out}"
+        );
         let again = Env::sqlite();
         let out = again.ok(&["import", dump.to_str().unwrap()]);
         assert!(out.contains("pre-mortems: 1 created"), "{out}");
@@ -921,7 +924,10 @@ both!(
         // Export and import keep the retro with its action items and their numbers.
         let dump = env.dir.path().join("dump");
         let out = env.ok(&["export", dump.to_str().unwrap()]);
-        assert!(out.contains("and 1 retro to"), "{out}");
+        assert!(
+            out.contains(", 1 retro and 0 near-miss reports to"),
+            "{out}"
+        );
         let again = Env::sqlite();
         let out = again.ok(&["import", dump.to_str().unwrap()]);
         assert!(out.contains("retros: 1 created"), "{out}");

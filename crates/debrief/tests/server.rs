@@ -3343,7 +3343,10 @@ both!(
         // Export and import round trip, through a fresh store.
         let dump = env.dir.path().join("dump");
         let out = env.ok(&["export", dump.to_str().unwrap()]);
-        assert!(out.contains(", 2 experiments, 0 pre-mortems and"), "{out}");
+        assert!(
+            out.contains(", 2 experiments, 0 pre-mortems, 0 retros and"),
+            "{out}"
+        );
         let again = Env::sqlite();
         let out = again.ok(&["import", dump.to_str().unwrap()]);
         assert!(out.contains("experiments: 2 created"), "{out}");
