@@ -1,7 +1,7 @@
 //! Retrospectives: kept whole as JSON documents (`documents.rs`, migration 15) with their
 //! title and days beside them, except their action items: those live in `action_items` with
-//! a `retro_id`, so the action board, reminders, follow-through and metrics treat them like
-//! a review's. Reading a retro puts its items back; writing one writes them.
+//! a `retro_id`, so the action board, the digest's overdue list, follow-through and metrics
+//! treat them like a review's. Reading a retro puts its items back; writing one writes them.
 
 use std::collections::BTreeMap;
 
