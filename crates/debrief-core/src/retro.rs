@@ -157,9 +157,11 @@ impl Retro {
                 self.name()
             )));
         }
+        let text = line(text);
+        single_line(&format!("item {}", self.items.len() + 1), &text, true)?;
         self.items.push(RetroItem {
             kind,
-            text: text.to_string(),
+            text,
             votes: 0,
             action: None,
         });
@@ -429,5 +431,61 @@ mod tests {
         let json = serde_json::to_string(&retro()).unwrap();
         let back: Retro = serde_json::from_str(&json).unwrap();
         assert_eq!(back, retro());
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn kind() -> impl Strategy<Value = RetroItemKind> {
+            prop::sample::select(RetroItemKind::ALL.to_vec())
+        }
+
+        proptest! {
+            /// Whatever votes and choices come, a retro is either changed as asked and valid
+            /// once the store numbers its new items, or refused and left exactly as it was.
+            #[test]
+            fn votes_and_closes_change_all_or_nothing(
+                items in prop::collection::vec((kind(), "[a-z ]{1,12}"), 0..6),
+                votes in prop::collection::vec((0usize..8, -2i64..3), 0..12),
+                choices in prop::collection::vec((0usize..8, prop::sample::select(vec!["sre", "", " ", "ops\nteam", "payments"])), 0..5),
+            ) {
+                let mut r = Retro::new("Sprint", None, day("2026-11-20"));
+                for (k, t) in &items {
+                    let before = r.clone();
+                    if r.add(*k, t).is_err() {
+                        prop_assert!(t.trim().is_empty());
+                        prop_assert_eq!(&r, &before);
+                    }
+                }
+                for (item, by) in votes {
+                    let before = r.clone();
+                    match r.vote(item, by) {
+                        Ok(v) => prop_assert_eq!(v, r.items[item - 1].votes),
+                        Err(_) => prop_assert_eq!(&r, &before),
+                    }
+                }
+                let choices: Vec<Choice> = choices
+                    .into_iter()
+                    .map(|(item, owner)| Choice { item, owner: owner.to_string() })
+                    .collect();
+                let before = r.clone();
+                match r.close(&choices, None, day("2026-11-21")) {
+                    Ok(links) => {
+                        prop_assert_eq!(links.len(), choices.len());
+                        prop_assert_eq!(r.actions.len(), choices.len());
+                        prop_assert_eq!(r.closed, Some(day("2026-11-21")));
+                        for (n, (item, action)) in links.iter().enumerate() {
+                            r.actions[*action].id = Some(crate::ActionId(n as i64 + 1));
+                            r.items[*item].action = r.actions[*action].id;
+                            prop_assert!(r.actions[*action].title.ends_with(&r.items[*item].text));
+                        }
+                        r.normalize();
+                        prop_assert!(r.validate().is_ok(), "{:?}", r.validate());
+                    }
+                    Err(_) => prop_assert_eq!(&r, &before),
+                }
+            }
+        }
     }
 }
