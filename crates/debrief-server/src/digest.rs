@@ -38,6 +38,18 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// Where a retro of the digest stands: open, or closed with what it decided.
+fn retro_state(r: &debrief_store::DigestRetro) -> String {
+    match r.closed {
+        Some(c) if r.actions.is_empty() => format!("closed {c} with no action item"),
+        Some(c) => format!(
+            "closed {c}, decided {}",
+            plural(r.actions.len(), "action item", "action items")
+        ),
+        None => "still open".into(),
+    }
+}
+
 fn day(t: jiff::Timestamp) -> String {
     utc_date(t).to_string()
 }
@@ -297,14 +309,7 @@ pub fn markdown(d: &Digest, links: Links) -> String {
                     .unwrap_or_default(),
                 r.held,
                 plural(r.items, "item", "items"),
-                match r.closed {
-                    Some(c) if r.actions.is_empty() => format!("closed {c} with no action item"),
-                    Some(c) => format!(
-                        "closed {c}, decided {}",
-                        plural(r.actions.len(), "action item", "action items")
-                    ),
-                    None => "still open".into(),
-                }
+                retro_state(r)
             );
             for a in &r.actions {
                 let _ = writeln!(
@@ -614,14 +619,7 @@ pub fn html_body(d: &Digest, links: Links) -> String {
                     .unwrap_or_default(),
                 r.held,
                 plural(r.items, "item", "items"),
-                match r.closed {
-                    Some(c) if r.actions.is_empty() => format!("closed {c} with no action item"),
-                    Some(c) => format!(
-                        "closed {c}, decided {}",
-                        plural(r.actions.len(), "action item", "action items")
-                    ),
-                    None => "still open".into(),
-                }
+                retro_state(r)
             );
             if !r.actions.is_empty() {
                 o.push_str("<ul style=\"margin:4px 0;padding-left:18px\">");
