@@ -3,7 +3,8 @@
 //!
 //! "Closed but recurred" is read, not stored: an item closed on day D of an incident in a
 //! problem (`problems.rs`) whose problem has an incident that started after D. A problem gets
-//! a new incident → every item of its earlier incidents closed before it is marked.
+//! a new incident → every item of its earlier incidents closed before it is marked. An item
+//! decided in a retro is read through the incidents the retro looked back on.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -12,7 +13,7 @@ use jiff::civil::Date;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::{ActionFilter, Result, Store};
+use crate::{ActionFilter, ActionSource, Result, Store};
 
 /// Open items older than this (days since opened) are stale.
 pub const STALE_DAYS: i64 = 60;
@@ -22,6 +23,7 @@ pub const STALE_DAYS: i64 = 60;
 pub struct Recurred {
     pub action: ActionId,
     pub title: String,
+    /// The incident it addressed: its own, or one its retro looked back on.
     pub incident: IncidentId,
     pub closed: Date,
     pub problem: ProblemId,
@@ -126,39 +128,61 @@ impl Store {
         for v in by_problem.values_mut() {
             v.sort();
         }
+        // The incidents each retro looked back on, read only when a retro has items.
+        let mut retro_incidents: HashMap<i64, Vec<IncidentId>> = HashMap::new();
+        if rows
+            .iter()
+            .any(|r| matches!(r.source, ActionSource::Retro(_)))
+        {
+            for r in self.retros().await? {
+                if let Some(id) = r.id {
+                    retro_incidents.insert(id.0, r.incidents);
+                }
+            }
+        }
         let mut recurred = Vec::new();
         for r in &rows {
             let a = &r.action;
-            // Recurrence is read through the problems of the incident an item came from; an
-            // item decided in a retro has none.
-            let (Some(id), Some(closed_on), Some(incident)) = (a.id, a.closed, r.source.incident())
-            else {
+            let (Some(id), Some(closed_on)) = (a.id, a.closed) else {
                 continue;
             };
             if !matches!(a.status, ActionStatus::Done | ActionStatus::WontDo) {
                 continue;
             }
+            let addressed: &[IncidentId] = match &r.source {
+                ActionSource::Incident(i) => std::slice::from_ref(i),
+                ActionSource::Retro(retro) => retro_incidents
+                    .get(&retro.0)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            };
             // Days are compared as the start of the next day: an incident that started the
             // day the item closed does not count.
             let after = format!("{}T23:59:59Z", closed_on);
-            for p in problems_of.get(&incident.0).into_iter().flatten() {
-                if let Some((_, later)) = by_problem
-                    .get(p)
+            let came_back = addressed.iter().find_map(|incident| {
+                problems_of
+                    .get(&incident.0)
                     .into_iter()
                     .flatten()
-                    .find(|(s, i)| *s > after && *i != incident.0)
-                {
-                    recurred.push(Recurred {
-                        action: id,
-                        title: a.title.clone(),
-                        incident,
-                        closed: closed_on,
-                        problem: ProblemId(*p),
-                        came_back: IncidentId(*later),
-                        worked: a.worked,
-                    });
-                    break;
-                }
+                    .find_map(|p| {
+                        by_problem
+                            .get(p)
+                            .into_iter()
+                            .flatten()
+                            .find(|(s, i)| *s > after && !addressed.iter().any(|x| x.0 == *i))
+                            .map(|(_, later)| (*incident, *p, *later))
+                    })
+            });
+            if let Some((incident, problem, later)) = came_back {
+                recurred.push(Recurred {
+                    action: id,
+                    title: a.title.clone(),
+                    incident,
+                    closed: closed_on,
+                    problem: ProblemId(problem),
+                    came_back: IncidentId(later),
+                    worked: a.worked,
+                });
             }
         }
         let total = rows.len();

@@ -990,13 +990,14 @@ story!(
         use debrief_core::retro::Choice;
         use debrief_core::{Retro, RetroItemKind};
         let s = f.store();
+        let ledger = |title: &str, started: &str| {
+            let mut i = sample(title, Severity::Sev2, "ledger", started);
+            i.summary =
+                "The month-end batch filled the ledger connection pool; payments timed out.".into();
+            i
+        };
         let inc = s
-            .create_incident(&sample(
-                "Ledger pool exhausted",
-                Severity::Sev2,
-                "ledger",
-                "2026-11-02T00:00:00Z",
-            ))
+            .create_incident(&ledger("Ledger pool exhausted", "2026-11-02T00:00:00Z"))
             .await
             .unwrap();
         let incident_action = s.get_incident(inc).await.unwrap().actions[0].id.unwrap();
@@ -1158,6 +1159,23 @@ story!(
         // Export and import elsewhere: the same retro with its items, numbers kept.
         let all = s.retros().await.unwrap();
         assert_eq!(s.import_retros(&all).await.unwrap(), (0, 0, 1));
+
+        // The failure the retro looked back on comes back after the item closed: the item
+        // is "closed but recurred", read through the retro's incident.
+        let later = s
+            .create_incident(&ledger(
+                "Ledger pool exhausted again",
+                "2026-11-28T00:00:00Z",
+            ))
+            .await
+            .unwrap();
+        s.compute_problems(ts("2026-11-29T00:00:00Z"))
+            .await
+            .unwrap();
+        let ft = s.follow_through(date("2026-11-30")).await.unwrap();
+        let back: Vec<_> = ft.recurred.iter().filter(|r| r.action == pairing).collect();
+        assert_eq!(back.len(), 1, "{ft:?}");
+        assert_eq!((back[0].incident, back[0].came_back), (inc, later));
     }
 );
 
