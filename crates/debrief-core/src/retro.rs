@@ -262,6 +262,22 @@ impl Retro {
         Ok(links)
     }
 
+    /// The action item item `item` (from 1) became, if it did.
+    pub fn became(&self, item: usize) -> Option<&ActionItem> {
+        let a = self.items.get(item.checked_sub(1)?)?.action?;
+        self.actions.iter().find(|x| x.id == Some(a))
+    }
+
+    /// Adds an incident the retro looks back on (or, with `remove`, takes it away); a closed
+    /// retro may still gain one: what it decided is then read against that incident too.
+    pub fn link(&mut self, incident: IncidentId, remove: bool) {
+        self.incidents.retain(|i| *i != incident);
+        if !remove {
+            self.incidents.push(incident);
+            self.incidents.sort();
+        }
+    }
+
     /// Action items of this retro not yet done (nor won't do).
     pub fn open_actions(&self) -> usize {
         self.actions

@@ -665,6 +665,7 @@ fn every_command_explains_itself_with_an_example() {
         &["retro", "add"],
         &["retro", "vote"],
         &["retro", "close"],
+        &["retro", "link"],
     ];
     for c in commands {
         let mut args = c.to_vec();
@@ -884,6 +885,12 @@ both!(
         );
         let err = env.fails(&["retro", "vote", "RETRO-1", "3"]);
         assert!(err.contains("was closed on"), "{err}");
+        let out = env.ok(&["retro", "link", "RETRO-1", "INC-1", "--remove"]);
+        assert_eq!(out.trim(), "RETRO-1 looks back on no incident");
+        let err = env.fails(&["retro", "link", "RETRO-1", "INC-4"]);
+        assert!(err.contains("INC-4 not found"), "{err}");
+        let out = env.ok(&["retro", "link", "RETRO-1", "INC-1"]);
+        assert_eq!(out.trim(), "RETRO-1 looks back on INC-1");
         let shown = env.ok(&["retro", "show", "RETRO-1"]);
         assert!(shown.contains("2 action items (2 open)"), "{shown}");
         assert!(shown.contains("looks back on INC-1"), "{shown}");

@@ -1596,6 +1596,15 @@ both!(
         );
         assert_eq!(status, 303);
         assert_eq!(location(&headers), "/digest");
+        let (status, _, page) = post_form(
+            &server,
+            "/near-miss/x/bow",
+            &cookie,
+            &[("csrf", &csrf)],
+            None,
+        );
+        assert_eq!(status, 404);
+        assert!(page.contains("no such near-miss report"), "{page}");
         let (status, _, _) = post_form(
             &server,
             "/near-miss/2/promote",

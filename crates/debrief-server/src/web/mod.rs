@@ -1053,13 +1053,20 @@ pub async fn near_miss_form(State(state): State<Shared>, headers: HeaderMap) -> 
 pub async fn near_miss_step(
     State(state): State<Shared>,
     headers: HeaderMap,
-    Path((id, step)): Path<(i64, String)>,
+    Path((id, step)): Path<(String, String)>,
     form: Result<Form<CsrfForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let csrf = form.ok().map(|Form(f)| f.csrf);
     let session = match review::writer(&state, &headers, csrf.as_deref()) {
         Ok(s) => s,
         Err(r) => return *r,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            "no such near-miss report",
+            Some(&session),
+        );
     };
     let today = debrief_core::time::utc_date(jiff::Timestamp::now());
     let result = match step.as_str() {

@@ -125,9 +125,8 @@ pub async fn retro_page(
         );
         for n in r.ranked() {
             let item = &r.items[n - 1];
-            let became = item
-                .action
-                .and_then(|a| r.actions.iter().find(|x| x.id == Some(a)))
+            let became = r
+                .became(n)
                 .map(|a| {
                     format!(
                         "{} <span class=\"muted\">{}, owner {}{}</span>",

@@ -76,6 +76,17 @@ pub enum RetroCommand {
         #[arg(long, conflicts_with = "actions")]
         none: bool,
     },
+    /// Link an incident the retro looks back on, or unlink it with --remove. Its action
+    /// items are "closed but recurred" when such an incident's failure comes back.
+    #[command(
+        after_help = "Examples:\n  debrief retro link RETRO-1 INC-14\n  debrief retro link RETRO-1 INC-14 --remove"
+    )]
+    Link {
+        id: RetroId,
+        incident: IncidentId,
+        #[arg(long)]
+        remove: bool,
+    },
     /// List retros, the latest first.
     List {
         #[arg(long)]
@@ -137,9 +148,8 @@ fn show_text(r: &Retro) -> String {
     out.push_str("\nItems, most votes first:\n");
     for n in r.ranked() {
         let item = &r.items[n - 1];
-        let became = item
-            .action
-            .and_then(|a| r.actions.iter().find(|x| x.id == Some(a)))
+        let became = r
+            .became(n)
             .map(|a| {
                 format!(
                     "\n     → {} ({}, owner {}{})",
@@ -269,6 +279,27 @@ pub async fn run(store: &Store, cmd: RetroCommand) -> anyhow::Result<ExitCode> {
                     made.join("\n")
                 ))?;
             }
+        }
+        RetroCommand::Link {
+            id,
+            incident,
+            remove,
+        } => {
+            let r = store
+                .update_retro(id, |r| {
+                    r.link(incident, remove);
+                    Ok(())
+                })
+                .await?;
+            let all: Vec<String> = r.incidents.iter().map(|i| i.to_string()).collect();
+            emit(&format!(
+                "{id} looks back on {}\n",
+                if all.is_empty() {
+                    "no incident".to_string()
+                } else {
+                    all.join(", ")
+                }
+            ))?;
         }
         RetroCommand::List { json } => {
             let all = store.retros().await?;
