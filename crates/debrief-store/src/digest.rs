@@ -111,7 +111,8 @@ pub struct DigestRetro {
 }
 
 /// A failure someone volunteered to tell in the "failure bows" slot.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Bow {
     pub id: i64,
     pub added_on: Date,
@@ -182,20 +183,39 @@ fn first_paragraph(text: &str, max: usize) -> String {
     debrief_core::text::one_line(&para.join(" "), max)
 }
 
+/// What a bow may say: something, and not a whole story.
+fn check_bow(text: &str) -> std::result::Result<(), InvalidValue> {
+    if text.is_empty() {
+        return Err(InvalidValue::new("say what you will tell"));
+    }
+    if text.chars().count() > MAX_BOW_CHARS {
+        return Err(InvalidValue::new(format!(
+            "a failure bow is at most {MAX_BOW_CHARS} characters; the story is told in the meeting"
+        )));
+    }
+    Ok(())
+}
+
+impl Bow {
+    /// Checks a bow read from elsewhere (an export).
+    pub fn validate(&self) -> std::result::Result<(), InvalidValue> {
+        if self.id < 1 {
+            return Err(InvalidValue::new(format!(
+                "bow {} has no valid number",
+                self.id
+            )));
+        }
+        check_bow(self.text.trim())
+            .map_err(|e| InvalidValue::new(format!("bow {}: {}", self.id, e.message)))
+    }
+}
+
 impl Store {
     /// Volunteers a failure to tell in the next "failure bows" slot; returns its number. No
     /// name is kept: the person tells it themselves.
     pub async fn add_bow(&self, today: Date, text: &str) -> Result<i64> {
         let text = text.trim();
-        if text.is_empty() {
-            return Err(InvalidValue::new("say what you will tell").into());
-        }
-        if text.chars().count() > MAX_BOW_CHARS {
-            return Err(InvalidValue::new(format!(
-                "a failure bow is at most {MAX_BOW_CHARS} characters; the story is told in the meeting"
-            ))
-            .into());
-        }
+        check_bow(text)?;
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) + 1 AS next FROM bows")
             .fetch_one(&mut *tx)
@@ -209,6 +229,40 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Stores bows read from an export under their numbers: new ones created, changed ones
+    /// replaced, equal ones left. One transaction. Returns (created, updated, unchanged).
+    pub async fn import_bows(&self, bows: &[Bow]) -> Result<(usize, usize, usize)> {
+        let stored = self.bows(None).await?;
+        let mut tx = self.begin_write().await?;
+        let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+        for b in bows {
+            b.validate()?;
+            let b = Bow {
+                text: b.text.trim().to_string(),
+                ..b.clone()
+            };
+            match stored.iter().find(|s| s.id == b.id) {
+                Some(s) if *s == b => {
+                    unchanged += 1;
+                    continue;
+                }
+                Some(_) => updated += 1,
+                None => created += 1,
+            }
+            sqlx::query(
+                "INSERT INTO bows (id, added_on, text) VALUES ($1, $2, $3)
+                 ON CONFLICT (id) DO UPDATE SET added_on = excluded.added_on, text = excluded.text",
+            )
+            .bind(b.id)
+            .bind(b.added_on.to_string())
+            .bind(&b.text)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok((created, updated, unchanged))
     }
 
     /// Volunteered failure bows added on or after `since`, oldest first.

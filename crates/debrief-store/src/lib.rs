@@ -50,7 +50,9 @@ pub use metrics::{MetricsBy, MetricsRow};
 pub use migrate::{MIGRATIONS_POSTGRES, MIGRATIONS_SQLITE, Migration};
 pub use near_misses::{NearMiss, NearMissHit};
 pub use premortems::PremortemHit;
-pub use problems::{LINK_SCORE, Pareto, ParetoBar, Problem, ProblemIncident, ProblemsComputed};
+pub use problems::{
+    LINK_SCORE, Pareto, ParetoBar, Problem, ProblemIncident, ProblemMembers, ProblemsComputed,
+};
 pub use retros::RetroHit;
 pub use search::{SearchHit, SearchQuery, SearchResults};
 pub use signals::{

@@ -16,6 +16,23 @@ use sqlx::Row;
 
 use crate::{Result, Store, StoreError};
 
+/// One problem's membership as stored: the incidents computed into it, those a person put
+/// in, and those a person kept out. What an export keeps, so that computing again in another
+/// store keeps each problem's number and every decision made by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemMembers {
+    pub id: ProblemId,
+    pub title: String,
+    pub created: Timestamp,
+    #[serde(default)]
+    pub computed: Vec<IncidentId>,
+    #[serde(default)]
+    pub linked: Vec<IncidentId>,
+    #[serde(default)]
+    pub unlinked: Vec<IncidentId>,
+}
+
 /// Resemblance that joins two incidents into one problem (stricter than a suggestion).
 pub const LINK_SCORE: f64 = 0.35;
 
@@ -367,6 +384,121 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Every problem with its members as stored, by number.
+    pub async fn problem_members(&self) -> Result<Vec<ProblemMembers>> {
+        let mut tx = self.begin_read().await?;
+        let rows = sqlx::query(
+            "SELECT p.id, p.title, p.created, i.incident_id, i.how FROM problems p
+             JOIN problem_incidents i ON i.problem_id = p.id ORDER BY p.id, i.incident_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let mut out: Vec<ProblemMembers> = Vec::new();
+        for r in rows {
+            let id = ProblemId(r.try_get("id")?);
+            if out.last().is_none_or(|d| d.id != id) {
+                let created: String = r.try_get("created")?;
+                out.push(ProblemMembers {
+                    id,
+                    title: r.try_get("title")?,
+                    created: created.parse().map_err(|e| StoreError::Corrupt {
+                        table: "problems",
+                        message: format!("created: {e}"),
+                    })?,
+                    computed: Vec::new(),
+                    linked: Vec::new(),
+                    unlinked: Vec::new(),
+                });
+            }
+            let d = out.last_mut().expect("pushed above");
+            let incident = IncidentId(r.try_get("incident_id")?);
+            match r.try_get::<String, _>("how")?.as_str() {
+                "computed" => d.computed.push(incident),
+                "linked" => d.linked.push(incident),
+                _ => d.unlinked.push(incident),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores problems read from an export with their members: a problem missing here is
+    /// created under its number; one of that number with another title is a conflict
+    /// (numbers are per store). Members are added (computing again rewrites the computed
+    /// ones). One transaction. Returns (created, updated, unchanged) problems.
+    pub async fn import_problem_members(
+        &self,
+        all: &[ProblemMembers],
+    ) -> Result<(usize, usize, usize)> {
+        let stored = self.problem_members().await?;
+        let mut tx = self.begin_write().await?;
+        let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+        for d in all {
+            let mut d = d.clone();
+            d.computed.sort();
+            d.linked.sort();
+            d.unlinked.sort();
+            if stored.contains(&d) {
+                unchanged += 1;
+                continue;
+            }
+            let title: Option<String> =
+                sqlx::query_scalar("SELECT title FROM problems WHERE id = $1")
+                    .bind(d.id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match title {
+                Some(t) if t != d.title => {
+                    return Err(StoreError::Conflict(format!(
+                        "{} in this store is {t:?}, not {:?}; nothing was imported",
+                        d.id, d.title
+                    )));
+                }
+                Some(_) => updated += 1,
+                None => {
+                    sqlx::query("INSERT INTO problems (id, title, created) VALUES ($1, $2, $3)")
+                        .bind(d.id.0)
+                        .bind(&d.title)
+                        .bind(debrief_core::time::format_time(d.created))
+                        .execute(&mut *tx)
+                        .await?;
+                    created += 1;
+                }
+            }
+            for (incidents, how) in [
+                (&d.computed, "computed"),
+                (&d.linked, "linked"),
+                (&d.unlinked, "unlinked"),
+            ] {
+                for i in incidents {
+                    let found: Option<i64> =
+                        sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1")
+                            .bind(i.0)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if found.is_none() {
+                        return Err(StoreError::NotFound(format!(
+                            "incident {i}, which {} names",
+                            d.id
+                        )));
+                    }
+                    sqlx::query(
+                        "INSERT INTO problem_incidents (problem_id, incident_id, how)
+                         VALUES ($1, $2, $3)
+                         ON CONFLICT (problem_id, incident_id) DO UPDATE SET how = excluded.how",
+                    )
+                    .bind(d.id.0)
+                    .bind(i.0)
+                    .bind(how)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok((created, updated, unchanged))
     }
 
     /// Every problem, the largest first.

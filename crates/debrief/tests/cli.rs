@@ -46,6 +46,69 @@ both!(examples_round_trip_byte_for_byte, |env: &Env| {
         assert_eq!(env.ok(&["review", "export", id]), doc, "{}", f.display());
     }
 
+    // Every other kind of record rides along: experiments, pre-mortems, retros with their
+    // action items, near-miss reports with their incident, failure bows, problems.
+    let others: &[&[&str]] = &[
+        &[
+            "experiment",
+            "new",
+            "Kill one orders pod",
+            "--kind",
+            "chaos",
+            "--hypothesis",
+            "Orders keep answering",
+        ],
+        &["experiment", "start", "EXP-1"],
+        &[
+            "experiment",
+            "conclude",
+            "EXP-1",
+            "--outcome",
+            "refuted",
+            "--learnings",
+            "The probe lags",
+        ],
+        &["premortem", "new", "EU launch", "--launch", "2026-12-15"],
+        &[
+            "premortem",
+            "add-risk",
+            "PM-1",
+            "Rate limits",
+            "--likelihood",
+            "low",
+            "--impact",
+            "high",
+        ],
+        &["premortem", "link", "PM-1", "INC-100", "--risk", "1"],
+        &[
+            "retro",
+            "new",
+            "Sprint 42",
+            "--held",
+            "2026-11-20",
+            "--about",
+            "INC-101",
+        ],
+        &["retro", "add", "RETRO-1", "stop", "Friday deploys"],
+        &["retro", "vote", "RETRO-1", "1"],
+        &[
+            "retro",
+            "close",
+            "RETRO-1",
+            "--action",
+            "1=payments",
+            "--due",
+            "2099-01-01",
+        ],
+        &["near-miss", "report", "--what", "Nearly dropped a table"],
+        &["near-miss", "promote", "1"],
+        &["bow", "add", "The config push that took down search"],
+        &["problems"],
+    ];
+    for args in others {
+        env.ok(args);
+    }
+
     // export → import into an empty store → export gives the same bytes.
     let first = env.path("first");
     env.ok(&["export", first.to_str().unwrap()]);
@@ -58,9 +121,24 @@ both!(examples_round_trip_byte_for_byte, |env: &Env| {
     // Importing the same directory again changes nothing.
     let again = env.ok(&["import", first.to_str().unwrap()]);
     assert!(
-        again.contains(&format!("0 created, 0 updated, {} unchanged", files.len())),
+        again.contains(&format!(
+            "0 created, 0 updated, {} unchanged",
+            files.len() + 1
+        )),
         "{again}"
     );
+    for kind in [
+        "experiments",
+        "pre-mortems",
+        "retros",
+        "near-miss reports",
+        "failure bows",
+    ] {
+        assert!(
+            again.contains(&format!("{kind}: 0 created, 0 updated, 1 unchanged")),
+            "{again}"
+        );
+    }
     assert_eq!(read_tree(&first), env.snapshot());
 });
 
@@ -793,7 +871,7 @@ both!(
         let dump = env.dir.path().join("dump");
         let out = env.ok(&["export", dump.to_str().unwrap()]);
         assert!(
-            out.contains(", 1 pre-mortem, 0 retros and 0 near-miss reports to"),
+            out.contains("exported 2 reviews and 1 pre-mortem to"),
             "{out}"
         );
         let again = Env::sqlite();
@@ -931,10 +1009,7 @@ both!(
         // Export and import keep the retro with its action items and their numbers.
         let dump = env.dir.path().join("dump");
         let out = env.ok(&["export", dump.to_str().unwrap()]);
-        assert!(
-            out.contains(", 1 retro and 0 near-miss reports to"),
-            "{out}"
-        );
+        assert!(out.contains("exported 1 review and 1 retro to"), "{out}");
         let again = Env::sqlite();
         let out = again.ok(&["import", dump.to_str().unwrap()]);
         assert!(out.contains("retros: 1 created"), "{out}");
@@ -1007,10 +1082,15 @@ both!(
         // Export and import keep the reports, their numbers and the incident each became.
         let dump = env.dir.path().join("dump");
         let out = env.ok(&["export", dump.to_str().unwrap()]);
-        assert!(out.contains("and 2 near-miss reports to"), "{out}");
+        assert!(
+            out.contains("exported 1 review, 2 near-miss reports and 1 failure bow to"),
+            "{out}"
+        );
         let again = Env::sqlite();
         let out = again.ok(&["import", dump.to_str().unwrap()]);
         assert!(out.contains("near-miss reports: 2 created"), "{out}");
+        assert!(out.contains("failure bows: 1 created"), "{out}");
+        assert_eq!(again.ok(&["bow", "list"]), env.ok(&["bow", "list"]));
         assert_eq!(
             again.ok(&["near-miss", "list", "--json"]),
             env.ok(&["near-miss", "list", "--json"])

@@ -126,6 +126,13 @@ struct Manifest {
     /// older exports, and when there are none).
     #[serde(default)]
     near_misses: Vec<String>,
+    /// `bows.json`: the failures volunteered for the digest's bows slot, as an array.
+    #[serde(default)]
+    bows: Vec<String>,
+    /// `problems.json`: every problem with its incidents (computed, linked in or kept out by
+    /// hand), as an array, so numbers and decisions survive computing again elsewhere.
+    #[serde(default)]
+    problems: Vec<String>,
 }
 
 const MANIFEST: &str = "debrief-export.json";
@@ -479,15 +486,18 @@ pub async fn export_dir(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
         "retros",
         store.retros().await?.iter().map(|r| (r.id, r)),
     )?;
-    let reports = store.near_misses().await?;
-    let mut near_misses = Vec::new();
-    if !reports.is_empty() {
-        let name = "near-misses.json".to_string();
-        let mut json = serde_json::to_string_pretty(&reports)?;
-        json.push('\n');
-        write_atomically(&dir.join(&name), &json)?;
-        near_misses.push(name);
-    }
+    let near_misses = write_json_list(dir, "near-misses.json", &store.near_misses().await?)?;
+    let bows = write_json_list(dir, "bows.json", &store.bows(None).await?)?;
+    let problems = write_json_list(dir, "problems.json", &store.problem_members().await?)?;
+    let counts = [
+        (names.len(), "review", "reviews"),
+        (experiments.len(), "experiment", "experiments"),
+        (premortems.len(), "pre-mortem", "pre-mortems"),
+        (retros.len(), "retro", "retros"),
+        (near_misses.1, "near-miss report", "near-miss reports"),
+        (bows.1, "failure bow", "failure bows"),
+        (problems.1, "problem", "problems"),
+    ];
     let manifest = Manifest {
         format: FORMAT.into(),
         version: 1,
@@ -495,21 +505,57 @@ pub async fn export_dir(store: &Store, dir: &Path) -> anyhow::Result<ExitCode> {
         experiments,
         premortems,
         retros,
-        near_misses,
+        near_misses: near_misses.0,
+        bows: bows.0,
+        problems: problems.0,
     };
     let mut json = serde_json::to_string_pretty(&manifest)?;
     json.push('\n');
     write_atomically(&dir.join(MANIFEST), &json)?;
-    emit(&format!(
-        "exported {}, {}, {}, {} and {} to {}\n",
-        plural(manifest.reviews.len(), "review"),
-        plural(manifest.experiments.len(), "experiment"),
-        plural(manifest.premortems.len(), "pre-mortem"),
-        plural(manifest.retros.len(), "retro"),
-        plural(reports.len(), "near-miss report"),
-        dir.display()
-    ))?;
+    // Reviews always; the other kinds when there are some.
+    let said: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .filter(|(k, (n, _, _))| *k == 0 || *n > 0)
+        .map(|(_, (n, one, many))| format!("{n} {}", if *n == 1 { one } else { many }))
+        .collect();
+    let said = match said.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => said.join(""),
+    };
+    emit(&format!("exported {said} to {}\n", dir.display()))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `items` as one JSON array to `dir/name` when there are any; returns the names
+/// written (for the manifest) and how many items.
+fn write_json_list<T: Serialize>(
+    dir: &Path,
+    name: &str,
+    items: &[T],
+) -> anyhow::Result<(Vec<String>, usize)> {
+    if items.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let mut json = serde_json::to_string_pretty(items)?;
+    json.push('\n');
+    write_atomically(&dir.join(name), &json)?;
+    Ok((vec![name.to_string()], items.len()))
+}
+
+/// Reads arrays written by [`write_json_list`] and checks each item; `what` names one
+/// file's content in errors.
+fn read_json_lists<T: serde::de::DeserializeOwned>(
+    files: &[PathBuf],
+    what: &str,
+    validate: impl Fn(&T) -> Result<(), debrief_core::InvalidValue>,
+) -> anyhow::Result<Vec<T>> {
+    Ok(read_json_docs(files, what, |all: &Vec<T>| {
+        all.iter().try_for_each(&validate)
+    })?
+    .into_iter()
+    .flatten()
+    .collect())
 }
 
 /// Writes records kept as JSON (experiments, pre-mortems, retros) to `dir/sub/ID.json`;
@@ -640,6 +686,8 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
     let mut premortem_files: Vec<PathBuf> = Vec::new();
     let mut retro_files: Vec<PathBuf> = Vec::new();
     let mut near_miss_files: Vec<PathBuf> = Vec::new();
+    let mut bow_files: Vec<PathBuf> = Vec::new();
+    let mut problem_files: Vec<PathBuf> = Vec::new();
     let files: Vec<PathBuf> = if manifest_path.exists() {
         let text = std::fs::read_to_string(&manifest_path)
             .with_context(|| format!("cannot read {}", manifest_path.display()))?;
@@ -661,6 +709,8 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
             .chain(&m.premortems)
             .chain(&m.retros)
             .chain(&m.near_misses)
+            .chain(&m.bows)
+            .chain(&m.problems)
         {
             let p = Path::new(name);
             if p.is_absolute()
@@ -677,6 +727,8 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         premortem_files = m.premortems.iter().map(|n| dir.join(n)).collect();
         retro_files = m.retros.iter().map(|n| dir.join(n)).collect();
         near_miss_files = m.near_misses.iter().map(|n| dir.join(n)).collect();
+        bow_files = m.bows.iter().map(|n| dir.join(n)).collect();
+        problem_files = m.problems.iter().map(|n| dir.join(n)).collect();
         m.reviews.iter().map(|n| dir.join(n)).collect()
     } else {
         let sub = dir.join("reviews");
@@ -694,6 +746,8 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         && premortem_files.is_empty()
         && retro_files.is_empty()
         && near_miss_files.is_empty()
+        && bow_files.is_empty()
+        && problem_files.is_empty()
     {
         bail!("{}: no review documents found", dir.display());
     }
@@ -712,16 +766,21 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
     let retros = read_json_docs(&retro_files, "a retro", |r: &debrief_core::Retro| {
         r.validate()
     })?;
-    let near_misses: Vec<debrief_store::NearMiss> = read_json_docs(
+    let near_misses = read_json_lists(
         &near_miss_files,
         "a list of near-miss reports",
-        |all: &Vec<debrief_store::NearMiss>| {
-            all.iter().try_for_each(debrief_store::NearMiss::validate)
-        },
-    )?
-    .into_iter()
-    .flatten()
-    .collect();
+        debrief_store::NearMiss::validate,
+    )?;
+    let bows = read_json_lists(
+        &bow_files,
+        "a list of failure bows",
+        debrief_store::Bow::validate,
+    )?;
+    let problems = read_json_lists(
+        &problem_files,
+        "a list of problems",
+        |_: &debrief_store::ProblemMembers| Ok(()),
+    )?;
     if !files.is_empty() {
         import_files(store, &files, replace).await?;
     }
@@ -747,6 +806,18 @@ pub async fn import_dir(store: &Store, dir: &Path, replace: bool) -> anyhow::Res
         let (created, updated, unchanged) = store.import_retros(&retros).await?;
         emit(&format!(
             "retros: {created} created, {updated} updated, {unchanged} unchanged\n"
+        ))?;
+    }
+    if !bows.is_empty() {
+        let (created, updated, unchanged) = store.import_bows(&bows).await?;
+        emit(&format!(
+            "failure bows: {created} created, {updated} updated, {unchanged} unchanged\n"
+        ))?;
+    }
+    if !problems.is_empty() {
+        let (created, updated, unchanged) = store.import_problem_members(&problems).await?;
+        emit(&format!(
+            "problems: {created} created, {updated} updated, {unchanged} unchanged\n"
         ))?;
     }
     Ok(ExitCode::SUCCESS)
