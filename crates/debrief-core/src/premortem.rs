@@ -107,6 +107,20 @@ impl Premortem {
         Ok(())
     }
 
+    /// Marks risk `risk` (from 1) as mitigated, or not.
+    pub fn set_mitigated(&mut self, risk: usize, mitigated: bool) -> Result<(), InvalidValue> {
+        let n = self.risks.len();
+        let name = self
+            .id
+            .map_or_else(|| "the pre-mortem".into(), |i| i.to_string());
+        let r = risk
+            .checked_sub(1)
+            .and_then(|k| self.risks.get_mut(k))
+            .ok_or_else(|| InvalidValue::new(format!("{name} has no risk {risk} (it has {n})")))?;
+        r.mitigated = mitigated;
+        Ok(())
+    }
+
     /// Links `incident` to the launch: to risk `risk` (from 1), or as a surprise. Linking
     /// again changes the risk.
     pub fn link(&mut self, incident: IncidentId, risk: Option<usize>) {

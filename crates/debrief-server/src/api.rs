@@ -75,8 +75,11 @@ routes! {
     "/api/v1/experiments/{id}" => get(get_experiment), ["get"];
     "/api/v1/experiments/import" => post(import_experiment), ["post"];
     "/api/v1/experiments/{id}/{step}" => post(step_experiment), ["post"];
-    "/api/v1/premortems" => get(list_premortems), ["get"];
+    "/api/v1/premortems" => get(list_premortems).post(create_premortem), ["get", "post"];
     "/api/v1/premortems/{id}" => get(get_premortem), ["get"];
+    "/api/v1/premortems/{id}/risks" => post(add_risk), ["post"];
+    "/api/v1/premortems/{id}/risks/{n}" => post(mitigate_risk), ["post"];
+    "/api/v1/premortems/{id}/incidents" => post(link_premortem), ["post"];
     "/api/v1/retros" => get(list_retros).post(create_retro), ["get", "post"];
     "/api/v1/retros/{id}" => get(get_retro), ["get"];
     "/api/v1/retros/{id}/items" => post(add_retro_item), ["post"];
@@ -130,10 +133,18 @@ pub fn router(state: Shared) -> Router {
             "/experiments/{id}/step",
             post(crate::web::experiments::step),
         )
-        .route("/premortems", get(crate::web::experiments::premortems_page))
+        .route(
+            "/premortems",
+            get(crate::web::experiments::premortems_page)
+                .post(crate::web::experiments::create_premortem),
+        )
         .route(
             "/premortems/{id}",
             get(crate::web::experiments::premortem_page),
+        )
+        .route(
+            "/premortems/{id}/{step}",
+            post(crate::web::experiments::premortem_change),
         )
         .route(
             "/retros",
@@ -606,7 +617,7 @@ async fn list_premortems(
         .premortems()
         .await?
         .into_iter()
-        .map(|p| serde_json::json!({ "premortem": p, "foresight": p.foresight() }))
+        .map(|p| premortem_json(&p))
         .collect();
     Ok(Json(all).into_response())
 }
@@ -619,7 +630,138 @@ async fn get_premortem(
     caller.require(Role::Reader)?;
     let id: debrief_core::PremortemId = parsed(&id)?;
     let p = state.store.get_premortem(id).await?;
-    Ok(Json(serde_json::json!({ "premortem": p, "foresight": p.foresight() })).into_response())
+    Ok(Json(premortem_json(&p)).into_response())
+}
+
+/// A pre-mortem as the API answers it: the record and what it foresaw.
+fn premortem_json(p: &debrief_core::Premortem) -> serde_json::Value {
+    serde_json::json!({ "premortem": p, "foresight": p.foresight() })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewPremortem {
+    title: String,
+    /// YYYY-MM-DD or +14d.
+    launch: Option<String>,
+}
+
+/// Starts a pre-mortem of a launch or project.
+async fn create_premortem(
+    caller: Caller,
+    State(state): State<Shared>,
+    body: Result<Json<NewPremortem>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let Json(b) = body.map_err(body_error)?;
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let launch = b
+        .launch
+        .as_deref()
+        .map(|d| debrief_core::time::parse_date(d, today))
+        .transpose()
+        .map_err(|e| ApiError::invalid(format!("launch: {}", e.message)))?;
+    let id = state
+        .store
+        .create_premortem(&debrief_core::Premortem::new(b.title, launch))
+        .await?;
+    let p = state.store.get_premortem(id).await?;
+    Ok((StatusCode::CREATED, Json(premortem_json(&p))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewRisk {
+    text: String,
+    likelihood: String,
+    impact: String,
+    #[serde(default)]
+    mitigation: String,
+    owner: Option<String>,
+    #[serde(default)]
+    mitigated: bool,
+}
+
+/// Adds an imagined failure to a pre-mortem.
+async fn add_risk(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<NewRisk>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id: debrief_core::PremortemId = parsed(&id)?;
+    let Json(b) = body.map_err(body_error)?;
+    let risk = debrief_core::Risk {
+        text: b.text,
+        likelihood: parsed(&b.likelihood)?,
+        impact: parsed(&b.impact)?,
+        mitigation: b.mitigation,
+        owner: b.owner,
+        mitigated: b.mitigated,
+    };
+    let p = state
+        .store
+        .update_premortem(id, |p| {
+            p.risks.push(risk);
+            Ok(())
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(premortem_json(&p))).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RiskMitigated {
+    mitigated: bool,
+}
+
+/// Marks a risk's mitigation as in place, or not.
+async fn mitigate_risk(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path((id, n)): Path<(String, String)>,
+    body: Result<Json<RiskMitigated>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id: debrief_core::PremortemId = parsed(&id)?;
+    let n: usize = n
+        .parse()
+        .map_err(|_| ApiError::invalid(format!("{n:?} is not a risk number")))?;
+    let Json(b) = body.map_err(body_error)?;
+    let p = state
+        .store
+        .update_premortem(id, |p| p.set_mitigated(n, b.mitigated))
+        .await?;
+    Ok(Json(premortem_json(&p)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PremortemLink {
+    incident: debrief_core::IncidentId,
+    /// The risk it realised (from 1); absent: a surprise.
+    risk: Option<usize>,
+}
+
+/// Links an incident of the launch to the risk it realised, or as a surprise.
+async fn link_premortem(
+    caller: Caller,
+    State(state): State<Shared>,
+    Path(id): Path<String>,
+    body: Result<Json<PremortemLink>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let id: debrief_core::PremortemId = parsed(&id)?;
+    let Json(b) = body.map_err(body_error)?;
+    let p = state
+        .store
+        .update_premortem(id, |p| {
+            p.link(b.incident, b.risk);
+            Ok(())
+        })
+        .await?;
+    Ok(Json(premortem_json(&p)).into_response())
 }
 
 async fn list_retros(caller: Caller, State(state): State<Shared>) -> Result<Response, ApiError> {

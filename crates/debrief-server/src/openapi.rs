@@ -366,11 +366,51 @@ pub fn document() -> Value {
                         "learnings": { "type": "string" }, "reason": { "type": "string" } } } } } },
                 "responses": with_errors(json_ok("200", "The experiment as stored",
                     json!({ "type": "object" })), &[400, 401, 403, 404]) } },
-            "/api/v1/premortems": { "get": {
-                "summary": "Pre-mortems with what they foresaw (reader)",
-                "description": "Each {premortem: {title, launch, risks, incidents}, foresight: {risks, mitigated, foreseen, surprises, rate}}.",
-                "responses": with_errors(json_ok("200", "Pre-mortems",
-                    json!({ "type": "array", "items": { "type": "object" } })), &[401, 403]) } },
+            "/api/v1/premortems": {
+                "get": {
+                    "summary": "Pre-mortems with what they foresaw (reader)",
+                    "description": "Each {premortem: {title, launch, risks, incidents}, foresight: {risks, mitigated, foreseen, surprises, rate}}.",
+                    "responses": with_errors(json_ok("200", "Pre-mortems",
+                        json!({ "type": "array", "items": { "type": "object" } })), &[401, 403]) },
+                "post": {
+                    "summary": "Start a pre-mortem of a launch or project (writer)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["title"], "properties": {
+                            "title": { "type": "string" },
+                            "launch": { "type": "string", "description": "YYYY-MM-DD or +14d" } } } } } },
+                    "responses": with_errors(json_ok("201", "{premortem, foresight}",
+                        json!({ "type": "object" })), &[400, 401, 403]) } },
+            "/api/v1/premortems/{id}/risks": { "post": {
+                "summary": "Add an imagined failure (writer)",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["text", "likelihood", "impact"], "properties": {
+                        "text": { "type": "string" },
+                        "likelihood": { "type": "string", "enum": ["low", "medium", "high"] },
+                        "impact": { "type": "string", "enum": ["low", "medium", "high"] },
+                        "mitigation": { "type": "string" }, "owner": { "type": "string" },
+                        "mitigated": { "type": "boolean" } } } } } },
+                "responses": with_errors(json_ok("201", "{premortem, foresight}",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/premortems/{id}/risks/{n}": { "post": {
+                "summary": "Mark a risk's mitigation as in place, or not (writer)",
+                "parameters": [
+                    { "name": "id", "in": "path", "required": true, "schema": { "type": "string" } },
+                    { "name": "n", "in": "path", "required": true, "schema": { "type": "integer" }, "description": "The risk's number, from 1" }
+                ],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["mitigated"], "properties": { "mitigated": { "type": "boolean" } } } } } },
+                "responses": with_errors(json_ok("200", "{premortem, foresight}",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
+            "/api/v1/premortems/{id}/incidents": { "post": {
+                "summary": "Link an incident of the launch to the risk it realised, or as a surprise (writer)",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["incident"], "properties": {
+                        "incident": { "type": "string" },
+                        "risk": { "type": "integer", "description": "From 1; absent: a surprise" } } } } } },
+                "responses": with_errors(json_ok("200", "{premortem, foresight}",
+                    json!({ "type": "object" })), &[400, 401, 403, 404]) } },
             "/api/v1/premortems/{id}": { "get": {
                 "summary": "One pre-mortem with what it foresaw (reader)",
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "PM-2, or 2" }],

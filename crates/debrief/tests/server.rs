@@ -3688,6 +3688,163 @@ both!(a_premortem_in_the_api_and_its_page, |env: &Env| {
         digest.contains("## Launches and their pre-mortems\n\n- PM-1: EU checkout launch \\<b\\>now\\</b\\> (launch 2026-12-15): 1 risk (0 mitigated); 1 incident foreseen, 1 surprises"),
         "{digest}"
     );
+
+    // Written through the API: a writer starts one, adds risks, marks one, links incidents.
+    let writer = token(env, "writer");
+    let post = |path: &str, token: &str, body: &str| {
+        let (status, _, answer) = server.request("POST", path, Some(token), Some(body));
+        (
+            status,
+            serde_json::from_str(&answer).unwrap_or(serde_json::Value::Null),
+        )
+    };
+    let new = r#"{"title": "Search re-index", "launch": "2026-12-20"}"#;
+    assert_eq!(post("/api/v1/premortems", &reader, new).0, 403);
+    let (status, p) = post("/api/v1/premortems", &writer, new);
+    assert_eq!(
+        (status, p["premortem"]["id"].as_str()),
+        (201, Some("PM-2")),
+        "{p}"
+    );
+    let (status, p) = post(
+        "/api/v1/premortems/PM-2/risks",
+        &writer,
+        r#"{"text": "The old index is dropped too soon", "likelihood": "high", "impact": "high"}"#,
+    );
+    assert_eq!(
+        (status, p["foresight"]["risks"].as_u64()),
+        (201, Some(1)),
+        "{p}"
+    );
+    let (status, p) = post(
+        "/api/v1/premortems/PM-2/risks",
+        &writer,
+        r#"{"text": "x", "likelihood": "often", "impact": "high"}"#,
+    );
+    assert_eq!(status, 400, "{p}");
+    let (status, p) = post(
+        "/api/v1/premortems/PM-2/risks/1",
+        &writer,
+        r#"{"mitigated": true}"#,
+    );
+    assert_eq!(status, 400, "no mitigation said: {p}");
+    let (status, p) = post(
+        "/api/v1/premortems/PM-2/risks/9",
+        &writer,
+        r#"{"mitigated": false}"#,
+    );
+    assert_eq!(status, 400, "{p}");
+    assert!(p.to_string().contains("no risk 9"), "{p}");
+    let (status, p) = post(
+        "/api/v1/premortems/PM-2/incidents",
+        &writer,
+        r#"{"incident": "INC-2", "risk": 1}"#,
+    );
+    assert_eq!(
+        (status, p["foresight"]["foreseen"].as_u64()),
+        (200, Some(1)),
+        "{p}"
+    );
+    let (status, _) = post(
+        "/api/v1/premortems/PM-2/incidents",
+        &writer,
+        r#"{"incident": "INC-9"}"#,
+    );
+    assert_eq!(status, 404);
+
+    // And from the web UI: a writer starts one, adds a risk, marks it, links an incident.
+    let wcookie = sign_in(&server, &writer);
+    let (_, _, list) = server.send("GET", "/premortems", None, None, &[("Cookie", &wcookie)]);
+    let csrf = attr_after(&list, "id=\"new-premortem\"", "value");
+    let (status, headers, _) = post_form(
+        &server,
+        "/premortems",
+        &wcookie,
+        &[
+            ("csrf", &csrf),
+            ("title", "Billing migration"),
+            ("launch", "2026-12-22"),
+        ],
+        None,
+    );
+    assert_eq!(
+        (status, location(&headers)),
+        (303, "/premortems/PM-3".to_string())
+    );
+    let (status, _, _) = post_form(
+        &server,
+        "/premortems/PM-3/risk",
+        &wcookie,
+        &[
+            ("csrf", &csrf),
+            ("text", "Invoices sent twice"),
+            ("likelihood", "medium"),
+            ("impact", "high"),
+            ("mitigation", "Idempotency keys"),
+            ("owner", "billing"),
+        ],
+        None,
+    );
+    assert_eq!(status, 303);
+    for fields in [
+        &[
+            ("csrf", csrf.as_str()),
+            ("risk", "1"),
+            ("mitigated", "true"),
+        ][..],
+        &[
+            ("csrf", csrf.as_str()),
+            ("incident", "INC-1"),
+            ("risk", "1"),
+        ][..],
+        &[("csrf", csrf.as_str()), ("incident", "INC-2"), ("risk", "")][..],
+    ] {
+        let path = if fields.len() == 3 && fields[1].0 == "risk" {
+            "/premortems/PM-3/mitigated"
+        } else {
+            "/premortems/PM-3/link"
+        };
+        let (status, _, page) = post_form(&server, path, &wcookie, fields, None);
+        assert_eq!(status, 303, "{path}: {page}");
+    }
+    let (status, _, _) = post_form(
+        &server,
+        "/premortems/PM-3/link",
+        &wcookie,
+        &[("csrf", "forged"), ("incident", "INC-1")],
+        None,
+    );
+    assert_eq!(status, 403);
+    let (_, _, page) = server.send(
+        "GET",
+        "/premortems/PM-3",
+        None,
+        None,
+        &[("Cookie", &wcookie)],
+    );
+    assert!(
+        page.contains("1 risks, 1 mitigated · incidents: 1 foreseen, 1 surprises"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Realised by <a href=\"/incidents/INC-1\">INC-1</a>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("action=\"/premortems/PM-3/risk\""),
+        "a writer's form"
+    );
+    let (_, _, page) = server.send(
+        "GET",
+        "/premortems/PM-3",
+        None,
+        None,
+        &[("Cookie", &cookie)],
+    );
+    assert!(
+        !page.contains("action=\"/premortems/PM-3/risk\""),
+        "no form for a reader"
+    );
 });
 
 both!(a_retro_through_the_api_and_its_page, |env: &Env| {

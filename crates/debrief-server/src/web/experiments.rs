@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use debrief_core::{ExperimentId, ExperimentOutcome, ExperimentStatus, Role};
 use serde::Deserialize;
 
-use super::{error_page, esc, markdown, page, to_signin};
+use super::{error_page, esc, field, markdown, page, to_signin};
 use crate::api::Shared;
 
 /// How an experiment stands, in words that treat a refuted hypothesis as learning.
@@ -182,6 +182,18 @@ pub async fn premortems_page(State(state_): State<Shared>, headers: HeaderMap) -
          after it, what was foreseen, what was mitigated, and the surprises. \
          <code>debrief premortem new</code> starts one.</p>",
     );
+    if session.role >= Role::Writer {
+        let _ = write!(
+            b,
+            "<form method=\"post\" action=\"/premortems\" class=\"card\" id=\"new-premortem\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <p><label>Launch or project <input name=\"title\" size=\"40\" required \
+             placeholder=\"EU checkout launch\"></label> \
+             <label>Launch day <input name=\"launch\" size=\"12\" placeholder=\"YYYY-MM-DD\"></label> \
+             <button>Start a pre-mortem</button></p></form>",
+            esc(&session.csrf)
+        );
+    }
     if all.is_empty() {
         b.push_str("<p class=\"muted\">No pre-mortems yet.</p>");
     } else {
@@ -273,7 +285,31 @@ pub async fn premortem_page(
             }
         );
     }
-    b.push_str("</ol><h2>Surprises</h2>");
+    b.push_str("</ol>");
+    let writer = session.role >= Role::Writer;
+    let csrf = esc(&session.csrf);
+    if writer && !p.risks.is_empty() {
+        b.push_str("<p id=\"mitigations\">");
+        for (n, r) in p.risks.iter().enumerate() {
+            let _ = write!(
+                b,
+                "<form method=\"post\" action=\"/premortems/{id}/mitigated\" style=\"display:inline\">\
+                 <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+                 <input type=\"hidden\" name=\"risk\" value=\"{k}\">\
+                 <input type=\"hidden\" name=\"mitigated\" value=\"{v}\">\
+                 <button>{label} risk {k}</button></form> ",
+                k = n + 1,
+                v = !r.mitigated,
+                label = if r.mitigated {
+                    "Not mitigated:"
+                } else {
+                    "Mitigated:"
+                }
+            );
+        }
+        b.push_str("</p>");
+    }
+    b.push_str("<h2>Surprises</h2>");
     let surprises: Vec<String> = p
         .incidents
         .iter()
@@ -285,7 +321,140 @@ pub async fn premortem_page(
     } else {
         let _ = write!(b, "<p>No risk foresaw: {}</p>", surprises.join(", "));
     }
+    if writer {
+        let options: String =
+            std::iter::once("<option value=\"\">none: a surprise</option>".to_string())
+                .chain(
+                    (1..=p.risks.len()).map(|k| format!("<option value=\"{k}\">risk {k}</option>")),
+                )
+                .collect();
+        let _ = write!(
+            b,
+            "<h2>Add a risk</h2><form method=\"post\" action=\"/premortems/{id}/risk\" id=\"add-risk\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <p><label>How it fails <input name=\"text\" size=\"60\" required></label></p>\
+             <p><label>Likelihood <select name=\"likelihood\"><option>low</option><option selected>medium</option><option>high</option></select></label> \
+             <label>Impact <select name=\"impact\"><option>low</option><option selected>medium</option><option>high</option></select></label> \
+             <label>Owner <input name=\"owner\" size=\"16\"></label></p>\
+             <p><label>Mitigation <input name=\"mitigation\" size=\"60\"></label> <button>Add the risk</button></p></form>\
+             <h2>Link an incident of the launch</h2><form method=\"post\" action=\"/premortems/{id}/link\" id=\"link\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+             <p><label>Incident <input name=\"incident\" size=\"10\" required placeholder=\"INC-14\"></label> \
+             <label>It realised <select name=\"risk\">{options}</select></label> <button>Link</button></p></form>"
+        );
+    }
     page(&p.title, Some(&session), &b)
+}
+
+/// Starts a pre-mortem from the list page's form.
+pub async fn create_premortem(
+    State(state_): State<Shared>,
+    headers: HeaderMap,
+    form: Result<Form<super::Fields>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let session = match super::review::writer(&state_, &headers, field(&fields, "csrf")) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    let launch = match field(&fields, "launch")
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        Some(d) => match debrief_core::time::parse_date(d, today) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    &format!("launch day: {}", e.message),
+                    Some(&session),
+                );
+            }
+        },
+        None => None,
+    };
+    let p = debrief_core::Premortem::new(field(&fields, "title").unwrap_or_default(), launch);
+    match state_.store.create_premortem(&p).await {
+        Ok(id) => Redirect::to(&format!("/premortems/{id}")).into_response(),
+        Err(err) => failed(err, &session),
+    }
+}
+
+/// Adds a risk, marks one mitigated (or not), or links an incident, from a pre-mortem's page.
+pub async fn premortem_change(
+    State(state_): State<Shared>,
+    headers: HeaderMap,
+    Path((id, step)): Path<(String, String)>,
+    form: Result<Form<super::Fields>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let session = match super::review::writer(&state_, &headers, field(&fields, "csrf")) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let Ok(id) = id.parse::<debrief_core::PremortemId>() else {
+        return error_page(StatusCode::NOT_FOUND, "no such pre-mortem", Some(&session));
+    };
+    let bad = |m: &str| error_page(StatusCode::BAD_REQUEST, m, Some(&session));
+    let get = |name: &str| field(&fields, name).map(str::trim).unwrap_or_default();
+    let number = |name: &str| -> Option<usize> {
+        let v = get(name);
+        if v.is_empty() { None } else { v.parse().ok() }
+    };
+    let result = match step.as_str() {
+        "risk" => {
+            let (Ok(likelihood), Ok(impact)) = (
+                get("likelihood").parse::<debrief_core::RiskLevel>(),
+                get("impact").parse::<debrief_core::RiskLevel>(),
+            ) else {
+                return bad("choose a likelihood and an impact: low, medium or high");
+            };
+            let risk = debrief_core::Risk {
+                text: get("text").to_string(),
+                likelihood,
+                impact,
+                mitigation: get("mitigation").to_string(),
+                owner: Some(get("owner").to_string()).filter(|o| !o.is_empty()),
+                mitigated: false,
+            };
+            state_
+                .store
+                .update_premortem(id, |p| {
+                    p.risks.push(risk);
+                    Ok(())
+                })
+                .await
+        }
+        "mitigated" => {
+            let Some(risk) = number("risk") else {
+                return bad("say which risk");
+            };
+            let mitigated = get("mitigated") == "true";
+            state_
+                .store
+                .update_premortem(id, |p| p.set_mitigated(risk, mitigated))
+                .await
+        }
+        "link" => {
+            let Ok(incident) = get("incident").parse::<debrief_core::IncidentId>() else {
+                return bad("give the incident's number, as INC-14");
+            };
+            let risk = number("risk");
+            state_
+                .store
+                .update_premortem(id, |p| {
+                    p.link(incident, risk);
+                    Ok(())
+                })
+                .await
+        }
+        _ => return error_page(StatusCode::NOT_FOUND, "no such page", Some(&session)),
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/premortems/{id}")).into_response(),
+        Err(err) => failed(err, &session),
+    }
 }
 
 #[derive(Deserialize)]

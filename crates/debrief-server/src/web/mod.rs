@@ -1048,6 +1048,18 @@ pub async fn near_miss_form(State(state): State<Shared>, headers: HeaderMap) -> 
     page("Report a near miss", session.as_ref(), &body)
 }
 
+/// A form's fields in order, for forms whose field names are not fixed (a retro's close
+/// form names each owner by item).
+pub(crate) type Fields = Vec<(String, String)>;
+
+/// The first value of field `name`.
+pub(crate) fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
 /// A reviewer turns a report into an incident marked as a near miss (SEV4, to be reviewed
 /// like any other), or puts it on the next digest's failure-bows agenda.
 pub async fn near_miss_step(

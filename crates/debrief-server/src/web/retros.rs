@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use debrief_core::retro::Choice;
 use debrief_core::{RetroId, RetroItemKind, Role};
 
-use super::{error_page, esc, page, to_signin};
+use super::{Fields, error_page, esc, field, page, to_signin};
 use crate::api::Shared;
 
 fn failed(err: debrief_store::StoreError, session: &super::Session) -> Response {
@@ -208,17 +208,6 @@ pub async fn create(
         Ok(id) => Redirect::to(&format!("/retros/{id}")).into_response(),
         Err(err) => failed(err, &session),
     }
-}
-
-/// The form fields of a retro page's forms, in order (the close form's owners are named by
-/// item).
-type Fields = Vec<(String, String)>;
-
-fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
-    fields
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
 }
 
 /// Adds an item, votes, or closes the retro; `step` is the last path segment.

@@ -189,19 +189,7 @@ pub async fn run(store: &Store, cmd: PremortemCommand) -> anyhow::Result<ExitCod
         }
         PremortemCommand::Mitigated { id, risk, undo } => {
             store
-                .update_premortem(id, |p| {
-                    let n = p.risks.len();
-                    let r = risk
-                        .checked_sub(1)
-                        .and_then(|k| p.risks.get_mut(k))
-                        .ok_or_else(|| {
-                            debrief_core::InvalidValue::new(format!(
-                                "{id} has no risk {risk} (it has {n})"
-                            ))
-                        })?;
-                    r.mitigated = !undo;
-                    Ok(())
-                })
+                .update_premortem(id, |p| p.set_mitigated(risk, !undo))
                 .await?;
             emit(&format!(
                 "{id}: risk {risk} {}\n",
