@@ -71,7 +71,7 @@ routes! {
     "/api/v1/metrics" => get(learning_metrics), ["get"];
     "/api/v1/digest" => get(digest), ["get"];
     "/api/v1/bows" => get(list_bows).post(add_bow), ["get", "post"];
-    "/api/v1/experiments" => get(list_experiments), ["get"];
+    "/api/v1/experiments" => get(list_experiments).post(create_experiment), ["get", "post"];
     "/api/v1/experiments/{id}" => get(get_experiment), ["get"];
     "/api/v1/experiments/import" => post(import_experiment), ["post"];
     "/api/v1/experiments/{id}/{step}" => post(step_experiment), ["post"];
@@ -123,7 +123,8 @@ pub fn router(state: Shared) -> Router {
         .route("/digest", get(crate::web::digest::digest_page))
         .route(
             "/experiments",
-            get(crate::web::experiments::experiments_page),
+            get(crate::web::experiments::experiments_page)
+                .post(crate::web::experiments::create_experiment),
         )
         .route(
             "/experiments/{id}",
@@ -543,6 +544,43 @@ async fn import_experiment(
             state.store.record_run(&run).await?
         }
     };
+    let stored = state.store.get_experiment(id).await?;
+    Ok((StatusCode::CREATED, Json(stored)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewExperiment {
+    title: String,
+    kind: String,
+    hypothesis: String,
+    #[serde(default)]
+    blast_radius: String,
+    #[serde(default)]
+    guardrails: Vec<String>,
+    #[serde(default)]
+    abort_criteria: String,
+    #[serde(default)]
+    rollback_plan: String,
+    #[serde(default)]
+    services: Vec<String>,
+}
+
+/// Plans an experiment: anyone with write access may, without asking.
+async fn create_experiment(
+    caller: Caller,
+    State(state): State<Shared>,
+    body: Result<Json<NewExperiment>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    caller.require(Role::Writer)?;
+    let Json(b) = body.map_err(body_error)?;
+    let mut e = debrief_core::Experiment::new(b.title, parsed(&b.kind)?, b.hypothesis);
+    e.blast_radius = b.blast_radius;
+    e.guardrails = b.guardrails;
+    e.abort_criteria = b.abort_criteria;
+    e.rollback_plan = b.rollback_plan;
+    e.services = b.services;
+    let id = state.store.create_experiment(&e).await?;
     let stored = state.store.get_experiment(id).await?;
     Ok((StatusCode::CREATED, Json(stored)).into_response())
 }

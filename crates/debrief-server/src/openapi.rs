@@ -337,11 +337,24 @@ pub fn document() -> Value {
                 "parameters": [ { "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } } ],
                 "responses": with_errors(json_ok("200", "Removed",
                     json!({ "type": "object" })), &[400, 401, 403, 404]) } },
-            "/api/v1/experiments": { "get": {
-                "summary": "Experiments, the most recent first (reader)",
-                "description": "As `debrief experiment list --json`: kind, hypothesis, blast radius, guardrails, abort criteria, rollback plan, status, outcome (confirmed, refuted, inconclusive, aborted), learnings, links.",
-                "responses": with_errors(json_ok("200", "Experiments",
-                    json!({ "type": "array", "items": { "type": "object" } })), &[401, 403]) } },
+            "/api/v1/experiments": {
+                "get": {
+                    "summary": "Experiments, the most recent first (reader)",
+                    "description": "As `debrief experiment list --json`: kind, hypothesis, blast radius, guardrails, abort criteria, rollback plan, status, outcome (confirmed, refuted, inconclusive, aborted), learnings, links.",
+                    "responses": with_errors(json_ok("200", "Experiments",
+                        json!({ "type": "array", "items": { "type": "object" } })), &[401, 403]) },
+                "post": {
+                    "summary": "Plan an experiment (writer; no one's permission needed)",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                        "type": "object", "required": ["title", "kind", "hypothesis"], "properties": {
+                            "title": { "type": "string" },
+                            "kind": { "type": "string", "enum": ["ab-test", "canary", "feature-flag", "chaos", "mvp", "game-day"] },
+                            "hypothesis": { "type": "string" }, "blast_radius": { "type": "string" },
+                            "guardrails": { "type": "array", "items": { "type": "string" } },
+                            "abort_criteria": { "type": "string" }, "rollback_plan": { "type": "string" },
+                            "services": { "type": "array", "items": { "type": "string" } } } } } } },
+                    "responses": with_errors(json_ok("201", "The experiment as stored",
+                        json!({ "type": "object" })), &[400, 401, 403]) } },
             "/api/v1/experiments/{id}": { "get": {
                 "summary": "One experiment (reader)",
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": "EXP-3, or 3" }],

@@ -4018,3 +4018,102 @@ both!(a_retro_through_the_api_and_its_page, |env: &Env| {
     );
     assert_eq!(status, 404);
 });
+
+both!(
+    an_experiment_is_planned_from_the_api_and_the_web_ui,
+    |env: &Env| {
+        let server = Server::start(env);
+        let (reader, writer) = (token(env, "reader"), token(env, "writer"));
+        let body = r#"{"title": "Kill one orders pod", "kind": "chaos",
+        "hypothesis": "Orders keep answering when a replica dies",
+        "blast_radius": "one pod in staging", "guardrails": ["orders 5xx < 1%"]}"#;
+        let (status, _, _) =
+            server.request("POST", "/api/v1/experiments", Some(&reader), Some(body));
+        assert_eq!(status, 403);
+        let (status, _, answer) =
+            server.request("POST", "/api/v1/experiments", Some(&writer), Some(body));
+        assert_eq!(status, 201, "{answer}");
+        let e: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(
+            (e["id"].as_str(), e["status"].as_str()),
+            (Some("EXP-1"), Some("planned"))
+        );
+        assert_eq!(e["guardrails"][0], "orders 5xx < 1%");
+        for (bad, why) in [
+            (
+                r#"{"title": "x", "kind": "yolo", "hypothesis": "h"}"#,
+                "experiment kind",
+            ),
+            (
+                r#"{"title": "x", "kind": "canary", "hypothesis": " "}"#,
+                "hypothesis",
+            ),
+            (r#"{"title": "x", "kind": "canary"}"#, "hypothesis"),
+        ] {
+            let (status, _, answer) =
+                server.request("POST", "/api/v1/experiments", Some(&writer), Some(bad));
+            assert_eq!(status, 400, "{bad}: {answer}");
+            assert!(answer.contains(why), "{bad}: {answer}");
+        }
+        // The web UI: a writer plans one from the list page, then may start it from its page.
+        let cookie = sign_in(&server, &writer);
+        let (_, _, list) = server.send("GET", "/experiments", None, None, &[("Cookie", &cookie)]);
+        let csrf = attr_after(&list, "id=\"new-experiment\"", "value");
+        let (status, headers, _) = post_form(
+            &server,
+            "/experiments",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("title", "Checkout <b>canary</b>"),
+                ("kind", "canary"),
+                ("hypothesis", "Error rate stays flat at 5%"),
+                ("guardrails", "checkout 5xx < 0.5%\r\n\r\np99 < 800 ms\r\n"),
+            ],
+            None,
+        );
+        assert_eq!(
+            (status, location(&headers)),
+            (303, "/experiments/EXP-2".to_string())
+        );
+        let (_, e) = server.json("/api/v1/experiments/EXP-2", &reader);
+        assert_eq!(
+            e["guardrails"],
+            serde_json::json!(["checkout 5xx < 0.5%", "p99 < 800 ms"])
+        );
+        let (_, _, page) = server.send(
+            "GET",
+            "/experiments/EXP-2",
+            None,
+            None,
+            &[("Cookie", &cookie)],
+        );
+        assert!(
+            page.contains("Checkout &lt;b&gt;canary&lt;/b&gt;"),
+            "{page}"
+        );
+        assert!(page.contains("Start it now"), "{page}");
+        let (status, _, _) = post_form(
+            &server,
+            "/experiments",
+            &cookie,
+            &[
+                ("csrf", "forged"),
+                ("title", "x"),
+                ("kind", "canary"),
+                ("hypothesis", "h"),
+            ],
+            None,
+        );
+        assert_eq!(status, 403);
+        let reader_cookie = sign_in(&server, &reader);
+        let (_, _, list) = server.send(
+            "GET",
+            "/experiments",
+            None,
+            None,
+            &[("Cookie", &reader_cookie)],
+        );
+        assert!(!list.contains("new-experiment"), "no form for a reader");
+    }
+);

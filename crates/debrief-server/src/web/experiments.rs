@@ -48,6 +48,27 @@ pub async fn experiments_page(State(state_): State<Shared>, headers: HeaderMap) 
          hypothesis is learning. Plan one with <code>debrief experiment new</code>, or bring a \
          Chaos Toolkit experiment or journal with <code>debrief experiment import</code>.</p>",
     );
+    if session.role >= Role::Writer {
+        let kinds: String = debrief_core::ExperimentKind::ALL
+            .iter()
+            .map(|k| format!("<option>{}</option>", k.as_str()))
+            .collect();
+        let _ = write!(
+            b,
+            "<details class=\"card\"><summary>Plan an experiment</summary>\
+             <form method=\"post\" action=\"/experiments\" id=\"new-experiment\">\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <p><label>Title <input name=\"title\" size=\"40\" required></label> \
+             <label>Kind <select name=\"kind\">{kinds}</select></label></p>\
+             <p><label>What you expect to hold<br><input name=\"hypothesis\" size=\"70\" required></label></p>\
+             <p><label>Blast radius <input name=\"blast_radius\" size=\"50\"></label></p>\
+             <p><label>Guardrail metrics, one a line<br><textarea name=\"guardrails\" rows=\"2\" cols=\"60\"></textarea></label></p>\
+             <p><label>Abort criteria <input name=\"abort_criteria\" size=\"50\"></label></p>\
+             <p><label>Rollback plan <input name=\"rollback_plan\" size=\"50\"></label></p>\
+             <p><button>Plan it</button></p></form></details>",
+            esc(&session.csrf)
+        );
+    }
     if all.is_empty() {
         b.push_str("<p class=\"muted\">No experiments yet.</p>");
     } else {
@@ -344,6 +365,41 @@ pub async fn premortem_page(
         );
     }
     page(&p.title, Some(&session), &b)
+}
+
+/// Plans an experiment from the list page's form.
+pub async fn create_experiment(
+    State(state_): State<Shared>,
+    headers: HeaderMap,
+    form: Result<Form<super::Fields>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let session = match super::review::writer(&state_, &headers, field(&fields, "csrf")) {
+        Ok(s) => s,
+        Err(r) => return *r,
+    };
+    let get = |name: &str| field(&fields, name).unwrap_or_default().to_string();
+    let Ok(kind) = get("kind").parse::<debrief_core::ExperimentKind>() else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            "choose the kind of experiment",
+            Some(&session),
+        );
+    };
+    let mut e = debrief_core::Experiment::new(get("title"), kind, get("hypothesis"));
+    e.blast_radius = get("blast_radius");
+    e.guardrails = get("guardrails")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    e.abort_criteria = get("abort_criteria");
+    e.rollback_plan = get("rollback_plan");
+    match state_.store.create_experiment(&e).await {
+        Ok(id) => Redirect::to(&format!("/experiments/{id}")).into_response(),
+        Err(err) => failed(err, &session),
+    }
 }
 
 /// Starts a pre-mortem from the list page's form.
