@@ -4009,6 +4009,21 @@ both!(a_retro_through_the_api_and_its_page, |env: &Env| {
         "{list}"
     );
     assert!(list.contains("1 (0 open)"), "{list}");
+    let (_, _, found) = server.send(
+        "GET",
+        "/search?q=runbooks",
+        None,
+        None,
+        &[("Cookie", &reader_cookie)],
+    );
+    assert!(
+        found.contains("<h2>Retrospectives</h2>") && found.contains("href=\"/retros/RETRO-1\""),
+        "{found}"
+    );
+    assert!(
+        found.contains("<mark>"),
+        "the words found are marked: {found}"
+    );
     let (status, _, _) = server.send(
         "GET",
         "/retros/RETRO-9",
