@@ -128,6 +128,7 @@ pub(crate) async fn write<D: Document>(conn: &mut AnyConnection, d: &mut D) -> R
         q = q.bind(value);
     }
     q.execute(&mut *conn).await?;
+    crate::mem_index::bump(conn, D::TABLE).await?;
     Ok(id)
 }
 

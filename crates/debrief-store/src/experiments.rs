@@ -2,17 +2,15 @@
 //! kind, status, outcome and times beside them.
 //!
 //! Search finds experiments too (`Store::search` adds them to its results): they are few
-//! next to incidents, so they are ranked in memory with the same analyzer and BM25, over
-//! their own statistics, and shown apart from incidents rather than mixed into one list
-//! whose scores would not compare.
-
-use std::collections::HashMap;
+//! next to incidents, so they are ranked in memory (`mem_index.rs`) with the same analyzer
+//! and BM25, over their own statistics, and shown apart from incidents rather than mixed
+//! into one list whose scores would not compare.
 
 use debrief_core::{
     ActionId, Experiment, ExperimentId, ExperimentOutcome, ExperimentStatus, IncidentId,
     InvalidValue,
 };
-use debrief_search::{Analyzer, Field, Posting, Query, Snippet, Stats};
+use debrief_search::{Field, Query, Snippet};
 use jiff::Timestamp;
 use serde::Serialize;
 use sqlx::AnyConnection;
@@ -109,71 +107,6 @@ impl Document for Experiment {
     }
 }
 
-/// Ranks a few documents (each its text by field) for `query` in memory, with the search's
-/// analyzer and BM25 over their own statistics: the best `limit` as (index, score, up to two
-/// snippets outside the title).
-pub(crate) fn rank_in_memory(
-    docs: &[Vec<(Field, String)>],
-    query: &Query,
-    limit: usize,
-) -> Vec<(usize, f64, Vec<Snippet>)> {
-    if docs.is_empty() {
-        return Vec::new();
-    }
-    let analyzer = Analyzer::default();
-    let mut postings: HashMap<String, Vec<Posting>> = HashMap::new();
-    let mut lengths: HashMap<Field, (f64, f64)> = HashMap::new();
-    for (doc, fields) in docs.iter().enumerate() {
-        for (field, text) in fields {
-            let indexed = analyzer.index(*field, text);
-            let l = lengths.entry(*field).or_default();
-            l.0 += f64::from(indexed.length);
-            l.1 += 1.0;
-            for (term, positions) in indexed.terms {
-                postings.entry(term).or_default().push(Posting {
-                    doc: doc as i64,
-                    field: *field,
-                    field_len: indexed.length,
-                    positions,
-                });
-            }
-        }
-    }
-    let mut expansions: HashMap<String, Vec<String>> = HashMap::new();
-    for p in query.prefixes() {
-        let mut terms: Vec<String> = postings
-            .keys()
-            .filter(|t| t.starts_with(&p))
-            .cloned()
-            .collect();
-        terms.sort();
-        expansions.insert(p, terms);
-    }
-    let stats = Stats {
-        docs: docs.len() as u64,
-        avg_len: lengths
-            .into_iter()
-            .map(|(f, (total, n))| (f, total / n.max(1.0)))
-            .collect(),
-        df: HashMap::new(),
-    };
-    debrief_search::rank(query, &postings, &expansions, &stats)
-        .into_iter()
-        .take(limit)
-        .filter_map(|(doc, score)| {
-            let doc = usize::try_from(doc).ok()?;
-            let snippets = docs
-                .get(doc)?
-                .iter()
-                .filter(|(f, _)| *f != Field::Title)
-                .filter_map(|(f, text)| analyzer.snippet(*f, text, query, 30))
-                .take(2)
-                .collect();
-            Some((doc, score, snippets))
-        })
-        .collect()
-}
-
 impl Store {
     /// Stores a new experiment (or one with a number not taken); returns its number.
     pub async fn create_experiment(&self, e: &Experiment) -> Result<ExperimentId> {
@@ -246,23 +179,33 @@ impl Store {
 
     /// Experiments ranked for `query`: in memory, with the search's analyzer and BM25.
     pub(crate) async fn search_experiments(
+        &self,
+        revisions: &crate::mem_index::Revisions,
         conn: &mut AnyConnection,
         query: &Query,
         since: Option<Timestamp>,
         services: &[String],
         limit: usize,
     ) -> Result<Vec<ExperimentHit>> {
-        let all: Vec<Experiment> = documents::all::<Experiment>(conn)
-            .await?
-            .into_iter()
-            .filter(|e| since.is_none_or(|s| e.started.is_some_and(|t| t >= s)))
-            .filter(|e| services.is_empty() || e.services.iter().any(|s| services.contains(s)))
-            .collect();
-        let docs: Vec<Vec<(Field, String)>> = all.iter().map(fields).collect();
-        Ok(rank_in_memory(&docs, query, limit)
+        let kept = self
+            .mem
+            .records(
+                conn,
+                revisions,
+                "experiments",
+                documents::all::<Experiment>,
+                fields,
+            )
+            .await?;
+        // Ranked among all experiments, then filtered: the kept index serves every query.
+        Ok(kept
+            .rank(query, kept.records.len())
             .into_iter()
             .filter_map(|(doc, score, snippets)| {
-                let e = all.get(doc)?;
+                let e = kept.records.get(doc)?;
+                let inside = since.is_none_or(|s| e.started.is_some_and(|t| t >= s))
+                    && (services.is_empty() || e.services.iter().any(|s| services.contains(s)));
+                inside.then_some(())?;
                 Some(ExperimentHit {
                     id: e.id?,
                     title: e.title.clone(),
@@ -274,6 +217,7 @@ impl Store {
                     snippets,
                 })
             })
+            .take(limit)
             .collect())
     }
 

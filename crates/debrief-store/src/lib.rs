@@ -20,6 +20,7 @@ mod documents;
 mod experiments;
 mod follow;
 mod incidents;
+mod mem_index;
 mod metrics;
 mod migrate;
 mod near_misses;
@@ -99,6 +100,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     pool: sqlx::AnyPool,
     location: Location,
+    /// The analysed text of the records searched in memory (`mem_index.rs`).
+    mem: mem_index::MemIndexes,
 }
 
 impl Store {
@@ -107,7 +110,11 @@ impl Store {
     pub async fn open(location: &str) -> Result<Store> {
         let location = Location::parse(location)?;
         let pool = backend::connect(&location).await?;
-        let store = Store { pool, location };
+        let store = Store {
+            pool,
+            location,
+            mem: mem_index::MemIndexes::default(),
+        };
         migrate::run(&store).await?;
         search::ensure_index(&store).await?;
         Ok(store)

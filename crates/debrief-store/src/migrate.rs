@@ -93,6 +93,11 @@ pub const MIGRATIONS_SQLITE: &[Migration] = &[
         name: "retros",
         sql: include_str!("../migrations/sqlite/0015_retros.sql"),
     },
+    Migration {
+        version: 16,
+        name: "doc_revisions",
+        sql: include_str!("../migrations/sqlite/0016_doc_revisions.sql"),
+    },
 ];
 
 pub const MIGRATIONS_POSTGRES: &[Migration] = &[
@@ -170,6 +175,11 @@ pub const MIGRATIONS_POSTGRES: &[Migration] = &[
         version: 15,
         name: "retros",
         sql: include_str!("../migrations/postgres/0015_retros.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "doc_revisions",
+        sql: include_str!("../migrations/postgres/0016_doc_revisions.sql"),
     },
 ];
 

@@ -61,27 +61,27 @@ pub struct NearMissHit {
 /// Reports ranked for `query` in memory (with experiments' ranker), inside the caller's
 /// transaction: what happened (as a title), what made it possible, what stopped it.
 pub(crate) async fn search(
+    mem: &crate::mem_index::MemIndexes,
+    revisions: &crate::mem_index::Revisions,
     conn: &mut sqlx::AnyConnection,
     query: &debrief_search::Query,
     limit: usize,
 ) -> Result<Vec<NearMissHit>> {
     use debrief_search::Field;
-    let rows = sqlx::query(ALL).fetch_all(&mut *conn).await?;
-    let all: Vec<NearMiss> = rows.iter().map(from_row).collect::<Result<_>>()?;
-    let docs: Vec<Vec<(Field, String)>> = all
-        .iter()
-        .map(|n| {
+    let kept = mem
+        .records(conn, revisions, "near_misses", read_all, |n: &NearMiss| {
             vec![
                 (Field::Title, n.what.clone()),
                 (Field::Factors, n.made_possible.clone()),
                 (Field::Lessons, n.stopped_it.clone()),
             ]
         })
-        .collect();
-    Ok(crate::experiments::rank_in_memory(&docs, query, limit)
+        .await?;
+    Ok(kept
+        .rank(query, limit)
         .into_iter()
         .filter_map(|(doc, score, snippets)| {
-            let n = all.get(doc)?;
+            let n = kept.records.get(doc)?;
             Some(NearMissHit {
                 id: n.id,
                 reported_on: n.reported_on,
@@ -91,6 +91,12 @@ pub(crate) async fn search(
             })
         })
         .collect())
+}
+
+/// Every report with the incident it became, newest first, in the caller's transaction.
+async fn read_all(conn: &mut sqlx::AnyConnection) -> Result<Vec<NearMiss>> {
+    let rows = sqlx::query(ALL).fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
 }
 
 fn from_row(r: &sqlx::any::AnyRow) -> Result<NearMiss> {
@@ -163,6 +169,7 @@ impl Store {
         .bind(stopped_it)
         .execute(&mut *tx)
         .await?;
+        crate::mem_index::bump(&mut tx, "near_misses").await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -170,9 +177,9 @@ impl Store {
     /// Every report, newest first.
     pub async fn near_misses(&self) -> Result<Vec<NearMiss>> {
         let mut tx = self.begin_read().await?;
-        let rows = sqlx::query(ALL).fetch_all(&mut *tx).await?;
+        let all = read_all(&mut tx).await?;
         tx.commit().await?;
-        rows.iter().map(from_row).collect()
+        Ok(all)
     }
 
     /// Stores reports read from an export under their numbers, with the incident each
@@ -217,6 +224,7 @@ impl Store {
             .bind(&n.stopped_it)
             .execute(&mut *tx)
             .await?;
+            crate::mem_index::bump(&mut tx, "near_misses").await?;
             sqlx::query("DELETE FROM near_miss_incidents WHERE near_miss_id = $1")
                 .bind(n.id)
                 .execute(&mut *tx)

@@ -56,13 +56,24 @@ fn fields(p: &Premortem) -> Vec<(Field, String)> {
 
 /// Pre-mortems ranked for `query` in memory (they are few), inside the caller's transaction.
 pub(crate) async fn search(
+    mem: &crate::mem_index::MemIndexes,
+    revisions: &crate::mem_index::Revisions,
     conn: &mut AnyConnection,
     query: &Query,
     limit: usize,
 ) -> Result<Vec<PremortemHit>> {
-    let all = documents::all::<Premortem>(conn).await?;
-    let docs: Vec<Vec<(Field, String)>> = all.iter().map(fields).collect();
-    Ok(crate::experiments::rank_in_memory(&docs, query, limit)
+    let kept = mem
+        .records(
+            conn,
+            revisions,
+            "premortems",
+            documents::all::<Premortem>,
+            fields,
+        )
+        .await?;
+    let all = &kept.records;
+    Ok(kept
+        .rank(query, limit)
         .into_iter()
         .filter_map(|(doc, score, snippets)| {
             let p = all.get(doc)?;

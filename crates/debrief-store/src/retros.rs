@@ -151,16 +151,18 @@ fn fields(r: &Retro) -> Vec<(Field, String)> {
 
 /// Retros ranked for `query` in memory (they are few), inside the caller's transaction.
 pub(crate) async fn search(
+    mem: &crate::mem_index::MemIndexes,
+    revisions: &crate::mem_index::Revisions,
     conn: &mut AnyConnection,
     query: &Query,
     limit: usize,
 ) -> Result<Vec<RetroHit>> {
-    let all = all(conn).await?;
-    let docs: Vec<Vec<(Field, String)>> = all.iter().map(fields).collect();
-    Ok(crate::experiments::rank_in_memory(&docs, query, limit)
+    let kept = mem.records(conn, revisions, "retros", all, fields).await?;
+    Ok(kept
+        .rank(query, limit)
         .into_iter()
         .filter_map(|(doc, score, snippets)| {
-            let r = all.get(doc)?;
+            let r = kept.records.get(doc)?;
             Some(RetroHit {
                 id: r.id?,
                 title: r.title.clone(),

@@ -524,24 +524,38 @@ impl Store {
         ranked.truncate(q.limit.max(1));
         let hits = self.hits(&mut tx, &analyzer, &query, &ranked).await?;
         // Experiments, pre-mortems, near-miss reports and retros have no severity or
-        // factors; pre-mortems, reports and retros no services or start either, so those filters leave them
-        // out.
+        // factors; pre-mortems, reports and retros no services or start either, so those
+        // filters leave them out. They are searched in memory (`mem_index.rs`).
         let incident_only = !q.severities.is_empty() || q.factor.is_some();
+        let revisions = crate::mem_index::revisions(&mut tx).await?;
         let experiments = if incident_only {
             Vec::new()
         } else {
-            Store::search_experiments(&mut tx, &query, q.since, &q.services, q.limit.max(1)).await?
+            self.search_experiments(
+                &revisions,
+                &mut tx,
+                &query,
+                q.since,
+                &q.services,
+                q.limit.max(1),
+            )
+            .await?
         };
-        let (premortems, near_misses, retros) =
-            if incident_only || !q.services.is_empty() || q.since.is_some() {
-                (Vec::new(), Vec::new(), Vec::new())
-            } else {
-                (
-                    crate::premortems::search(&mut tx, &query, q.limit.max(1)).await?,
-                    crate::near_misses::search(&mut tx, &query, q.limit.max(1)).await?,
-                    crate::retros::search(&mut tx, &query, q.limit.max(1)).await?,
-                )
-            };
+        let (premortems, near_misses, retros) = if incident_only
+            || !q.services.is_empty()
+            || q.since.is_some()
+        {
+            (Vec::new(), Vec::new(), Vec::new())
+        } else {
+            (
+                crate::premortems::search(&self.mem, &revisions, &mut tx, &query, q.limit.max(1))
+                    .await?,
+                crate::near_misses::search(&self.mem, &revisions, &mut tx, &query, q.limit.max(1))
+                    .await?,
+                crate::retros::search(&self.mem, &revisions, &mut tx, &query, q.limit.max(1))
+                    .await?,
+            )
+        };
         tx.commit().await?;
         Ok(SearchResults {
             total,

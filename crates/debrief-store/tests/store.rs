@@ -1262,3 +1262,61 @@ async fn action_items_of_an_older_store_survive_the_retros_migration() {
     assert_eq!(closed.actions[0].id, Some(ActionId(11)));
     s.close().await;
 }
+
+/// The pre-mortems and the number of near-miss reports a search finds.
+async fn found_kept(store: &Store, text: &str) -> (Vec<PremortemId>, usize) {
+    let q = SearchQuery {
+        text: text.into(),
+        limit: 10,
+        ..Default::default()
+    };
+    let found = store.search(&q).await.unwrap();
+    (
+        found.premortems.iter().map(|p| p.id).collect(),
+        found.near_misses.len(),
+    )
+}
+
+story!(
+    search_of_the_records_kept_in_memory_sees_every_write_from_any_process,
+    |f| async move {
+        use debrief_core::{Premortem, Risk, RiskLevel};
+        let s = f.store();
+        let p = s
+            .create_premortem(&Premortem::new("Billing migration", None))
+            .await
+            .unwrap();
+        assert_eq!(found_kept(s, "billing").await, (vec![p], 0));
+        // Another process (another store on the same database) writes; this one sees it.
+        let other = Store::open(&f.location).await.unwrap();
+        other
+            .update_premortem(p, |x| {
+                x.risks.push(Risk {
+                    text: "Invoices are sent twice".into(),
+                    likelihood: RiskLevel::Medium,
+                    impact: RiskLevel::High,
+                    mitigation: String::new(),
+                    owner: None,
+                    mitigated: false,
+                });
+                Ok(())
+            })
+            .await
+            .unwrap();
+        other
+            .report_near_miss(date("2026-11-02"), "Invoices nearly sent twice", "", "")
+            .await
+            .unwrap();
+        assert_eq!(found_kept(s, "invoices").await, (vec![p], 1));
+        // And this one's own writes too, in the same process.
+        s.update_premortem(p, |x| {
+            x.title = "Ledger migration".into();
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(found_kept(s, "billing").await, (vec![], 0));
+        assert_eq!(found_kept(&other, "ledger").await, (vec![p], 0));
+        other.close().await;
+    }
+);
