@@ -144,10 +144,13 @@ impl<T> Kept<T> {
     }
 }
 
-/// Each kind's records as last read, with the revision they were read at.
+/// A kind's records as last read (a `Kept<T>`), with the revision they were read at.
+type Slot = (i64, Arc<dyn Any + Send + Sync>);
+
+/// Each kind's records as last read.
 #[derive(Default)]
 pub(crate) struct MemIndexes {
-    slots: Mutex<HashMap<&'static str, (i64, Arc<dyn Any + Send + Sync>)>>,
+    slots: Mutex<HashMap<&'static str, Slot>>,
 }
 
 impl MemIndexes {
