@@ -24,11 +24,7 @@ pub fn state(status: ExperimentStatus, outcome: Option<ExperimentOutcome>) -> &'
     }
 }
 
-/// A store error as a page: not found is 404, the rest as the API says.
-fn failed(err: debrief_store::StoreError, session: &super::Session) -> Response {
-    let e = crate::ApiError::from(err);
-    error_page(e.status, &e.message, Some(session))
-}
+use super::store_failed as failed;
 
 fn day(t: Option<jiff::Timestamp>) -> String {
     t.map(|t| debrief_core::time::utc_date(t).to_string())
@@ -373,9 +369,8 @@ pub async fn create_experiment(
     headers: HeaderMap,
     form: Result<Form<super::Fields>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let fields = form.map(|Form(f)| f).unwrap_or_default();
-    let session = match super::review::writer(&state_, &headers, field(&fields, "csrf")) {
-        Ok(s) => s,
+    let (session, fields) = match super::writer_form(&state_, &headers, form) {
+        Ok(f) => f,
         Err(r) => return *r,
     };
     let get = |name: &str| field(&fields, name).unwrap_or_default().to_string();
@@ -408,27 +403,13 @@ pub async fn create_premortem(
     headers: HeaderMap,
     form: Result<Form<super::Fields>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let fields = form.map(|Form(f)| f).unwrap_or_default();
-    let session = match super::review::writer(&state_, &headers, field(&fields, "csrf")) {
-        Ok(s) => s,
+    let (session, fields) = match super::writer_form(&state_, &headers, form) {
+        Ok(f) => f,
         Err(r) => return *r,
     };
-    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
-    let launch = match field(&fields, "launch")
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
-        Some(d) => match debrief_core::time::parse_date(d, today) {
-            Ok(d) => Some(d),
-            Err(e) => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    &format!("launch day: {}", e.message),
-                    Some(&session),
-                );
-            }
-        },
-        None => None,
+    let launch = match super::date_field(&fields, "launch", "launch day") {
+        Ok(d) => d,
+        Err(m) => return error_page(StatusCode::BAD_REQUEST, &m, Some(&session)),
     };
     let p = debrief_core::Premortem::new(field(&fields, "title").unwrap_or_default(), launch);
     match state_.store.create_premortem(&p).await {
@@ -444,9 +425,8 @@ pub async fn premortem_change(
     Path((id, step)): Path<(String, String)>,
     form: Result<Form<super::Fields>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let fields = form.map(|Form(f)| f).unwrap_or_default();
-    let session = match super::review::writer(&state_, &headers, field(&fields, "csrf")) {
-        Ok(s) => s,
+    let (session, fields) = match super::writer_form(&state_, &headers, form) {
+        Ok(f) => f,
         Err(r) => return *r,
     };
     let Ok(id) = id.parse::<debrief_core::PremortemId>() else {

@@ -1060,6 +1060,39 @@ pub(crate) fn field<'a>(fields: &'a Fields, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// A writer's form post: its fields, once the session, the origin and the CSRF token are
+/// checked; else the page that says why not.
+pub(crate) fn writer_form(
+    state: &Shared,
+    headers: &HeaderMap,
+    form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
+) -> Result<(Session, Fields), Box<Response>> {
+    let fields = form.map(|Form(f)| f).unwrap_or_default();
+    let session = review::writer(state, headers, field(&fields, "csrf"))?;
+    Ok((session, fields))
+}
+
+/// A store error as a page: not found is 404, the rest as the API says.
+pub(crate) fn store_failed(err: debrief_store::StoreError, session: &Session) -> Response {
+    let e = crate::ApiError::from(err);
+    error_page(e.status, &e.message, Some(session))
+}
+
+/// An optional date field (YYYY-MM-DD or +30d); empty is none. The error names `what`.
+pub(crate) fn date_field(
+    fields: &Fields,
+    name: &str,
+    what: &str,
+) -> Result<Option<jiff::civil::Date>, String> {
+    let today = debrief_core::time::utc_date(jiff::Timestamp::now());
+    match field(fields, name).map(str::trim).filter(|d| !d.is_empty()) {
+        Some(d) => debrief_core::time::parse_date(d, today)
+            .map(Some)
+            .map_err(|e| format!("{what}: {}", e.message)),
+        None => Ok(None),
+    }
+}
+
 /// A reviewer turns a report into an incident marked as a near miss (SEV4, to be reviewed
 /// like any other), or puts it on the next digest's failure-bows agenda.
 pub async fn near_miss_step(

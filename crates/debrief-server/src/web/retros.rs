@@ -13,10 +13,7 @@ use debrief_core::{RetroId, RetroItemKind, Role};
 use super::{Fields, error_page, esc, field, page, to_signin};
 use crate::api::Shared;
 
-fn failed(err: debrief_store::StoreError, session: &super::Session) -> Response {
-    let e = crate::ApiError::from(err);
-    error_page(e.status, &e.message, Some(session))
-}
+use super::store_failed as failed;
 
 pub async fn retros_page(State(state_): State<Shared>, headers: HeaderMap) -> Response {
     let Some(session) = state_.sessions.get(&headers) else {
@@ -196,9 +193,8 @@ pub async fn create(
     headers: HeaderMap,
     form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let fields = form.map(|Form(f)| f).unwrap_or_default();
-    let session = match super::review::writer(&state_, &headers, field(&fields, "csrf")) {
-        Ok(s) => s,
+    let (session, fields) = match super::writer_form(&state_, &headers, form) {
+        Ok(f) => f,
         Err(r) => return *r,
     };
     let today = debrief_core::time::utc_date(jiff::Timestamp::now());
@@ -217,9 +213,8 @@ pub async fn change(
     Path((id, step)): Path<(String, String)>,
     form: Result<Form<Fields>, axum::extract::rejection::FormRejection>,
 ) -> Response {
-    let fields = form.map(|Form(f)| f).unwrap_or_default();
-    let session = match super::review::writer(&state_, &headers, field(&fields, "csrf")) {
-        Ok(s) => s,
+    let (session, fields) = match super::writer_form(&state_, &headers, form) {
+        Ok(f) => f,
         Err(r) => return *r,
     };
     let Ok(id) = id.parse::<RetroId>() else {
@@ -248,15 +243,9 @@ pub async fn change(
         }
         "close" => {
             let today = debrief_core::time::utc_date(jiff::Timestamp::now());
-            let due = match field(&fields, "due")
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-            {
-                Some(d) => match debrief_core::time::parse_date(d, today) {
-                    Ok(d) => Some(d),
-                    Err(e) => return bad(&format!("due: {}", e.message)),
-                },
-                None => None,
+            let due = match super::date_field(&fields, "due", "due") {
+                Ok(d) => d,
+                Err(m) => return bad(&m),
             };
             let mut choices = Vec::new();
             for (k, v) in &fields {
