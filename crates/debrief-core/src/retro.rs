@@ -168,6 +168,32 @@ impl Retro {
         Ok(self.items.len())
     }
 
+    /// Changes what item `item` (from 1) says, or its kind, while the retro is open.
+    pub fn edit(
+        &mut self,
+        item: usize,
+        kind: Option<RetroItemKind>,
+        text: Option<&str>,
+    ) -> Result<(), InvalidValue> {
+        let it = self.open_item(item)?;
+        if let Some(t) = text {
+            let t = line(t);
+            single_line(&format!("item {item}"), &t, true)?;
+            it.text = t;
+        }
+        if let Some(k) = kind {
+            it.kind = k;
+        }
+        Ok(())
+    }
+
+    /// Takes item `item` (from 1) out of an open retro, with its votes; the items after it
+    /// move up one number.
+    pub fn remove(&mut self, item: usize) -> Result<RetroItem, InvalidValue> {
+        self.open_item(item)?;
+        Ok(self.items.remove(item - 1))
+    }
+
     /// Gives item `item` (from 1) `by` votes (negative takes them back); returns its votes.
     pub fn vote(&mut self, item: usize, by: i64) -> Result<u32, InvalidValue> {
         let it = self.open_item(item)?;
@@ -374,6 +400,45 @@ mod tests {
         );
         assert!(r.add(RetroItemKind::Start, "x").is_err());
         assert!(r.close(&[], None, day("2026-11-22")).is_err());
+    }
+
+    #[test]
+    fn an_open_retro_takes_edits_and_removals_a_closed_one_does_not() {
+        let mut r = retro();
+        r.edit(
+            1,
+            Some(RetroItemKind::Start),
+            Some("  Deploying  before noon "),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.items[0].kind, r.items[0].text.as_str()),
+            (RetroItemKind::Start, "Deploying before noon")
+        );
+        assert!(
+            r.edit(1, None, Some(" "))
+                .unwrap_err()
+                .message
+                .contains("item 1")
+        );
+        assert_eq!(r.items[0].text, "Deploying before noon");
+        assert_eq!(r.remove(2).unwrap().text, "Pairing on runbook changes");
+        assert_eq!(r.items.len(), 2);
+        assert_eq!(r.items[1].text, "Game days every month");
+        assert!(
+            r.remove(5)
+                .unwrap_err()
+                .message
+                .contains("no item 5 (it has 2)")
+        );
+        r.close(&[], None, day("2026-11-21")).unwrap();
+        assert!(r.remove(1).unwrap_err().message.contains("was closed"));
+        assert!(
+            r.edit(1, None, Some("x"))
+                .unwrap_err()
+                .message
+                .contains("was closed")
+        );
     }
 
     #[test]

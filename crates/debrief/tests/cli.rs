@@ -744,6 +744,8 @@ fn every_command_explains_itself_with_an_example() {
         &["retro", "vote"],
         &["retro", "close"],
         &["retro", "link"],
+        &["retro", "edit"],
+        &["retro", "remove"],
     ];
     for c in commands {
         let mut args = c.to_vec();
@@ -921,6 +923,19 @@ both!(
             err.contains("expected one of: start, stop, continue"),
             "{err}"
         );
+        env.ok(&["retro", "add", "RETRO-1", "start", "Something said twice"]);
+        let out = env.ok(&["retro", "remove", "RETRO-1", "4"]);
+        assert_eq!(out.trim(), "RETRO-1: item 4 (Something said twice) removed");
+        env.ok(&[
+            "retro",
+            "edit",
+            "RETRO-1",
+            "3",
+            "--text",
+            "Monthly game days",
+        ]);
+        let err = env.fails(&["retro", "edit", "RETRO-1", "3"]);
+        assert!(err.contains("give --text or --kind"), "{err}");
         let out = env.ok(&["retro", "vote", "RETRO-1", "2", "2", "2", "1"]);
         assert_eq!(out.trim(), "RETRO-1: item 1: 1 vote, item 2: 3 votes");
         // A vote for an item that is not there changes nothing, not even the others.
@@ -962,6 +977,8 @@ both!(
             "{out}"
         );
         let err = env.fails(&["retro", "vote", "RETRO-1", "3"]);
+        assert!(err.contains("was closed on"), "{err}");
+        let err = env.fails(&["retro", "remove", "RETRO-1", "3"]);
         assert!(err.contains("was closed on"), "{err}");
         let out = env.ok(&["retro", "link", "RETRO-1", "INC-1", "--remove"]);
         assert_eq!(out.trim(), "RETRO-1 looks back on no incident");

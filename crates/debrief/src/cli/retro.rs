@@ -44,6 +44,22 @@ pub enum RetroCommand {
         kind: RetroItemKind,
         text: String,
     },
+    /// Change what an item of an open retro says, or its kind.
+    #[command(
+        after_help = "Example:\n  debrief retro edit RETRO-1 2 --text \"Pair on every runbook change\" --kind start"
+    )]
+    Edit {
+        id: RetroId,
+        /// The item's number, from `retro show`.
+        item: usize,
+        #[arg(long)]
+        text: Option<String>,
+        #[arg(long)]
+        kind: Option<RetroItemKind>,
+    },
+    /// Take an item out of an open retro (the items after it move up one number).
+    #[command(after_help = "Example:\n  debrief retro remove RETRO-1 3")]
+    Remove { id: RetroId, item: usize },
     /// Vote for items by number (from `retro show`); repeat a number to give it more votes.
     #[command(
         after_help = "Examples:\n  debrief retro vote RETRO-1 2 2 5     # two votes for item 2, one for item 5\n  \
@@ -198,6 +214,31 @@ pub async fn run(store: &Store, cmd: RetroCommand) -> anyhow::Result<ExitCode> {
                 })
                 .await?;
             emit(&format!("{id}: item {n} added ({kind})\n"))?;
+        }
+        RetroCommand::Edit {
+            id,
+            item,
+            text,
+            kind,
+        } => {
+            if text.is_none() && kind.is_none() {
+                anyhow::bail!("nothing to change: give --text or --kind");
+            }
+            store
+                .update_retro(id, |r| r.edit(item, kind, text.as_deref()))
+                .await?;
+            emit(&format!("{id}: item {item} changed\n"))?;
+        }
+        RetroCommand::Remove { id, item } => {
+            let mut removed = None;
+            store
+                .update_retro(id, |r| {
+                    removed = Some(r.remove(item)?);
+                    Ok(())
+                })
+                .await?;
+            let text = removed.map(|r| r.text).unwrap_or_default();
+            emit(&format!("{id}: item {item} ({text}) removed\n"))?;
         }
         RetroCommand::Vote { id, items, remove } => {
             let by = if remove { -1 } else { 1 };
