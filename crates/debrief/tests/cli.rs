@@ -1016,7 +1016,12 @@ both!(
         assert_eq!(m[0]["retro_actions"], 2, "{m}");
         assert_eq!(m[0]["retro_action_closure"], 0.5, "{m}");
         let found = env.ok(&["search", "runbook"]);
-        assert!(found.contains("retros:\nRETRO-1"), "{found}");
+        assert!(
+            found.contains(
+                "retros:\nRETRO-1  2026-11-20  3 items, 2 action items  Payments, sprint 42"
+            ),
+            "{found}"
+        );
         let digest = env.ok(&["digest", "--since", "2026-11-01"]);
         assert!(digest.contains("## Retrospectives"), "{digest}");
         assert!(

@@ -184,9 +184,14 @@ pub async fn run(store: &Store, a: SearchArgs) -> anyhow::Result<ExitCode> {
             "\nretros:\n"
         });
         for r in &found.retros {
+            let n = |k: usize, one: &str| format!("{k} {one}{}", if k == 1 { "" } else { "s" });
             out.push_str(&format!(
-                "{}  {}  {} items, {} action items  {}\n",
-                r.id, r.held, r.items, r.actions, r.title
+                "{}  {}  {}, {}  {}\n",
+                r.id,
+                r.held,
+                n(r.items, "item"),
+                n(r.actions, "action item"),
+                r.title
             ));
             for s in &r.snippets {
                 out.push_str(&format!(
