@@ -186,8 +186,8 @@ impl Store {
     /// became: new ones created, changed ones replaced, equal ones left. One transaction: a
     /// bad one writes nothing. Returns (created, updated, unchanged).
     pub async fn import_near_misses(&self, reports: &[NearMiss]) -> Result<(usize, usize, usize)> {
-        let stored: Vec<NearMiss> = self.near_misses().await?;
         let mut tx = self.begin_write().await?;
+        let stored = read_all(&mut tx).await?;
         let (mut created, mut updated, mut unchanged) = (0, 0, 0);
         for n in reports {
             let mut n = n.clone();

@@ -92,16 +92,15 @@ pub async fn experiment_page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(session) = state_.sessions.get(&headers) else {
-        return to_signin();
-    };
-    let Ok(id) = id.parse::<ExperimentId>() else {
-        return error_page(StatusCode::NOT_FOUND, "no such experiment", Some(&session));
-    };
-    let e = match state_.store.get_experiment(id).await {
-        Ok(e) => e,
-        Err(err) => return failed(err, &session),
-    };
+    let (session, id, e) =
+        match super::record_page(&state_, &headers, &id, "experiment", |id: ExperimentId| {
+            state_.store.get_experiment(id)
+        })
+        .await
+        {
+            Ok(r) => r,
+            Err(page) => return *page,
+        };
     let mut b = format!(
         "<h1>{id} {}</h1><p class=\"muted\">{} · <strong>{}</strong>{}</p>",
         esc(&e.title),
@@ -241,15 +240,17 @@ pub async fn premortem_page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(session) = state_.sessions.get(&headers) else {
-        return to_signin();
-    };
-    let Ok(id) = id.parse::<debrief_core::PremortemId>() else {
-        return error_page(StatusCode::NOT_FOUND, "no such pre-mortem", Some(&session));
-    };
-    let p = match state_.store.get_premortem(id).await {
-        Ok(p) => p,
-        Err(err) => return failed(err, &session),
+    let (session, id, p) = match super::record_page(
+        &state_,
+        &headers,
+        &id,
+        "pre-mortem",
+        |id: debrief_core::PremortemId| state_.store.get_premortem(id),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(page) => return *page,
     };
     let f = p.foresight();
     let mut b = format!(

@@ -1072,6 +1072,37 @@ pub(crate) fn writer_form(
     Ok((session, fields))
 }
 
+/// A signed-in page about one record: the session, the record's id as parsed from the path,
+/// and the record `load` reads; else the page that says why not (sign in, no such `what`,
+/// or the store's error).
+pub(crate) async fn record_page<I, T, Fut>(
+    state: &Shared,
+    headers: &HeaderMap,
+    id: &str,
+    what: &str,
+    load: impl FnOnce(I) -> Fut,
+) -> Result<(Session, I, T), Box<Response>>
+where
+    I: std::str::FromStr + Copy,
+    Fut: std::future::Future<Output = Result<T, debrief_store::StoreError>>,
+{
+    let Some(session) = state.sessions.get(headers) else {
+        return Err(Box::new(to_signin()));
+    };
+    let Ok(id) = id.parse::<I>() else {
+        let page = error_page(
+            StatusCode::NOT_FOUND,
+            &format!("no such {what}"),
+            Some(&session),
+        );
+        return Err(Box::new(page));
+    };
+    match load(id).await {
+        Ok(record) => Ok((session, id, record)),
+        Err(err) => Err(Box::new(store_failed(err, &session))),
+    }
+}
+
 /// A store error as a page: not found is 404, the rest as the API says.
 pub(crate) fn store_failed(err: debrief_store::StoreError, session: &Session) -> Response {
     let e = crate::ApiError::from(err);

@@ -74,16 +74,15 @@ pub async fn retro_page(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(session) = state_.sessions.get(&headers) else {
-        return to_signin();
-    };
-    let Ok(id) = id.parse::<RetroId>() else {
-        return error_page(StatusCode::NOT_FOUND, "no such retro", Some(&session));
-    };
-    let r = match state_.store.get_retro(id).await {
-        Ok(r) => r,
-        Err(err) => return failed(err, &session),
-    };
+    let (session, id, r) =
+        match super::record_page(&state_, &headers, &id, "retro", |id: RetroId| {
+            state_.store.get_retro(id)
+        })
+        .await
+        {
+            Ok(r) => r,
+            Err(page) => return *page,
+        };
     let writer = session.role >= Role::Writer && r.closed.is_none();
     let csrf = esc(&session.csrf);
     let mut b = format!(
